@@ -1,0 +1,130 @@
+"""The catalogue (categories, works, tags) and what people say about it (profiles, ratings)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .choices import Choice
+from .querysets import WorkQuerySet
+
+
+class Category(models.Model):
+    slug = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Work(models.Model):
+    title = models.CharField(max_length=255)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="works")
+    work_type = models.CharField("type", max_length=32, blank=True, help_text="TV, Movie, OVA, Manga…")
+    nb_episodes = models.PositiveIntegerField("episodes", null=True, blank=True)
+    synopsis = models.TextField(blank=True)
+    poster_url = models.URLField(max_length=500, blank=True)
+    nsfw = models.BooleanField("NSFW", default=False)
+    # NULL (not "") when a work has no external id, so the uniqueness below ignores it.
+    external_source = models.CharField(max_length=32, null=True, blank=True, help_text="e.g. myanimelist")  # noqa: DJ001
+    external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    tags = models.ManyToManyField(Tag, through="TaggedWork", related_name="works", blank=True)
+    date_added = models.DateTimeField(auto_now_add=True)
+
+    # Ranking counters, kept exact by the rating service in the same transaction as the
+    # rating change, and recomputed from scratch by ``manage.py ranking``.
+    nb_favorites = models.PositiveIntegerField(default=0)
+    nb_likes = models.PositiveIntegerField(default=0)
+    nb_neutrals = models.PositiveIntegerField(default=0)
+    nb_dislikes = models.PositiveIntegerField(default=0)
+    nb_willsees = models.PositiveIntegerField(default=0)
+    nb_wontsees = models.PositiveIntegerField(default=0)
+    nb_ratings = models.PositiveIntegerField(default=0, help_text="favorites + likes + neutrals + dislikes")
+    sum_ratings = models.FloatField(default=0)
+    controversy = models.FloatField(default=0)
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"], name="work_unique_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["category", "nb_ratings"], name="work_category_nb_ratings"),
+            models.Index(fields=["category", "controversy"], name="work_category_controversy"),
+            models.Index(fields=["nb_ratings"], name="work_nb_ratings"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("work-detail", args=[self.category.slug, self.pk])
+
+    @property
+    def choice_counts(self) -> dict[str, int]:
+        """How many people picked each of the six choices, from the counters (no query)."""
+        from .choices import COUNTER_FIELDS
+
+        return {choice: getattr(self, field) for choice, field in COUNTER_FIELDS.items()}
+
+
+class TaggedWork(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="tagged")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged")
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["work", "tag"], name="taggedwork_unique_work_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.work} · {self.tag} ({self.weight:g})"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    nsfw_ok = models.BooleanField("show NSFW works", default=False)
+    is_shared = models.BooleanField("others may see my ratings", default=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class Rating(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="ratings")
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="rating_unique_user_work"),
+            models.CheckConstraint(condition=Q(choice__in=Choice.values), name="rating_choice_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["work", "choice"], name="rating_work_choice"),
+            models.Index(fields=["user", "-date"], name="rating_user_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.choice} {self.work}"

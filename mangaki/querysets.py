@@ -1,0 +1,64 @@
+"""Chainable Work queries, each a single SQL query.
+
+Indexes they rely on (declared in ``Work.Meta.indexes``): ``(category, nb_ratings)`` for
+``top``/``pearls``/``popular`` once a category filter is applied, and ``(category,
+controversy)`` for ``controversial``; without a category filter the same indexes serve
+the range filters on their second column poorly, which is fine at catalogue sizes (a few
+thousand works).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Cast
+
+
+class WorkQuerySet(models.QuerySet):
+    def top(self) -> WorkQuerySet:
+        """Works with enough counted ratings, best average ranking score first."""
+        return (
+            self.filter(nb_ratings__gte=settings.MANGAKI_TOP_MIN_RATINGS)
+            .annotate(rank_score=F("sum_ratings") / Cast("nb_ratings", models.FloatField()))
+            .order_by("-rank_score", "-nb_ratings", "pk")
+        )
+
+    def pearls(self) -> WorkQuerySet:
+        """Well-loved works that few people know: few ratings, almost no dislikes."""
+        return (
+            self.filter(
+                nb_ratings__gte=settings.MANGAKI_PEARLS_MIN_RATINGS,
+                nb_ratings__lte=settings.MANGAKI_PEARLS_MAX_RATINGS,
+                nb_likes__gte=1,
+            )
+            .annotate(dislike_rate=Cast("nb_dislikes", models.FloatField()) / F("nb_likes"))
+            .filter(dislike_rate__lte=settings.MANGAKI_PEARLS_MAX_DISLIKE_RATE)
+            .order_by("dislike_rate", "-nb_ratings", "pk")
+        )
+
+    def popular(self) -> WorkQuerySet:
+        """Most counted ratings first."""
+        return self.filter(nb_ratings__gt=0).order_by("-nb_ratings", "pk")
+
+    def controversial(self) -> WorkQuerySet:
+        """Works that split people between liking and disliking them."""
+        return self.filter(controversy__gt=0).order_by("-controversy", "pk")
+
+    def random(self) -> WorkQuerySet:
+        """A random sample of works that people mostly liked."""
+        return self.filter(
+            Q(nb_likes__gt=F("nb_dislikes")) | Q(nb_favorites__gt=F("nb_dislikes")),
+            nb_ratings__gte=settings.MANGAKI_RANDOM_MIN_RATINGS,
+        ).order_by("?")
+
+    def safe_for(self, user) -> WorkQuerySet:
+        """Hide NSFW works unless ``user`` is signed in and opted in on their profile."""
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "profile", None)
+            and user.profile.nsfw_ok
+        ):
+            return self
+        return self.filter(nsfw=False)

@@ -1,0 +1,36 @@
+"""Shared fixtures."""
+
+import pytest
+
+from mangaki.services.ratings import rating_set
+from tests.factories import UserFactory, WorkFactory
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def rate(db):
+    """rate(work, {choice: count, ...}): that many fresh users give ``work`` each choice."""
+
+    def rate_work(work, counts: dict[str, int]):
+        for choice, count in counts.items():
+            for _ in range(count):
+                rating_set(user=UserFactory(), work=work, choice=choice)
+        work.refresh_from_db()
+        return work
+
+    return rate_work
+
+
+@pytest.fixture
+def work(db):
+    return WorkFactory()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Password hashing is deliberately slow; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
