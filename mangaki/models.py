@@ -105,6 +105,8 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     nsfw_ok = models.BooleanField("show NSFW works", default=False)
     is_shared = models.BooleanField("others may see my ratings", default=True)
+    # A visitor who rated before signing up: signing up turns this account into theirs.
+    is_guest = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
