@@ -1,0 +1,140 @@
+"""Readers for the rating data the project ships or benchmarks on, into arrays.
+
+`load_anime` reads the fixture CSVs (`fixtures/anime`, `fixtures/anime-small`, or any folder
+with the same `works.csv.gz` and `ratings.csv.gz`); `load_movielens` reads a MovieLens
+"latest-small" folder. Both return X = (user_id, item_id) rows, ratings y and an item×tag
+CSR matrix whose row index is the raw item id, as the models expect. No Django here: the web
+application builds the same arrays from its database.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+# Rating values of the Mangaki choices.
+CHOICE_VALUES = {
+    "favorite": 4.0,
+    "like": 2.0,
+    "neutral": 0.1,
+    "willsee": 0.5,
+    "wontsee": -0.5,
+    "dislike": -2.0,
+}
+
+FIXTURES_DIRECTORY = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@dataclass
+class RatingData:
+    """Ratings plus item side information, ready for `fit`."""
+
+    X: np.ndarray  # (n, 2) int64: raw user id, raw item id
+    y: np.ndarray  # (n,) float64 ratings
+    item_tags: sp.csr_matrix  # row = raw item id, column = tag, value = weight
+    tag_names: list[str]
+    item_titles: dict[int, str] = field(default_factory=dict)
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _tag_matrix(item_tag_pairs: list[tuple[int, int]], n_items: int, n_tags: int) -> sp.csr_matrix:
+    if item_tag_pairs:
+        rows, columns = np.array(item_tag_pairs, dtype=np.int64).T
+    else:
+        rows = columns = np.empty(0, dtype=np.int64)
+    matrix = sp.csr_matrix((np.ones(rows.size), (rows, columns)), shape=(n_items, n_tags))
+    matrix.data[:] = 1.0  # a tag listed twice for an item is still one tag
+    return matrix
+
+
+def resolve_anime_directory(name_or_path: str | Path) -> Path:
+    """`anime` and `anime-small` name the shipped fixtures; anything else is a folder path."""
+    if str(name_or_path) in {"anime", "anime-small"}:
+        return FIXTURES_DIRECTORY / str(name_or_path)
+    return Path(name_or_path)
+
+
+def load_anime(name_or_path: str | Path = "anime") -> RatingData:
+    """Anime ratings with Mangaki values; item tags are the genres plus one-hot work types."""
+    directory = resolve_anime_directory(name_or_path)
+    works_path, ratings_path = directory / "works.csv.gz", directory / "ratings.csv.gz"
+    for path in (works_path, ratings_path):
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} not found: expected works.csv.gz and ratings.csv.gz in {directory}"
+            )
+    with _open_text(works_path) as handle:
+        works = list(csv.DictReader(handle))
+    genres = sorted({genre for work in works for genre in work["genres"].split("|") if genre})
+    types = sorted({work["type"] for work in works if work["type"]})
+    tag_names = genres + [f"type:{work_type}" for work_type in types]
+    tag_column = {name: column for column, name in enumerate(tag_names)}
+    pairs, titles = [], {}
+    for work in works:
+        item_id = int(work["mal_id"])
+        titles[item_id] = work["title"]
+        pairs.extend((item_id, tag_column[genre]) for genre in work["genres"].split("|") if genre)
+        if work["type"]:
+            pairs.append((item_id, tag_column[f"type:{work['type']}"]))
+    n_items = max(titles) + 1 if titles else 0
+
+    with _open_text(ratings_path) as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        if header != ["user", "mal_id", "choice"]:
+            raise ValueError(f"{ratings_path}: expected header user,mal_id,choice; got {','.join(header)}")
+        users, items, values = [], [], []
+        for line_number, (user, item, choice) in enumerate(reader, start=2):
+            if choice not in CHOICE_VALUES:
+                raise ValueError(f"{ratings_path} line {line_number}: unknown choice {choice!r}")
+            users.append(int(user))
+            items.append(int(item))
+            values.append(CHOICE_VALUES[choice])
+    X = np.column_stack([np.array(users, dtype=np.int64), np.array(items, dtype=np.int64)])
+    n_items = max(n_items, int(X[:, 1].max()) + 1 if X.size else 0)
+    return RatingData(X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles)
+
+
+def load_movielens(directory: str | Path) -> RatingData:
+    """MovieLens latest-small: ratings 0.5..5; item tags are the genres plus the free-text tags."""
+    directory = Path(directory)
+    for name in ("ratings.csv", "movies.csv", "tags.csv"):
+        if not (directory / name).exists():
+            raise FileNotFoundError(f"{directory / name} not found: expected a MovieLens latest-small folder")
+    ratings = np.loadtxt(directory / "ratings.csv", delimiter=",", skiprows=1, usecols=(0, 1, 2))
+    X = ratings[:, :2].astype(np.int64)
+    y = ratings[:, 2].astype(np.float64)
+    movie_genres: dict[int, list[str]] = {}
+    titles: dict[int, str] = {}
+    with open(directory / "movies.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            movie_id = int(row["movieId"])
+            titles[movie_id] = row["title"]
+            movie_genres[movie_id] = [g for g in row["genres"].split("|") if g and g != "(no genres listed)"]
+    movie_tags: dict[int, set[str]] = {}
+    with open(directory / "tags.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            tag = row["tag"].strip().lower()
+            if tag:
+                movie_tags.setdefault(int(row["movieId"]), set()).add(tag)
+    genres = sorted({genre for names in movie_genres.values() for genre in names})
+    free_tags = sorted({tag for tags in movie_tags.values() for tag in tags})
+    tag_names = [f"genre:{genre}" for genre in genres] + [f"tag:{tag}" for tag in free_tags]
+    tag_column = {name: column for column, name in enumerate(tag_names)}
+    pairs = [
+        (movie, tag_column[f"genre:{genre}"]) for movie, names in movie_genres.items() for genre in names
+    ]
+    pairs += [(movie, tag_column[f"tag:{tag}"]) for movie, tags in movie_tags.items() for tag in tags]
+    n_items = max(max(titles, default=0), int(X[:, 1].max())) + 1
+    return RatingData(X, y, _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles)

@@ -1,0 +1,91 @@
+import io
+
+import numpy as np
+import pytest
+
+from recommender import BALSE
+from recommender.evaluation import rmse
+from recommender.gate import fit_gate, gate
+
+
+def test_gate_is_the_logistic_of_the_count_offset():
+    np.testing.assert_allclose(
+        gate(np.array([10.0, 12.0, 0.0]), beta=0.5, gamma=10.0),
+        [0.5, 1 / (1 + np.exp(-1)), 1 / (1 + np.exp(5))],
+    )
+    assert np.all(np.isfinite(gate(np.array([0.0, 1e9]), beta=50.0, gamma=1e6)))
+
+
+def test_gate_learning_recovers_a_known_gate():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 80, 20_000).astype(float)
+    collaborative, content = rng.normal(size=20_000), rng.normal(size=20_000)
+    weight = gate(counts, beta=0.3, gamma=25.0)
+    y = weight * collaborative + (1 - weight) * content
+    beta, gamma = fit_gate(counts, collaborative, content, y, n_steps=3000)
+    assert beta == pytest.approx(0.3, rel=0.1)
+    assert gamma == pytest.approx(25.0, abs=1.0)
+
+
+def test_blend_reduces_to_als_for_popular_items_and_to_lasso_for_unseen_ones(fitted_balse, anime_small):
+    buffer = io.BytesIO()
+    fitted_balse.save(buffer)
+    buffer.seek(0)
+    model = BALSE.load(buffer)  # a copy: the shared fixture stays untouched
+    model.beta_, model.gamma_ = 1.0, 20.0  # a steep gate makes both limits exact to float precision
+    popular = int(model.items_[np.argmax(model.item_counts_)])
+    unseen = 10**9  # never rated, no tags: count 0
+    users = np.unique(anime_small.X[:, 0])[:5]
+    on_popular = np.column_stack([users, np.full(5, popular)])
+    on_unseen = np.column_stack([users, np.full(5, unseen)])
+    np.testing.assert_allclose(model.predict(on_popular), model.als_.predict(on_popular), atol=1e-9)
+    np.testing.assert_allclose(model.predict(on_unseen), model.lasso_.predict(on_unseen), atol=1e-8)
+
+
+def test_learned_blend_beats_each_part_on_held_out_rows(anime_small_split, anime_small):
+    X_train, y_train, X_test, y_test = anime_small_split
+    model = BALSE().fit(X_train, y_train, item_tags=anime_small.item_tags)
+    assert model.beta_ > 0
+    blend = rmse(model.predict(X_test), y_test)
+    assert blend < rmse(model.als_.predict(X_test), y_test)
+    assert blend < rmse(model.lasso_.predict(X_test), y_test)
+
+
+def test_fold_in_of_a_training_user_reproduces_its_fitted_predictions(fitted_balse, anime_small, heavy_user):
+    mine = anime_small.X[:, 0] == heavy_user
+    scores = fitted_balse.fold_in(anime_small.X[mine, 1], anime_small.y[mine])
+    items = fitted_balse.items_
+    fitted = fitted_balse.predict(np.column_stack([np.full(items.size, heavy_user), items]))
+    np.testing.assert_allclose(scores, fitted, atol=1e-6)
+
+
+def test_new_user_gets_personal_predictions_from_three_ratings_on(fitted_balse):
+    items = fitted_balse.als_.items_[:3].tolist()
+    two = fitted_balse.fold_in(np.array(items[:2]), np.array([4.0, 4.0]))
+    three_liked = fitted_balse.fold_in(np.array(items), np.array([4.0, 4.0, 4.0]))
+    three_disliked = fitted_balse.fold_in(np.array(items), np.array([-2.0, -2.0, -2.0]))
+    assert np.all(np.isfinite(two)) and two.shape == fitted_balse.items_.shape
+    # With three ratings the LASSO part is personal: its prediction for an item depends on the tags.
+    assert fitted_balse.lasso_.fold_in_user(np.array(items[:2]), np.array([4.0, 4.0])) is None
+    assert fitted_balse.lasso_.fold_in_user(np.array(items), np.array([4.0, 4.0, 4.0])) is not None
+    assert three_liked.mean() > three_disliked.mean()
+
+
+def test_explain_lists_positive_tags_and_liked_neighbours(fitted_balse, anime_small, heavy_user):
+    mine = anime_small.X[:, 0] == heavy_user
+    rated, values = anime_small.X[mine, 1], anime_small.y[mine]
+    scores = fitted_balse.fold_in(rated, values)
+    unrated = np.flatnonzero(~np.isin(fitted_balse.items_, rated))
+    target = int(fitted_balse.items_[unrated[np.argmax(scores[unrated])]])
+    explanation = fitted_balse.explain(rated, values, target, n_tags=3, n_neighbours=3)
+    contributions = [value for _, value in explanation["tags"]]
+    assert contributions == sorted(contributions, reverse=True) and all(value > 0 for value in contributions)
+    tag_columns = anime_small.item_tags[target].indices.tolist()
+    assert all(column in tag_columns for column, _ in explanation["tags"])
+    neighbours = explanation["neighbours"]
+    assert len(neighbours) == 3
+    assert all(item in set(rated[values >= values.mean()].tolist()) for item, _ in neighbours)
+    similarities = [value for _, value in neighbours]
+    assert similarities == sorted(similarities, reverse=True) and all(
+        -1 <= value <= 1 for value in similarities
+    )
