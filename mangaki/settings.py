@@ -176,3 +176,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Pages
+AUTHENTICATION_BACKENDS = ["mangaki.backends.ProfileModelBackend"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("mangaki.views.context.site")
+# The model report (/models/) is for staff unless this is on.
+MANGAKI_PUBLIC_MODEL_REPORT = env_bool("MANGAKI_PUBLIC_MODEL_REPORT", False)
+MANGAKI_PAGE_SIZE = 24

@@ -1,10 +1,45 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-from . import views
+from .views import accounts, catalogue, profiles, ratings, recommendations, report
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("<slug:category>/<int:pk>/", views.work_detail, name="work-detail"),
+    path("", catalogue.home, name="home"),
+    path("recommendations/", recommendations.recommendations, name="recommendations"),
+    path("works/<int:pk>/rate/", ratings.rate, name="rate"),
+    path("models/", report.model_report, name="model-report"),
+    path("profile/", profiles.my_profile, name="my-profile"),
+    path("settings/", profiles.profile_settings, name="settings"),
+    path("u/<str:username>/", profiles.profile, name="profile"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("api/", include("mangaki.api.urls")),
     path("admin/", admin.site.urls),
+    # Category pages last: their first path segment is a category slug.
+    path("<slug:category>/", catalogue.work_list, name="work-list"),
+    path("<slug:category>/<int:pk>/", catalogue.work_detail, name="work-detail"),
 ]

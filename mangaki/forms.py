@@ -1,0 +1,66 @@
+"""Forms of the pages: catalogue filters, sign up, profile settings."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from .models import Profile
+from .services.guests import GUEST_PREFIX
+
+SORTS = {
+    "top": "Top rated",
+    "pearls": "Pearls",
+    "popularity": "Most popular",
+    "controversy": "Most controversial",
+    "title": "Title",
+}
+
+
+class CatalogueForm(forms.Form):
+    """The catalogue's query string: search, filters and sort. Invalid values are ignored."""
+
+    q = forms.CharField(label="Search titles", required=False, max_length=100)
+    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+    genre = forms.ChoiceField(required=False)
+    type = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, genres: list[tuple[str, str]], types: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["genre"].choices = [("", "All genres"), *genres]
+        self.fields["type"].choices = [("", "All types"), *((t, t) for t in types)]
+
+    def cleaned(self) -> dict[str, str]:
+        """The valid values, with defaults for anything missing or invalid."""
+        values = {"q": "", "sort": "popularity", "genre": "", "type": ""}
+        if self.is_bound:
+            self.is_valid()
+            for name in values:
+                if name not in self.errors and self.cleaned_data.get(name):
+                    values[name] = self.cleaned_data[name].strip()
+        return values
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(required=False, help_text="Only to reset your password if you forget it.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_username(self):
+        username = super().clean_username()
+        if username.lower().startswith(GUEST_PREFIX):
+            raise forms.ValidationError(f"Usernames starting with “{GUEST_PREFIX}” are reserved.")
+        return username
+
+
+class ProfileSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ("nsfw_ok", "is_shared")
+        labels = {"nsfw_ok": "Show NSFW works", "is_shared": "Others may see my profile and ratings"}
+        help_texts = {
+            "nsfw_ok": "Works marked not safe for work stay hidden everywhere unless this is on.",
+        }

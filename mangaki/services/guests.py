@@ -1,0 +1,79 @@
+"""Visitors who rate before signing up.
+
+A visitor's first rating creates a *guest* user (``Profile.is_guest``) logged into their
+session, so every rating has an owner and goes through the one rating service. Signing up
+turns that same user into a member, so nothing has to be copied; logging into an existing
+account instead moves the guest's ratings onto it.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model, login
+from django.db import transaction
+
+from ..models import Profile, Rating
+from .ratings import rating_delete, rating_set
+
+GUEST_PREFIX = "guest-"
+BACKEND = "mangaki.backends.ProfileModelBackend"
+
+
+def is_guest(user) -> bool:
+    """Whether ``user`` is a visitor's guest account (False for anonymous users)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    profile = getattr(user, "profile", None)
+    return bool(profile and profile.is_guest)
+
+
+def guest_create() -> object:
+    """A new guest user with no usable password and a guest profile."""
+    User = get_user_model()
+    with transaction.atomic():
+        user = User(username=f"{GUEST_PREFIX}{secrets.token_hex(8)}")
+        user.set_unusable_password()
+        user.save()
+        Profile.objects.update_or_create(user=user, defaults={"is_guest": True})
+    user.refresh_from_db()
+    return user
+
+
+def guest_login(*, request) -> object:
+    """The user who owns this request's ratings: the signed-in user, or a new guest logged in."""
+    if request.user.is_authenticated:
+        return request.user
+    user = guest_create()
+    login(request, user, backend=BACKEND)
+    return user
+
+
+def guest_convert(*, user, username: str, email: str, password: str) -> object:
+    """Turn guest ``user`` into a member with these credentials; their ratings stay theirs."""
+    with transaction.atomic():
+        user.username = username
+        user.email = email
+        user.set_password(password)
+        user.save(update_fields=["username", "email", "password"])
+        Profile.objects.filter(user=user).update(is_guest=False)
+    user.profile.refresh_from_db()
+    return user
+
+
+def guest_merge(*, guest, into) -> int:
+    """Move ``guest``'s ratings onto member ``into`` (keeping theirs where both rated), delete the guest.
+
+    Returns how many ratings were moved. Goes through the rating service so that the works'
+    counters stay exact.
+    """
+    moved = 0
+    with transaction.atomic():
+        already = set(Rating.objects.filter(user=into).values_list("work_id", flat=True))
+        for rating in Rating.objects.filter(user=guest).select_related("work"):
+            if rating.work_id not in already:
+                rating_set(user=into, work=rating.work, choice=rating.choice)
+                moved += 1
+            rating_delete(user=guest, work=rating.work)
+        guest.delete()
+    return moved

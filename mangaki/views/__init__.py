@@ -1,0 +1,2 @@
+"""Pages, one module per responsibility. Views stay thin: reads go through querysets and
+selectors, writes through services."""

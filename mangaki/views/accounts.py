@@ -1,0 +1,49 @@
+"""Sign up (keeping a visitor's ratings) and log in (merging them); the rest is django.contrib.auth."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from ..forms import SignupForm
+from ..services.guests import BACKEND, guest_convert, guest_merge, is_guest
+
+
+@sensitive_post_parameters("password1", "password2")
+def signup(request):
+    guest = request.user if is_guest(request.user) else None
+    if request.user.is_authenticated and guest is None:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if guest is not None:
+            user = guest_convert(
+                user=guest,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        else:
+            user = form.save()
+        login(request, user, backend=BACKEND)
+        messages.success(request, f"Welcome, {user.username}! Your ratings are saved to your account.")
+        return redirect("recommendations")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Logging in from a guest session moves the guest's ratings onto the account."""
+
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        guest = self.request.user if is_guest(self.request.user) else None
+        response = super().form_valid(form)
+        if guest is not None and guest.pk != form.get_user().pk:
+            moved = guest_merge(guest=guest, into=form.get_user())
+            if moved:
+                messages.success(self.request, f"{moved} ratings from this visit were added to your account.")
+        return response

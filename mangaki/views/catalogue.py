@@ -1,0 +1,110 @@
+"""Browsing: the home page, the catalogue of a category, a work's page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, render
+
+from ..choices import COUNTER_FIELDS
+from ..forms import SORTS, CatalogueForm
+from ..models import Category, Tag, TaggedWork, Work
+from ..text_search import Plain, plain
+from .cards import CHOICE_LABELS, decorate, nsfw_allowed
+from .recommendations import similar_to
+
+HOME_ROW_SIZE = 12
+HOME_ROWS = [
+    ("top", "Top rated", "The best loved, among works many people rated."),
+    ("pearls", "Pearls", "Little known, almost never disliked."),
+    ("popular", "Popular", "What most people have seen."),
+    ("controversial", "Controversial", "Some love them, some hate them."),
+]
+SORT_QUERIES = {
+    "top": lambda works: works.top(),
+    "pearls": lambda works: works.pearls(),
+    "popularity": lambda works: works.popular(),
+    "controversy": lambda works: works.controversial(),
+    "title": lambda works: works.order_by("title", "pk"),
+}
+assert SORT_QUERIES.keys() == SORTS.keys()
+
+
+def home(request):
+    categories = Category.objects.annotate(has_works=Exists(Work.objects.filter(category=OuterRef("pk"))))
+    sections, shown = [], []
+    for category in categories:
+        if not category.has_works:
+            continue
+        works = Work.objects.filter(category=category).safe_for(request.user).select_related("category")
+        rows = []
+        for method, title, blurb in HOME_ROWS:
+            row = list(getattr(works, method)()[:HOME_ROW_SIZE])
+            shown.extend(row)
+            rows.append({"method": method, "title": title, "blurb": blurb, "works": row})
+        sections.append({"category": category, "rows": rows})
+    decorate(shown, request.user)
+    return render(request, "mangaki/home.html", {"sections": sections})
+
+
+def work_list(request, category: str):
+    category = get_object_or_404(Category, slug=category)
+    works = Work.objects.filter(category=category).safe_for(request.user)
+    tagged = TaggedWork.objects.filter(tag=OuterRef("pk"), work__category=category)
+    if not nsfw_allowed(request.user):
+        tagged = tagged.filter(work__nsfw=False)
+    genres = list(Tag.objects.filter(Exists(tagged)).order_by("title").values_list("slug", "title"))
+    types = list(
+        works.exclude(work_type="").order_by("work_type").values_list("work_type", flat=True).distinct()
+    )
+    form = CatalogueForm(request.GET or None, genres=genres, types=types)
+    query = form.cleaned()
+    if query["q"]:
+        works = works.annotate(plain_title=Plain("title")).filter(plain_title__contains=plain(query["q"]))
+    if query["genre"]:
+        works = works.filter(tagged__tag__slug=query["genre"])
+    if query["type"]:
+        works = works.filter(work_type=query["type"])
+    works = SORT_QUERIES[query["sort"]](works.select_related("category"))
+    page = Paginator(works, settings.MANGAKI_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = decorate(page.object_list, request.user)
+    return render(
+        request,
+        "mangaki/work_list.html",
+        {
+            "category": category,
+            "query": query,
+            "page": page,
+            "sorts": list(SORTS.items()),
+            "genres": genres,
+            "types": types,
+            "sort_label": SORTS[query["sort"]],
+        },
+    )
+
+
+def work_detail(request, category: str, pk: int):
+    work = get_object_or_404(Work.objects.select_related("category"), pk=pk, category__slug=category)
+    if work.nsfw and not nsfw_allowed(request.user):
+        return render(request, "mangaki/work_hidden.html", {"category": work.category}, status=403)
+    decorate([work], request.user, max_genres=1000)
+    counts = work.choice_counts
+    total = sum(counts.values())
+    biggest = max(counts.values(), default=0) or 1
+    distribution = [
+        {
+            "value": choice,
+            "label": CHOICE_LABELS[choice],
+            "count": counts[choice],
+            "percent": round(100 * counts[choice] / total) if total else 0,
+            "width": round(100 * counts[choice] / biggest),
+        }
+        for choice in COUNTER_FIELDS
+    ]
+    similar = decorate(similar_to(work, request.user), request.user)
+    return render(
+        request,
+        "mangaki/work_detail.html",
+        {"work": work, "distribution": distribution, "total": total, "similar": similar},
+    )

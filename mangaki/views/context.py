@@ -1,0 +1,18 @@
+"""What every page's template needs: the categories for the menu and who is browsing."""
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from ..models import Category
+from ..services.guests import is_guest
+from .cards import RATING_BUTTONS
+
+
+def site(request) -> dict:
+    user = getattr(request, "user", None)
+    return {
+        "nav_categories": SimpleLazyObject(lambda: list(Category.objects.all())),
+        "is_guest": SimpleLazyObject(lambda: is_guest(user)),
+        "rating_buttons": RATING_BUTTONS,
+        "model_report_public": settings.MANGAKI_PUBLIC_MODEL_REPORT,
+    }

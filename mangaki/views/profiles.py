@@ -1,0 +1,63 @@
+"""A member's profile (ratings by choice, watchlist) and their settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ..choices import Choice
+from ..forms import ProfileSettingsForm
+from ..models import Rating
+from .cards import decorate, nsfw_allowed
+
+
+@login_required
+def my_profile(request):
+    return redirect("profile", username=request.user.username)
+
+
+def profile(request, username: str):
+    owner = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
+    is_owner = request.user.is_authenticated and request.user.pk == owner.pk
+    if not is_owner and (not owner.profile.is_shared or owner.profile.is_guest):
+        raise Http404("This profile is private.")
+    ratings = Rating.objects.filter(user=owner).select_related("work__category").order_by("-date")
+    if not nsfw_allowed(request.user):
+        ratings = ratings.filter(work__nsfw=False)
+    ratings = list(ratings)
+    works = [rating.work for rating in ratings]
+    # Cards show the *viewer's* own rating on each work, so a visitor can rate from here too.
+    decorate(works, request.user)
+    groups = {choice: [] for choice in Choice.values}
+    for rating in ratings:
+        groups[rating.choice].append(rating.work)
+    sections = [
+        {"value": choice, "label": label, "works": groups[choice]}
+        for choice, label in Choice.choices
+        if choice != Choice.WILLSEE
+    ]
+    return render(
+        request,
+        "mangaki/profile.html",
+        {
+            "owner": owner,
+            "is_owner": is_owner,
+            "total": len(ratings),
+            "counts": [(label, len(groups[choice]), choice) for choice, label in Choice.choices],
+            "watchlist": groups[Choice.WILLSEE],
+            "sections": sections,
+        },
+    )
+
+
+@login_required
+def profile_settings(request):
+    form = ProfileSettingsForm(request.POST or None, instance=request.user.profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("settings")
+    return render(request, "mangaki/settings.html", {"form": form})

@@ -1,0 +1,62 @@
+"""The rating widget's endpoint: JSON for the page's script, a redirect for a plain form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from ..choices import Choice
+from ..models import Work
+from ..services.guests import guest_login
+from ..services.ratings import rating_delete, rating_set
+from .cards import CHOICE_LABELS
+
+
+def wants_json(request) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+@require_POST
+def rate(request, pk: int):
+    """Set (``choice=like``) or remove (``choice=``) the rating of the requesting user, only theirs.
+
+    A visitor without an account gets a guest account logged into their session first.
+    """
+    work = get_object_or_404(Work.objects.safe_for(request.user), pk=pk)
+    choice = request.POST.get("choice", "")
+    if choice and choice not in Choice.values:
+        error = f"Unknown choice {choice!r}; expected one of {', '.join(Choice.values)} or nothing."
+        if wants_json(request):
+            return JsonResponse({"error": error}, status=400)
+        messages.error(request, error)
+        return redirect_back(request, work)
+    user = guest_login(request=request)
+    if choice:
+        rating_set(user=user, work=work, choice=choice)
+    else:
+        rating_delete(user=user, work=work)
+    if wants_json(request):
+        work.refresh_from_db()
+        return JsonResponse(
+            {
+                "work": work.pk,
+                "choice": choice or None,
+                "label": CHOICE_LABELS.get(choice, ""),
+                "counts": work.choice_counts,
+            }
+        )
+    if choice:
+        messages.success(request, f"You rated {work.title}: {CHOICE_LABELS[choice]}.")
+    else:
+        messages.success(request, f"Your rating of {work.title} was removed.")
+    return redirect_back(request, work)
+
+
+def redirect_back(request, work: Work):
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = work.get_absolute_url()
+    return HttpResponseRedirect(target)

@@ -1,0 +1,117 @@
+"""Recommendations with their reasons, and similar works: both read through ``mangaki.selectors``."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from ..choices import Choice
+from ..models import Category, Work
+from .cards import decorate, nsfw_allowed, user_choices
+
+ALGORITHMS = {"balse": "BALSE", "als": "ALS", "lasso": "LASSO"}
+DEFAULT_ALGORITHM = "balse"
+RECOMMENDATION_COUNT = 20
+SIMILAR_COUNT = 8
+# How a neighbour of a recommendation was rated, as said in its explanation.
+NEIGHBOUR_VERBS = {
+    Choice.FAVORITE: "which you loved",
+    Choice.LIKE: "which you liked",
+    Choice.WILLSEE: "which is on your watchlist",
+    Choice.NEUTRAL: "which you found so-so",
+}
+SHOWN_TAGS = 2
+SHOWN_NEIGHBOURS = 2
+
+
+def selectors() -> ModuleType | None:
+    """The read side of issue 4, or None while it is not installed."""
+    try:
+        return importlib.import_module("mangaki.selectors")
+    except ModuleNotFoundError as error:
+        if error.name == "mangaki.selectors":
+            return None
+        raise
+
+
+def similar_to(work: Work, user) -> list[Work]:
+    """Works nearest to ``work`` in the ALS space that ``user`` may see."""
+    module = selectors()
+    if module is None:
+        return []
+    works = [other for other in module.similar_works(work, limit=SIMILAR_COUNT) if other.pk != work.pk]
+    if not nsfw_allowed(user):
+        works = [other for other in works if not other.nsfw]
+    return works
+
+
+def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> dict:
+    """The reasons shown under a recommendation: its best tags and the rated works it is close to."""
+    explanation = recommendation.explanation
+    tags = [tag for tag, weight in sorted(explanation.tags, key=lambda pair: -pair[1]) if weight > 0]
+    neighbours = []
+    for neighbour, similarity in sorted(explanation.neighbours, key=lambda pair: -pair[1]):
+        verb = NEIGHBOUR_VERBS.get(choices.get(neighbour.pk, ""))
+        if similarity > 0 and verb:
+            url = reverse("work-detail", args=[slugs[neighbour.category_id], neighbour.pk])
+            neighbours.append({"work": neighbour, "verb": verb, "url": url})
+    return {"tags": tags[:SHOWN_TAGS], "neighbours": neighbours[:SHOWN_NEIGHBOURS]}
+
+
+def recommendations(request):
+    categories = list(Category.objects.all())
+    slug = request.GET.get("category") or "anime"
+    category = next((c for c in categories if c.slug == slug), None)
+    if category is None:
+        raise Http404(f"No category {slug!r}.")
+    algorithm = request.GET.get("algorithm", DEFAULT_ALGORITHM)
+    if algorithm not in ALGORITHMS:
+        algorithm = DEFAULT_ALGORITHM
+    module = selectors()
+    items, is_fallback, fallback_reason, model_version = [], True, "", None
+    if module is None:
+        fallback_reason = "No recommendation model is installed yet."
+        works = list(
+            Work.objects.filter(category=category).safe_for(request.user).top()[:RECOMMENDATION_COUNT]
+        )
+        items = [{"work": work, "predicted": None, "reasons": None} for work in works]
+    else:
+        result = module.recommendations_for(
+            request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=algorithm
+        )
+        is_fallback, fallback_reason, model_version = (
+            result.is_fallback,
+            result.fallback_reason,
+            result.model_version,
+        )
+        neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
+        choices = user_choices(request.user, neighbour_ids)
+        slugs = {c.pk: c.slug for c in categories}
+        items = [
+            {
+                "work": r.work,
+                "predicted": r.predicted,
+                "reasons": None if result.is_fallback else explain(r, choices, slugs),
+            }
+            for r in result.items
+        ]
+    decorate([item["work"] for item in items], request.user)
+    context = {
+        "categories": categories,
+        "category": category,
+        "algorithm": algorithm,
+        "algorithms": ALGORITHMS,
+        "algorithm_label": ALGORITHMS[algorithm],
+        "items": items,
+        "is_fallback": is_fallback,
+        "fallback_reason": fallback_reason,
+        "model_version": model_version,
+    }
+    template = (
+        "mangaki/_recommendation_list.html" if request.GET.get("partial") else "mangaki/recommendations.html"
+    )
+    return render(request, template, context)

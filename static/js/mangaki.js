@@ -1,0 +1,130 @@
+/* Mangaki pages: the one-click rating widget, its keyboard shortcuts, and the live
+   recommendations list. Plain JavaScript, no library; the forms work without it. */
+(function () {
+  "use strict";
+
+  var KEYS = { "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5 };
+  var LABELS = {};
+
+  function csrfToken(form) {
+    // The cookie is current even after logging in (which rotates the token); the form's copy may not be.
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function announce(text) {
+    var live = document.getElementById("live");
+    if (live) { live.textContent = ""; window.setTimeout(function () { live.textContent = text; }, 30); }
+  }
+
+  function widgetsFor(action) {
+    return Array.prototype.filter.call(document.querySelectorAll("form.rate"), function (form) {
+      return form.getAttribute("action") === action;
+    });
+  }
+
+  // Show ``choice`` ("" for none) as the current rating on every widget of the work.
+  function showChoice(action, choice) {
+    widgetsFor(action).forEach(function (form) {
+      form.dataset.choice = choice;
+      form.querySelectorAll("button[data-choice]").forEach(function (button) {
+        var pressed = button.dataset.choice === choice;
+        button.setAttribute("aria-pressed", pressed ? "true" : "false");
+        button.value = pressed ? "" : button.dataset.choice;
+        LABELS[button.dataset.choice] = button.getAttribute("aria-label");
+      });
+      var status = form.querySelector(".rate-status");
+      if (status) {
+        status.innerHTML = "";
+        var span = document.createElement("span");
+        span.className = "rate-current" + (choice ? " rate-" + choice : "");
+        span.textContent = choice ? LABELS[choice] : "Not rated";
+        status.appendChild(span);
+      }
+      var card = form.closest("[data-rate-scope]");
+      if (card) card.classList.toggle("is-rated", Boolean(choice));
+    });
+  }
+
+  function send(action, choice, form) {
+    var body = new FormData();
+    body.append("choice", choice);
+    return fetch(action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form), "X-Requested-With": "fetch" },
+    }).then(function (response) {
+      if (response.status === 403) throw new Error("Your session expired: reload the page to rate.");
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error(data.error || "The rating could not be saved.");
+        return data;
+      });
+    });
+  }
+
+  function rate(button) {
+    var form = button.form;
+    var scope = button.closest("[data-rate-scope]");
+    var widget = form.classList.contains("rate") ? form : scope && scope.querySelector("form.rate");
+    var action = form.getAttribute("action");
+    var current = widget ? widget.dataset.choice : "";
+    var removing = button.hasAttribute("data-remove");
+    var choice = removing || button.dataset.choice !== current ? button.dataset.choice : "";
+    var title = widget ? widget.dataset.title : "";
+    button.classList.add("is-busy");
+    send(action, choice, form).then(function (data) {
+      showChoice(action, data.choice || "");
+      announce(data.choice ? title + ": " + data.label : "Rating of " + title + " removed");
+      var list = scope && scope.closest("#recommendations");
+      if (list) {
+        if (removing) scope.classList.add("is-leaving");
+        window.setTimeout(function () { refresh(list, removing ? scope : null); }, removing ? 200 : 0);
+      }
+    }).catch(function (error) {
+      announce(error.message);
+      window.alert(error.message);
+    }).then(function () { button.classList.remove("is-busy"); });
+  }
+
+  // Reload the recommendations after a rating: rated works leave, new ones arrive.
+  function refresh(list, leaving) {
+    if (leaving) leaving.remove();
+    list.setAttribute("aria-busy", "true");
+    fetch(list.dataset.refreshUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        list.innerHTML = html;
+        list.removeAttribute("aria-busy");
+        list.dispatchEvent(new CustomEvent("mangaki:refreshed", { bubbles: true }));
+        announce("Recommendations updated");
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("form.rate button[data-choice], button[data-remove]");
+    if (!button || !window.fetch) return;
+    event.preventDefault();
+    rate(button);
+  });
+
+  // Keys 1–6 rate the focused card (pressing the current choice again removes it), 0 clears.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.closest("input, select, textarea, [contenteditable]")) return;
+    var scope = target.closest("[data-rate-scope]");
+    if (!scope) return;
+    var widget = scope.querySelector("form.rate");
+    if (!widget) return;
+    var buttons = widget.querySelectorAll("button[data-choice]");
+    var button = null;
+    if (event.key in KEYS) button = buttons[KEYS[event.key]];
+    else if (event.key === "0" && widget.dataset.choice) button = widget.querySelector('button[aria-pressed="true"]');
+    if (!button) return;
+    event.preventDefault();
+    rate(button);
+  });
+})();
