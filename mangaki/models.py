@@ -130,3 +130,65 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.choice} {self.work}"
+
+
+class TrainedModel(models.Model):
+    """One fitted recommendation model: its measured quality and its `.npz` artifact in storage.
+
+    Rows are never deleted (they are the history of the models); old artifacts are, and then
+    ``artifact_name`` is emptied. At most one ready version per algorithm is active.
+    """
+
+    class Algorithm(models.TextChoices):
+        ALS = "als", "ALS"
+        LASSO = "lasso", "LASSO"
+        BALSE = "balse", "BALSE"
+
+    class Status(models.TextChoices):
+        TRAINING = "training", "Training"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        REJECTED = "rejected", "Rejected by the quality gate"
+
+    algorithm = models.CharField(max_length=16, choices=Algorithm.choices)
+    version = models.PositiveIntegerField(help_text="1, 2, 3… per algorithm")
+    created = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRAINING)
+    reason = models.TextField(blank=True, help_text="why it failed or was rejected")
+    is_active = models.BooleanField("active", default=False)
+    activated = models.DateTimeField(null=True, blank=True)
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    # The data it learned from: sizes, and when the ratings were read (for "new ratings since").
+    n_ratings = models.PositiveIntegerField(default=0)
+    n_users = models.PositiveIntegerField(default=0)
+    n_works = models.PositiveIntegerField(default=0)
+    data_read_at = models.DateTimeField(null=True, blank=True)
+    # Held-out measures: rmse, rmse_cold, rmse_freeze, n_test, n_cold, n_freeze, fit_seconds...
+    metrics = models.JSONField(default=dict, blank=True)
+    train_seconds = models.FloatField(null=True, blank=True, help_text="database read to activation")
+    # Column j of the item×tag matrix is ["tag", tag_id] or ["type", work_type].
+    tag_columns = models.JSONField(default=list, blank=True)
+    artifact_name = models.CharField(max_length=255, blank=True, help_text="name in default_storage")
+    artifact_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["algorithm", "-version"]
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["algorithm", "version"], name="trainedmodel_unique_version"),
+            # The serving path looks the active row up through this partial unique index.
+            models.UniqueConstraint(
+                fields=["algorithm"], condition=Q(is_active=True), name="trainedmodel_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(status="ready"), name="trainedmodel_active_is_ready"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        active = ", active" if self.is_active else ""
+        return f"{self.get_algorithm_display()} v{self.version} ({self.status}{active})"
+
+    @property
+    def rmse(self) -> float | None:
+        return self.metrics.get("rmse")

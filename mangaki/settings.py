@@ -183,3 +183,40 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("mangaki.views.context.site
 # The model report (/models/) is for staff unless this is on.
 MANGAKI_PUBLIC_MODEL_REPORT = env_bool("MANGAKI_PUBLIC_MODEL_REPORT", False)
 MANGAKI_PAGE_SIZE = 24
+
+# --- Training and serving
+# A plain schedule, stored by django_celery_beat's database scheduler (no pickled shelve file).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Unacknowledged tasks (a worker killed mid-training) go back to the queue after this many
+# seconds; it must exceed the longest task (the training time limit below).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("MANGAKI_BROKER_VISIBILITY_TIMEOUT", "3600"))
+}
+MANGAKI_ALGORITHMS = ("als", "lasso", "balse")
+# Retrain when at least this many ratings were added or changed since the latest training...
+MANGAKI_RETRAIN_MIN_NEW_RATINGS = int(os.environ.get("MANGAKI_RETRAIN_MIN_NEW_RATINGS", "500"))
+# ... checked this often (seconds); and retrain all three every night at this UTC hour.
+MANGAKI_RETRAIN_CHECK_SECONDS = float(os.environ.get("MANGAKI_RETRAIN_CHECK_SECONDS", "600"))
+MANGAKI_NIGHTLY_RETRAIN_HOUR = int(os.environ.get("MANGAKI_NIGHTLY_RETRAIN_HOUR", "3"))
+MANGAKI_TRAINING_TIME_LIMIT_SECONDS = 1800
+# Quality gate: a new model whose held-out RMSE exceeds the active one's by more than this
+# is kept (status rejected) but not activated.
+MANGAKI_QUALITY_GATE_MARGIN = float(os.environ.get("MANGAKI_QUALITY_GATE_MARGIN", "0.02"))
+# Artifacts of the last N versions of each algorithm are kept (the active one always is).
+MANGAKI_KEEP_LAST_MODELS = int(os.environ.get("MANGAKI_KEEP_LAST_MODELS", "5"))
+# Folder, in Django's default storage, of the model artifacts.
+MANGAKI_MODEL_STORAGE_PREFIX = "models"
+# Fewer ratings than this gets the fallback list (top() of the category) instead of a personal one.
+MANGAKI_RECOMMENDATIONS_MIN_RATINGS = 3
+CELERY_BEAT_SCHEDULE = {
+    "retrain-all-nightly": {
+        "task": "mangaki.tasks.retrain_all",
+        "schedule": crontab(hour=MANGAKI_NIGHTLY_RETRAIN_HOUR, minute=0),
+    },
+    "retrain-when-enough-new-ratings": {
+        "task": "mangaki.tasks.retrain_if_enough_new_ratings",
+        "schedule": MANGAKI_RETRAIN_CHECK_SECONDS,
+    },
+}

@@ -1,9 +1,22 @@
 """Celery tasks: thin wrappers that call services with ids and names only."""
 
+from __future__ import annotations
+
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .services.ranking import ranking_recompute
+from .services.training import algorithms_to_retrain, model_train
+
+TRAINING_LIMITS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "time_limit": settings.MANGAKI_TRAINING_TIME_LIMIT_SECONDS,
+    "soft_time_limit": settings.MANGAKI_TRAINING_TIME_LIMIT_SECONDS - 60,
+}
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
@@ -11,3 +24,37 @@ def recompute_ranking() -> int:
     """Recompute every work's ranking counters (idempotent)."""
     with transaction.atomic():
         return ranking_recompute()
+
+
+@shared_task(**TRAINING_LIMITS)
+def train_model(algorithm: str, requested_at: str | None = None) -> int | None:
+    """Train a new version of ``algorithm``; the id of its registry row, or None if skipped.
+
+    Idempotent: a redelivered task finds a version trained on data read after
+    ``requested_at`` (ISO 8601) and does nothing; the service's lock keeps two trainings
+    of one algorithm from overlapping.
+    """
+    since = parse_datetime(requested_at) if requested_at else None
+    trained = model_train(algorithm=algorithm, unless_trained_since=since)
+    return trained.pk if trained is not None else None
+
+
+def enqueue_training(algorithm: str) -> str:
+    """Queue a training of ``algorithm`` through the broker; returns the Celery task id."""
+    result = train_model.apply_async(args=[algorithm, timezone.now().isoformat()])
+    return result.id
+
+
+@shared_task(acks_late=True, time_limit=60)
+def retrain_all() -> list[str]:
+    """The nightly full retrain: one training task per algorithm."""
+    return [enqueue_training(algorithm) for algorithm in settings.MANGAKI_ALGORITHMS]
+
+
+@shared_task(acks_late=True, time_limit=60)
+def retrain_if_enough_new_ratings() -> list[str]:
+    """The frequent check: retrain the algorithms with enough new ratings since their last training."""
+    due = algorithms_to_retrain(min_new_ratings=settings.MANGAKI_RETRAIN_MIN_NEW_RATINGS)
+    for algorithm in due:
+        enqueue_training(algorithm)
+    return due

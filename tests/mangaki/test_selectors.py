@@ -1,0 +1,173 @@
+"""recommendations_for and similar_works on the small real data, with models trained for real."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from mangaki.choices import Choice
+from mangaki.models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
+from mangaki.selectors import recommendations_for, similar_works
+from mangaki.services.ratings import rating_set
+from mangaki.services.training import model_activate, model_train
+from tests.factories import UserFactory, WorkFactory
+from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trained(small_anime, model_storage):
+    return {algorithm: model_train(algorithm=algorithm) for algorithm in ("als", "balse")}
+
+
+def popular_works(count, offset=0):
+    return list(Work.objects.filter(nsfw=False).popular()[offset : offset + count])
+
+
+def rate(user, works, choice="favorite"):
+    for work in works:
+        rating_set(user=user, work=work, choice=choice)
+
+
+def test_a_visitor_gets_the_marked_fallback_without_error(small_anime, model_storage):
+    for visitor in (None, AnonymousUser()):
+        result = recommendations_for(visitor, category="anime", limit=5)
+        assert result.is_fallback and result.fallback_reason and result.model_version is None
+        assert len(result.items) == 5
+        assert all(not item.work.nsfw for item in result.items)
+
+
+def test_without_a_trained_model_a_user_gets_the_fallback_minus_rated_works(small_anime, model_storage):
+    user = UserFactory()
+    rated = popular_works(3)
+    rate(user, rated)
+    result = recommendations_for(user, category="anime", limit=10)
+    assert result.is_fallback and "No recommendation model" in result.fallback_reason
+    assert not {w.pk for w in rated} & {item.work.pk for item in result.items}
+
+
+def test_three_ratings_give_personal_recommendations_with_explanations(trained):
+    user = UserFactory()
+    rated = popular_works(3)
+    rate(user, rated)
+    result = recommendations_for(user, category="anime", limit=10)
+    assert not result.is_fallback and result.fallback_reason == ""
+    assert (result.algorithm, result.model_version) == ("balse", trained["balse"].version)
+    assert len(result.items) == 10
+    predicted = [item.predicted for item in result.items]
+    assert predicted == sorted(predicted, reverse=True)
+    assert not {w.pk for w in rated} & {item.work.pk for item in result.items}
+    rated_pks = {w.pk for w in rated}
+    assert any(item.explanation.neighbours for item in result.items)
+    for item in result.items:
+        for neighbour, similarity in item.explanation.neighbours:
+            assert neighbour.pk in rated_pks and -1 <= similarity <= 1
+        for tag, contribution in item.explanation.tags:
+            assert contribution > 0 and tag in item.work.tags.all()
+
+
+def test_one_new_rating_changes_the_next_answer_without_retraining(trained):
+    user = UserFactory()
+    rate(user, popular_works(5))
+    before = recommendations_for(user, limit=10)
+    models = TrainedModel.objects.count()
+    rate(user, [before.items[0].work], choice=Choice.DISLIKE)
+    rate(user, popular_works(1, offset=40), choice=Choice.FAVORITE)
+    after = recommendations_for(user, limit=10)
+    assert TrainedModel.objects.count() == models
+    assert [i.work.pk for i in after.items] != [i.work.pk for i in before.items]
+    assert before.items[0].work.pk not in {i.work.pk for i in after.items}
+
+
+def test_every_rated_work_is_excluded_whatever_the_choice(trained):
+    user = UserFactory()
+    rate(user, popular_works(4))
+    first = recommendations_for(user, limit=6, algorithm="als")
+    for item, choice in zip(first.items[:3], (Choice.WONTSEE, Choice.WILLSEE, Choice.NEUTRAL), strict=True):
+        rating_set(user=user, work=item.work, choice=choice)
+    after = recommendations_for(user, limit=20, algorithm="als")
+    assert not {i.work.pk for i in first.items[:3]} & {i.work.pk for i in after.items}
+
+
+def test_nsfw_works_are_hidden_unless_the_profile_allows_them(trained):
+    user = UserFactory()
+    rate(user, popular_works(5))
+    shown = recommendations_for(user, limit=5)
+    Work.objects.filter(pk=shown.items[0].work.pk).update(nsfw=True)
+    hidden = recommendations_for(user, limit=5)
+    assert shown.items[0].work.pk not in {i.work.pk for i in hidden.items}
+    assert len(hidden.items) == 5
+    user.profile.nsfw_ok = True
+    user.profile.save()
+    user.refresh_from_db()
+    allowed = recommendations_for(user, limit=5)
+    assert allowed.items[0].work.pk == shown.items[0].work.pk
+
+
+def test_category_filter_and_new_works_scored_by_their_tags(trained):
+    """A manga added after the training is recommended from its genres (BALSE), not ALS."""
+    user = UserFactory()
+    anime_loved = popular_works(8)
+    rate(user, anime_loved)
+    # The genres this user's LASSO likes most: those of what they loved.
+    genres = Tag.objects.filter(works__in=anime_loved).distinct()[:4]
+    manga = Category.objects.get(slug="manga")
+    new_work = WorkFactory(category=manga, work_type="")
+    for tag in genres:
+        TaggedWork.objects.create(work=new_work, tag=tag)
+    balse = recommendations_for(user, category="manga", limit=5)
+    assert [item.work.pk for item in balse.items] == [new_work.pk]
+    assert balse.items[0].work.category.slug == "manga"
+    assert not balse.is_fallback
+    als = recommendations_for(user, category="manga", limit=5, algorithm="als")
+    assert als.items == []
+    assert recommendations_for(user, category="no-such-category").items == []
+
+
+def test_queries_per_call_do_not_grow_with_the_number_of_ratings(trained):
+    few, many = UserFactory(), UserFactory()
+    rate(few, popular_works(3))
+    rate(many, popular_works(60), choice=Choice.LIKE)
+    counts = []
+    for user in (few, many):
+        user = type(user).objects.get(pk=user.pk)  # no cached profile
+        recommendations_for(user, limit=10)
+        with CaptureQueriesContext(connection) as queries:
+            result = recommendations_for(user, limit=10)
+            for item in result.items:  # pages read these: no query may follow
+                item.work.category.slug, list(item.work.tags.all())
+                for neighbour, _ in item.explanation.neighbours:
+                    neighbour.category.slug, list(neighbour.tags.all())
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 7
+
+
+def test_the_new_active_version_is_served_at_once(trained):
+    user = UserFactory()
+    rate(user, popular_works(5))
+    assert recommendations_for(user, algorithm="als").model_version == 1
+    second = model_train(algorithm="als")
+    assert recommendations_for(user, algorithm="als").model_version == second.version == 2
+    model_activate(trained_model=trained["als"])
+    assert recommendations_for(user, algorithm="als").model_version == 1
+
+
+def test_similar_works_come_from_the_als_space(small_anime, model_storage):
+    work = popular_works(1)[0]
+    assert similar_works(work) == []
+    model_train(algorithm="als")
+    similar = similar_works(work, limit=5)
+    assert len(similar) == 5 and work not in similar
+    assert all(not w.nsfw for w in similar)
+    # A work that shares many raters with it is closer than a random rarely rated one.
+    assert len({w.pk for w in similar}) == 5
+
+
+def test_rated_works_never_come_back_from_the_fallback(small_anime, model_storage):
+    user = UserFactory()
+    top = list(Work.objects.safe_for(None).top()[:2]) or popular_works(2)
+    rate(user, top[:1], choice=Choice.WONTSEE)
+    result = recommendations_for(user, limit=5)
+    assert result.is_fallback and top[0].pk not in {i.work.pk for i in result.items}
+    assert Rating.objects.filter(user=user).count() == 1
