@@ -220,3 +220,45 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MANGAKI_RETRAIN_CHECK_SECONDS,
     },
 }
+
+# --- REST API (mangaki/api): token or session authentication, pages of at most 100,
+# throttling per anonymous client and per user (stricter for recommendations and tokens),
+# one JSON error shape for every 4xx. API_THROTTLING=0 turns throttling off (benchmarks).
+_API_THROTTLING = env_bool("API_THROTTLING", True)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request is answered 401 with WWW-Authenticate: Token.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "mangaki.api.pagination.Pagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["mangaki.api.throttles.AnonThrottle", "mangaki.api.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "120/min" if _API_THROTTLING else None,
+        "user": "600/min" if _API_THROTTLING else None,
+        "recommendations": "30/min" if _API_THROTTLING else None,
+        "token": "10/min" if _API_THROTTLING else None,
+    },
+    "EXCEPTION_HANDLER": "mangaki.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "mangaki.api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mangaki API",
+    "DESCRIPTION": "Rate anime and manga, get recommendations that explain themselves. "
+    'Authenticate with "Authorization: Token <token>" (POST /api/auth/token/) or a session.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChoiceEnum": "mangaki.choices.Choice",
+        "AlgorithmEnum": "mangaki.models.TrainedModel.Algorithm",
+        "TrainedModelStatusEnum": "mangaki.models.TrainedModel.Status",
+    },
+}

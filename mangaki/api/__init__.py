@@ -1,0 +1,1 @@
+"""The REST API under ``/api/``: a thin layer over the models, querysets, services and selectors."""

@@ -1,0 +1,57 @@
+"""Public profiles: the ratings of a person who shares them. Anyone else's answer is 404."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+
+from ..models import Rating, Work
+from . import serializers
+from .exceptions import UnknownObject
+from .filters import RatingFilter
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Ratings of a person who shares them",
+        parameters=[OpenApiParameter("username", str, OpenApiParameter.PATH)],
+    )
+)
+class PublicRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """404, the same as for nobody, when the profile is private or a guest's: no one learns it exists.
+
+    NSFW works are left out unless the reader's own profile opts in.
+    """
+
+    serializer_class = serializers.RatingSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RatingFilter
+
+    def get_owner(self):
+        username = self.kwargs["username"]
+        owner = None
+        if "\x00" not in username:
+            owner = get_user_model().objects.select_related("profile").filter(username=username).first()
+        if owner is None or not self.is_visible(owner):
+            raise UnknownObject("username", f"No public profile named {username!r}.")
+        return owner
+
+    def is_visible(self, owner) -> bool:
+        if owner.pk == self.request.user.pk:
+            return True
+        profile = getattr(owner, "profile", None)
+        return bool(profile and profile.is_shared and not profile.is_guest and owner.is_active)
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Rating.objects.none()
+        owner = self.get_owner()
+        visible_works = Work.objects.safe_for(self.request.user).values("pk")
+        return (
+            Rating.objects.filter(user=owner, work__in=visible_works)
+            .select_related("work__category")
+            .order_by("-date", "-pk")
+        )

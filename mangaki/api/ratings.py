@@ -1,0 +1,145 @@
+"""The requesting user's own ratings. Every write goes through ``services.ratings``."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..models import Rating, Work
+from ..services.ratings import rating_delete, rating_set
+from . import serializers
+from .exceptions import UnknownObject
+from .filters import RatingFilter
+
+MAX_ID = 2**63 - 1
+
+WORK_PARAMETER = OpenApiParameter("work", int, OpenApiParameter.PATH, description="Id of the rated work.")
+
+
+def parse_work_id(raw: str) -> int:
+    try:
+        work_id = int(raw)
+    except (TypeError, ValueError):
+        raise UnknownObject("work", f"Work ids are integers, got {raw!r}.") from None
+    if not 1 <= work_id <= MAX_ID:
+        raise UnknownObject("work", f"No work with id {work_id}.")
+    return work_id
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My ratings, newest first"),
+    retrieve=extend_schema(summary="My rating of a work", parameters=[WORK_PARAMETER]),
+)
+class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Ratings of the requesting user, addressed by work id."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = serializers.RatingSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RatingFilter
+    lookup_field = "work"
+    lookup_url_kwarg = "work"
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Rating.objects.none()
+        # Scoped to the requesting user: nobody else's rating can be reached from here.
+        return (
+            Rating.objects.filter(user=self.request.user)
+            .select_related("work__category")
+            .order_by("-date", "-pk")
+        )
+
+    def get_object(self) -> Rating:
+        work_id = parse_work_id(self.kwargs["work"])
+        rating = self.get_queryset().filter(work_id=work_id).first()
+        if rating is None:
+            if not Work.objects.filter(pk=work_id).exists():
+                raise UnknownObject("work", f"No work with id {work_id}.")
+            raise UnknownObject("work", f"You have not rated work {work_id}.")
+        return rating
+
+    def get_work(self) -> Work:
+        work_id = parse_work_id(self.kwargs["work"])
+        work = Work.objects.select_related("category").filter(pk=work_id).first()
+        if work is None:
+            raise UnknownObject("work", f"No work with id {work_id}.")
+        return work
+
+    @extend_schema(
+        summary="Rate a work (create or replace)",
+        description="Idempotent: the same request twice leaves the same rating and the same counters. "
+        "201 when the work had no rating from you, 200 otherwise.",
+        parameters=[WORK_PARAMETER],
+        request=serializers.RatingWriteSerializer,
+        responses={200: serializers.RatingSerializer, 201: serializers.RatingSerializer},
+    )
+    def update(self, request: Request, work: str) -> Response:
+        target = self.get_work()
+        payload = serializers.RatingWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        existed = Rating.objects.filter(user=request.user, work=target).exists()
+        rating = rating_set(user=request.user, work=target, choice=payload.validated_data["choice"])
+        rating.work = target
+        return Response(
+            serializers.RatingSerializer(rating).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Remove my rating of a work",
+        parameters=[WORK_PARAMETER],
+        responses={204: OpenApiResponse(description="Removed.")},
+    )
+    def destroy(self, request: Request, work: str) -> Response:
+        target = self.get_work()
+        if not rating_delete(user=request.user, work=target):
+            raise UnknownObject("work", f"You have not rated work {target.pk}.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Rate many works at once (all or nothing)",
+        description=f"Up to {serializers.MAX_BULK_RATINGS} rows. Every row is checked before anything "
+        "is written; if any row is invalid (unknown choice, unknown work, a work twice) nothing is "
+        "written and the answer lists each invalid row as ratings[index].field with the reason.",
+        request=serializers.BulkRatingsSerializer,
+        responses={200: serializers.BulkRatingsResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", filter_backends=[], pagination_class=None)
+    def bulk(self, request: Request) -> Response:
+        payload = serializers.BulkRatingsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        rows = payload.validated_data["ratings"]
+        works = Work.objects.in_bulk({row["work"] for row in rows})
+        errors: dict[int, dict[str, list[str]]] = {}
+        first_row_of: dict[int, int] = {}
+        for index, row in enumerate(rows):
+            if row["work"] not in works:
+                errors[index] = {"work": [f"No work with id {row['work']}."]}
+            elif row["work"] in first_row_of:
+                errors[index] = {
+                    "work": [f"Work {row['work']} is already rated in row {first_row_of[row['work']]}."]
+                }
+            else:
+                first_row_of[row["work"]] = index
+        if errors:
+            raise ValidationError({"ratings": errors})
+        previous = dict(
+            Rating.objects.filter(user=request.user, work_id__in=works).values_list("work_id", "choice")
+        )
+        counts = {"created": 0, "changed": 0, "unchanged": 0}
+        with transaction.atomic():
+            for row in rows:
+                rating_set(user=request.user, work=works[row["work"]], choice=row["choice"])
+                before = previous.get(row["work"])
+                kind = "created" if before is None else "unchanged" if before == row["choice"] else "changed"
+                counts[kind] += 1
+        return Response(serializers.BulkRatingsResultSerializer(counts).data)

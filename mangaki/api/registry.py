@@ -1,0 +1,60 @@
+"""The model registry: anyone reads it; staff retrain (a queued Celery task) and activate versions."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..models import TrainedModel
+from ..services.training import TrainingError, model_activate
+from ..tasks import enqueue_training
+from . import serializers
+from .permissions import ReadAnyoneWriteStaff
+
+
+class TrainedModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Trained recommendation models: versions, held-out metrics, which one serves each algorithm."""
+
+    serializer_class = serializers.TrainedModelSerializer
+    permission_classes = [ReadAnyoneWriteStaff]
+
+    def get_queryset(self) -> QuerySet:
+        return TrainedModel.objects.order_by("algorithm", "-version")
+
+    @extend_schema(
+        summary="Retrain a model (staff)",
+        description="Queues a training of the algorithm and answers at once with the Celery task id; "
+        "the new version appears in this list when it is done (active if it passes the quality gate).",
+        request=serializers.RetrainSerializer,
+        responses={202: serializers.RetrainResultSerializer},
+    )
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def retrain(self, request: Request) -> Response:
+        payload = serializers.RetrainSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        algorithm = payload.validated_data["algorithm"]
+        try:
+            task_id = enqueue_training(algorithm)
+        except TrainingError as error:
+            # Only without a broker (tasks run eagerly, in this request): the failed
+            # version is in the registry with its reason, as it would be after a worker ran it.
+            task_id = getattr(error, "task_id", "") or "eager"
+        result = {"task_id": task_id, "algorithm": algorithm}
+        return Response(serializers.RetrainResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Make this version the active one of its algorithm (staff)",
+        request=serializers.ActivateSerializer,
+        responses={200: serializers.TrainedModelSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str) -> Response:
+        trained_model = self.get_object()
+        payload = serializers.ActivateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        activated = model_activate(trained_model=trained_model, force=payload.validated_data["force"])
+        return Response(serializers.TrainedModelSerializer(activated).data)

@@ -1,0 +1,178 @@
+"""Input and output shapes of the API. Output serializers read annotated querysets: no query of their own."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..choices import Choice
+from ..models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
+
+MAX_BULK_RATINGS = 1000
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["slug", "title"]
+
+
+class WeightedTagSerializer(serializers.ModelSerializer):
+    slug = serializers.CharField(source="tag.slug")
+    title = serializers.CharField(source="tag.title")
+
+    class Meta:
+        model = TaggedWork
+        fields = ["slug", "title", "weight"]
+
+
+class WorkSummarySerializer(serializers.ModelSerializer):
+    """A work inside another object (a rating, a recommendation): enough to show it and link to it."""
+
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    type = serializers.CharField(source="work_type")
+
+    class Meta:
+        model = Work
+        fields = ["id", "title", "category", "type", "nb_episodes", "poster_url", "nsfw", "nb_ratings"]
+        read_only_fields = fields
+
+
+class WorkListSerializer(WorkSummarySerializer):
+    """A work of the catalogue, with the requesting user's own rating of it."""
+
+    my_rating = serializers.SerializerMethodField(
+        help_text="The requesting user's choice for this work, null when unrated or anonymous."
+    )
+
+    class Meta(WorkSummarySerializer.Meta):
+        fields = [*WorkSummarySerializer.Meta.fields, "my_rating"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Choice.choices, allow_null=True))
+    def get_my_rating(self, work: Work) -> str | None:
+        # Annotated by the view (``with_my_rating``); works from elsewhere have none.
+        return getattr(work, "my_rating", None)
+
+
+class CountersSerializer(serializers.Serializer):
+    favorite = serializers.IntegerField(source="nb_favorites")
+    like = serializers.IntegerField(source="nb_likes")
+    neutral = serializers.IntegerField(source="nb_neutrals")
+    dislike = serializers.IntegerField(source="nb_dislikes")
+    willsee = serializers.IntegerField(source="nb_willsees")
+    wontsee = serializers.IntegerField(source="nb_wontsees")
+
+
+class WorkDetailSerializer(WorkListSerializer):
+    tags = WeightedTagSerializer(source="tagged", many=True, read_only=True)
+    counters = CountersSerializer(source="*", read_only=True)
+
+    class Meta(WorkListSerializer.Meta):
+        fields = [
+            *WorkListSerializer.Meta.fields,
+            "synopsis",
+            "external_source",
+            "external_id",
+            "tags",
+            "counters",
+            "controversy",
+        ]
+        read_only_fields = fields
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    work = WorkSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["work", "choice", "date"]
+        read_only_fields = fields
+
+
+class RatingWriteSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=Choice.choices)
+
+
+class BulkRatingRowSerializer(serializers.Serializer):
+    work = serializers.IntegerField(min_value=1, help_text="Work id.")
+    choice = serializers.ChoiceField(choices=Choice.choices)
+
+
+class BulkRatingsSerializer(serializers.Serializer):
+    ratings = BulkRatingRowSerializer(many=True, allow_empty=False, max_length=MAX_BULK_RATINGS)
+
+
+class BulkRatingsResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Works rated for the first time.")
+    changed = serializers.IntegerField(help_text="Works whose rating changed.")
+    unchanged = serializers.IntegerField(help_text="Works that already had this rating.")
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["username"]
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True, help_text="Path of the offending input, e.g. ratings[3].choice."
+    )
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ErrorItemSerializer(many=True)
+
+
+class TrainedModelSerializer(serializers.ModelSerializer):
+    metrics = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Held-out measures: rmse, rmse_cold, rmse_freeze, n_test, fit_seconds…",
+    )
+    hyperparameters = serializers.DictField(help_text="The estimator's parameters.")
+
+    class Meta:
+        model = TrainedModel
+        fields = [
+            "id",
+            "algorithm",
+            "version",
+            "status",
+            "reason",
+            "is_active",
+            "created",
+            "activated",
+            "n_ratings",
+            "n_users",
+            "n_works",
+            "metrics",
+            "hyperparameters",
+            "train_seconds",
+        ]
+        read_only_fields = fields
+
+
+class RetrainSerializer(serializers.Serializer):
+    algorithm = serializers.ChoiceField(choices=TrainedModel.Algorithm.choices)
+
+
+class RetrainResultSerializer(serializers.Serializer):
+    task_id = serializers.CharField(help_text="Celery task id of the queued training.")
+    algorithm = serializers.CharField()
+
+
+class ActivateSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text="Also activate a version the quality gate rejected."
+    )

@@ -1,0 +1,34 @@
+"""Routes of the API, mounted at ``/api/`` by the project's urls."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .account import TokenView
+from .catalogue import CategoryViewSet, TagViewSet, WorkViewSet
+from .profiles import PublicRatingViewSet
+from .ratings import RatingViewSet
+from .recommendations import RecommendationsView
+from .registry import TrainedModelViewSet
+from .views import HealthView, not_found
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("categories", CategoryViewSet, basename="category")
+router.register("tags", TagViewSet, basename="tag")
+router.register("works", WorkViewSet, basename="work")
+router.register("ratings", RatingViewSet, basename="rating")
+router.register(r"users/(?P<username>[^/]+)/ratings", PublicRatingViewSet, basename="public-rating")
+router.register("models", TrainedModelViewSet, basename="trained-model")
+
+app_name = "api"
+urlpatterns = [
+    *router.urls,
+    path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("health/", HealthView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", not_found),
+]
