@@ -70,9 +70,8 @@ class Work(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["category", "nb_ratings"], name="work_category_nb_ratings"),
-            models.Index(fields=["category", "controversy"], name="work_category_controversy"),
             models.Index(fields=["nb_ratings"], name="work_nb_ratings"),
+            models.Index(fields=["controversy"], name="work_controversy"),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,9 @@
 """Chainable Work queries, each a single SQL query.
 
-Indexes they rely on (declared in ``Work.Meta.indexes``): ``(category, nb_ratings)`` for
-``top``/``pearls``/``popular`` once a category filter is applied, and ``(category,
-controversy)`` for ``controversial``; without a category filter the same indexes serve
-the range filters on their second column poorly, which is fine at catalogue sizes (a few
-thousand works).
+Indexes they rely on (declared in ``Work.Meta.indexes``): ``nb_ratings`` for the range
+filters of ``top``, ``pearls`` and ``random`` and the ordering of ``popular``;
+``controversy`` for the ordering of ``controversial``. A category filter joins the two-row
+Category table and needs no index of its own.
 """
 
 from __future__ import annotations

@@ -100,11 +100,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='work',
-            index=models.Index(fields=['category', 'nb_ratings'], name='work_category_nb_ratings'),
-        ),
-        migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['category', 'controversy'], name='work_category_controversy'),
+            index=models.Index(fields=['controversy'], name='work_controversy'),
         ),
         migrations.AddIndex(
             model_name='work',
