@@ -19,6 +19,7 @@ install: $(STAMP)
 demo: install
 	$(DEV) $(BIN)/python manage.py migrate
 	$(DEV) $(BIN)/python manage.py load_anime
+	$(DEV) $(BIN)/python manage.py train
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 serve: install

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Category, Profile, Rating, Tag, TaggedWork, Work
+from .models import Category, Profile, Rating, Tag, TaggedWork, TrainedModel, Work
 
 
 @admin.register(Category)
@@ -80,3 +80,43 @@ class ProfileAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username",)
     raw_id_fields = ("user",)
+
+
+@admin.register(TrainedModel)
+class TrainedModelAdmin(admin.ModelAdmin):
+    """The model registry: read-only rows; activation goes through the training service."""
+
+    list_display = (
+        "algorithm",
+        "version",
+        "status",
+        "is_active",
+        "rmse",
+        "n_ratings",
+        "train_seconds",
+        "created",
+    )
+    list_filter = ("algorithm", "status", "is_active")
+    ordering = ("algorithm", "-version")
+    actions = ["activate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in TrainedModel._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Activate the selected version (one per algorithm)")
+    def activate(self, request, queryset):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        from .services.training import model_activate
+
+        for row in queryset:
+            try:
+                model_activate(trained_model=row)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"{row} is now active.", messages.SUCCESS)
