@@ -14,6 +14,7 @@ from recommender.als_kernels import dot_rows, solve_rows
 from recommender.als_reference import solve_rows_reference
 from recommender.base import RatingModel
 from recommender.indexing import check_ratings, group_by_row, lookup, unique_ids
+from recommender.topk import top_k
 
 SOLVERS = {"numba": solve_rows, "reference": solve_rows_reference}
 
@@ -175,8 +176,6 @@ class ALS(RatingModel):
 
     def similar_items(self, item_id: int, k: int = 10) -> list[tuple[int, float]]:
         """The k items closest to `item_id` by cosine similarity of item factors, best first."""
-        from recommender.topk import top_k
-
         self._check_fitted()
         row = int(lookup(self.items_, np.array([item_id]))[0])
         if row < 0:

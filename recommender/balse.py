@@ -90,11 +90,6 @@ class BALSE(RatingModel):
         self.item_counts_ = all_counts.astype(np.float64)
         return self
 
-    @property
-    def item_counts_by_id(self) -> dict[int, int]:
-        """Training count of each item in `items_` (convenience for inspection)."""
-        return {int(item): int(count) for item, count in zip(self.items_, self.item_counts_, strict=True)}
-
     def gate(self, counts: np.ndarray) -> np.ndarray:
         """Weight of ALS for items with these training counts: σ(β(counts − γ))."""
         return gate(counts, self.beta_, self.gamma_)
