@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from .models import Category, Profile, Rating, Tag, TaggedWork, TrainedModel, Work
+from .services.ratings import rating_delete
 
 
 @admin.register(Category)
@@ -71,6 +72,13 @@ class RatingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        rating_delete(user=obj.user, work=obj.work)
+
+    def delete_queryset(self, request, queryset):
+        for rating in queryset.select_related("user", "work"):
+            rating_delete(user=rating.user, work=rating.work)
 
 
 @admin.register(Profile)
