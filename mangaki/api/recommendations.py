@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Category
+from ..selectors import ALGORITHMS, recommendations_for
 from .serializers import TagSerializer, WorkSummarySerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 
@@ -22,11 +22,7 @@ class RecommendationQuerySerializer(serializers.Serializer):
         slug_field="slug", queryset=Category.objects.all(), required=False, help_text="Category slug."
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_RECOMMENDATIONS, default=20)
-    algorithm = serializers.ChoiceField(choices=[], default="balse")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["algorithm"].choices = list(settings.MANGAKI_ALGORITHMS)
+    algorithm = serializers.ChoiceField(choices=ALGORITHMS, default="balse")
 
 
 class PairSerializer(serializers.Serializer):
@@ -85,11 +81,9 @@ class RecommendationsView(APIView):
     def get(self, request: Request) -> Response:
         query = RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        from ..selectors import recommendations_for  # TODO: top-level once issue 4 lands
-
         recommendations = recommendations_for(
             request.user,
-            category=query.validated_data.get("category"),
+            category=category.slug if (category := query.validated_data.get("category")) else None,
             limit=query.validated_data["limit"],
             algorithm=query.validated_data["algorithm"],
         )
