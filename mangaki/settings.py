@@ -191,8 +191,11 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Unacknowledged tasks (a worker killed mid-training) go back to the queue after this many
 # seconds; it must exceed the longest task (the training time limit below).
+# Workers sweep for such tasks every interval × throttle seconds (kombu's defaults: 10 × 10).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("MANGAKI_BROKER_VISIBILITY_TIMEOUT", "3600"))
+    "visibility_timeout": int(os.environ.get("MANGAKI_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": int(os.environ.get("MANGAKI_BROKER_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("MANGAKI_BROKER_RESTORE_THROTTLE", "10")),
 }
 MANGAKI_ALGORITHMS = ("als", "lasso", "balse")
 # Retrain when at least this many ratings were added or changed since the latest training...
