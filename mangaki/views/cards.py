@@ -30,7 +30,14 @@ def user_choices(user, work_ids: Iterable[int]) -> dict[int, str]:
     return dict(Rating.objects.filter(user=user, work_id__in=work_ids).values_list("work_id", "choice"))
 
 
-def decorate(works: Iterable[Work], user, *, max_genres: int = 3) -> list[Work]:
+def categories(request) -> list[Category]:
+    """All categories, read once per request (the menu and the views share them)."""
+    if not hasattr(request, "_mangaki_categories"):
+        request._mangaki_categories = list(Category.objects.all())
+    return request._mangaki_categories
+
+
+def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Work]:
     """Give each work ``genres`` (its tags), ``my_choice`` (the user's rating or "") and ``url``.
 
     Two queries (tags, the user's ratings) whatever the number of works, plus one for the
@@ -41,11 +48,15 @@ def decorate(works: Iterable[Work], user, *, max_genres: int = 3) -> list[Work]:
         return works
     ids = [work.pk for work in works]
     genres: dict[int, list] = defaultdict(list)
-    for tagged in (
-        TaggedWork.objects.filter(work_id__in=ids).select_related("tag").order_by("-weight", "tag__title")
-    ):
-        genres[tagged.work_id].append(tagged.tag)
-    choices = user_choices(user, ids)
+    prefetched = [getattr(work, "_prefetched_objects_cache", {}).get("tags") for work in works]
+    if all(tags is not None for tags in prefetched):  # e.g. works from the selectors
+        for work, tags in zip(works, prefetched, strict=True):
+            genres[work.pk] = list(tags)
+    else:
+        tagged_works = TaggedWork.objects.filter(work_id__in=ids).select_related("tag")
+        for tagged in tagged_works.order_by("-weight", "tag__title"):
+            genres[tagged.work_id].append(tagged.tag)
+    choices = user_choices(request.user, ids)
     slugs = None
     for work in works:
         work.genres = genres[work.pk]
@@ -56,7 +67,7 @@ def decorate(works: Iterable[Work], user, *, max_genres: int = 3) -> list[Work]:
             slug = work.category.slug
         else:
             if slugs is None:
-                slugs = dict(Category.objects.values_list("pk", "slug"))
+                slugs = {category.pk: category.slug for category in categories(request)}
             slug = slugs[work.category_id]
         work.url = reverse("work-detail", args=[slug, work.pk])
         work.hue = placeholder_hue(work)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from ..choices import COUNTER_FIELDS
 from ..forms import SORTS, CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..text_search import Plain, plain
-from .cards import CHOICE_LABELS, decorate, nsfw_allowed
+from .cards import CHOICE_LABELS, categories, decorate, nsfw_allowed
 from .recommendations import similar_to
 
 HOME_ROW_SIZE = 12
@@ -24,7 +25,8 @@ HOME_ROWS = [
 SORT_QUERIES = {
     "top": lambda works: works.top(),
     "pearls": lambda works: works.pearls(),
-    "popularity": lambda works: works.popular(),
+    # All works, unrated ones last (popular() leaves them out: a catalogue should not).
+    "popularity": lambda works: works.order_by("-nb_ratings", "pk"),
     "controversy": lambda works: works.controversial(),
     "title": lambda works: works.order_by("title", "pk"),
 }
@@ -44,12 +46,14 @@ def home(request):
             shown.extend(row)
             rows.append({"method": method, "title": title, "blurb": blurb, "works": row})
         sections.append({"category": category, "rows": rows})
-    decorate(shown, request.user)
+    decorate(shown, request)
     return render(request, "mangaki/home.html", {"sections": sections})
 
 
 def work_list(request, category: str):
-    category = get_object_or_404(Category, slug=category)
+    category = next((c for c in categories(request) if c.slug == category), None)
+    if category is None:
+        raise Http404("No such category.")
     works = Work.objects.filter(category=category).safe_for(request.user)
     tagged = TaggedWork.objects.filter(tag=OuterRef("pk"), work__category=category)
     if not nsfw_allowed(request.user):
@@ -68,7 +72,7 @@ def work_list(request, category: str):
         works = works.filter(work_type=query["type"])
     works = SORT_QUERIES[query["sort"]](works.select_related("category"))
     page = Paginator(works, settings.MANGAKI_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = decorate(page.object_list, request.user)
+    page.object_list = decorate(page.object_list, request)
     return render(
         request,
         "mangaki/work_list.html",
@@ -88,7 +92,7 @@ def work_detail(request, category: str, pk: int):
     work = get_object_or_404(Work.objects.select_related("category"), pk=pk, category__slug=category)
     if work.nsfw and not nsfw_allowed(request.user):
         return render(request, "mangaki/work_hidden.html", {"category": work.category}, status=403)
-    decorate([work], request.user, max_genres=1000)
+    decorate([work], request, max_genres=1000)
     counts = work.choice_counts
     total = sum(counts.values())
     biggest = max(counts.values(), default=0) or 1
@@ -102,7 +106,7 @@ def work_detail(request, category: str, pk: int):
         }
         for choice in COUNTER_FIELDS
     ]
-    similar = decorate(similar_to(work, request.user), request.user)
+    similar = decorate(similar_to(work, request.user), request)
     return render(
         request,
         "mangaki/work_detail.html",

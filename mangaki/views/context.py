@@ -3,15 +3,14 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from ..models import Category
 from ..services.guests import is_guest
-from .cards import RATING_BUTTONS
+from .cards import RATING_BUTTONS, categories
 
 
 def site(request) -> dict:
     user = getattr(request, "user", None)
     return {
-        "nav_categories": SimpleLazyObject(lambda: list(Category.objects.all())),
+        "nav_categories": SimpleLazyObject(lambda: categories(request)),
         "is_guest": SimpleLazyObject(lambda: is_guest(user)),
         "rating_buttons": RATING_BUTTONS,
         "model_report_public": settings.MANGAKI_PUBLIC_MODEL_REPORT,

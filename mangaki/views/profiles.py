@@ -30,7 +30,7 @@ def profile(request, username: str):
     ratings = list(ratings)
     works = [rating.work for rating in ratings]
     # Cards show the *viewer's* own rating on each work, so a visitor can rate from here too.
-    decorate(works, request.user)
+    decorate(works, request)
     groups = {choice: [] for choice in Choice.values}
     for rating in ratings:
         groups[rating.choice].append(rating.work)

@@ -23,7 +23,7 @@ def wants_json(request) -> bool:
 def rate(request, pk: int):
     """Set (``choice=like``) or remove (``choice=``) the rating of the requesting user, only theirs.
 
-    A visitor without an account gets a guest account logged into their session first.
+    A visitor's first rating creates a guest account logged into their session.
     """
     work = get_object_or_404(Work.objects.safe_for(request.user), pk=pk)
     choice = request.POST.get("choice", "")
@@ -33,11 +33,11 @@ def rate(request, pk: int):
             return JsonResponse({"error": error}, status=400)
         messages.error(request, error)
         return redirect_back(request, work)
-    user = guest_login(request=request)
     if choice:
-        rating_set(user=user, work=work, choice=choice)
-    else:
-        rating_delete(user=user, work=work)
+        rating_set(user=guest_login(request=request), work=work, choice=choice)
+    elif request.user.is_authenticated:
+        rating_delete(user=request.user, work=work)
+    # else: a visitor without a guest account has no rating to remove, and needs no account for that.
     if wants_json(request):
         work.refresh_from_db()
         return JsonResponse(

@@ -10,7 +10,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from ..choices import Choice
-from ..models import Category, Work
+from ..models import Work
+from .cards import categories as all_categories
 from .cards import decorate, nsfw_allowed, user_choices
 
 ALGORITHMS = {"balse": "BALSE", "als": "ALS", "lasso": "LASSO"}
@@ -63,7 +64,7 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
 
 
 def recommendations(request):
-    categories = list(Category.objects.all())
+    categories = all_categories(request)
     slug = request.GET.get("category") or "anime"
     category = next((c for c in categories if c.slug == slug), None)
     if category is None:
@@ -99,7 +100,7 @@ def recommendations(request):
             }
             for r in result.items
         ]
-    decorate([item["work"] for item in items], request.user)
+    decorate([item["work"] for item in items], request)
     context = {
         "categories": categories,
         "category": category,

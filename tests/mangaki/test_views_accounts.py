@@ -1,0 +1,137 @@
+"""Accounts: sign up keeps a visitor's ratings, log in merges them, password change and reset."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from mangaki.models import Rating
+from mangaki.services.ratings import rating_set
+from tests.factories import UserFactory, WorkFactory
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a long enough passphrase 42"
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def visitor_with_ratings(works, choice="like") -> Client:
+    client = Client()
+    for work in works:
+        assert client.post(reverse("rate", args=[work.pk]), {"choice": choice}, **JSON).status_code == 200
+    return client
+
+
+def signup(client, username="newcomer", **extra):
+    data = {
+        "username": username,
+        "email": f"{username}@example.org",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    return client.post(reverse("signup"), {**data, **extra})
+
+
+def test_signing_up_after_rating_keeps_the_ratings_on_the_same_user():
+    works = [WorkFactory() for _ in range(3)]
+    client = visitor_with_ratings(works)
+    guest = get_user_model().objects.get(profile__is_guest=True)
+    response = signup(client)
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="newcomer")
+    assert user.pk == guest.pk and not user.profile.is_guest
+    assert set(Rating.objects.filter(user=user).values_list("work_id", flat=True)) == {w.pk for w in works}
+    assert client.get(reverse("home")).context["user"] == user
+    fresh = Client()
+    assert fresh.login(username="newcomer", password=PASSWORD)
+
+
+def test_signing_up_without_ratings_creates_a_member():
+    client = Client()
+    assert signup(client, "plain").status_code == 302
+    user = get_user_model().objects.get(username="plain")
+    assert not user.profile.is_guest and user.check_password(PASSWORD)
+
+
+def test_guest_usernames_are_reserved():
+    response = signup(Client(), "guest-1234")
+    assert response.status_code == 200
+    assert "reserved" in response.content.decode()
+
+
+def test_signup_is_csrf_protected():
+    client = Client(enforce_csrf_checks=True)
+    assert signup(client).status_code == 403
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+
+
+def test_logging_in_from_a_guest_session_merges_the_ratings_and_keeps_the_members_own():
+    member = UserFactory(username="member")
+    kept, moved = WorkFactory(), WorkFactory()
+    rating_set(user=member, work=kept, choice="favorite")
+    client = visitor_with_ratings([kept, moved], choice="dislike")
+    response = client.post(
+        reverse("login"), {"username": "member", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    assert dict(Rating.objects.filter(user=member).values_list("work_id", "choice")) == {
+        kept.pk: "favorite",
+        moved.pk: "dislike",
+    }
+    assert not get_user_model().objects.filter(profile__is_guest=True).exists()
+    kept.refresh_from_db()
+    assert (kept.nb_favorites, kept.nb_dislikes) == (1, 0)
+
+
+def test_log_out_is_a_post():
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.post(reverse("logout")).status_code == 302
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_password_change():
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct horse battery staple",
+            "new_password1": PASSWORD,
+            "new_password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_reset_by_email_with_the_console_backend_by_default(settings):
+    user = UserFactory(username="forgetful")
+    client = Client()
+    client.post(reverse("password_reset"), {"email": "forgetful@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_console_email_backend_is_the_default():
+    from mangaki import settings as project_settings
+
+    assert project_settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+
+
+@pytest.mark.parametrize("url", ["login", "signup", "password_reset", "password_change"])
+def test_account_pages_render(url):
+    client = Client()
+    client.force_login(UserFactory())
+    if url in {"login", "signup", "password_reset"}:
+        client = Client()
+    assert client.get(reverse(url)).status_code == 200
