@@ -9,6 +9,7 @@ urlpatterns = [
     path("recommendations/", recommendations.recommendations, name="recommendations"),
     path("works/<int:pk>/rate/", ratings.rate, name="rate"),
     path("models/", report.model_report, name="model-report"),
+    path("models/plots/<slug:name>.svg", report.model_plot, name="model-plot"),
     path("profile/", profiles.my_profile, name="my-profile"),
     path("settings/", profiles.profile_settings, name="settings"),
     path("u/<str:username>/", profiles.profile, name="profile"),

@@ -5,16 +5,66 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from ..models import TrainedModel
+from . import report_plots
 
-def can_see_report(user) -> bool:
-    return settings.MANGAKI_PUBLIC_MODEL_REPORT or (user.is_authenticated and user.is_staff)
+PLOTS = [
+    (
+        "rmse",
+        "Held-out error per model",
+        "RMSE overall, on works with few ratings (cold) and on new users (freeze).",
+    ),
+    (
+        "gate",
+        "BALSE's gate over popularity",
+        "σ(β(R − γ)): how much BALSE trusts ALS rather than the tags as a work gets more ratings.",
+    ),
+    (
+        "map",
+        "Map of works",
+        "The ALS embedding of every work, projected to two dimensions; the most rated are named.",
+    ),
+]
+
+
+def check_access(request) -> HttpResponse | None:
+    if settings.MANGAKI_PUBLIC_MODEL_REPORT or (request.user.is_authenticated and request.user.is_staff):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied("The model report is for staff.")
 
 
 def model_report(request):
-    if not can_see_report(request.user):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        raise PermissionDenied("The model report is for staff.")
-    return render(request, "mangaki/model_report.html", {"versions": []})
+    denied = check_access(request)
+    if denied is not None:
+        return denied
+    versions = list(TrainedModel.objects.order_by("algorithm", "-version"))
+    for row in versions:
+        row.metric_values = {key: row.metrics.get(key) for key, _ in report_plots.METRICS}
+    shown = {row.algorithm for row in report_plots.shown_versions()}
+    plots = [
+        {"name": name, "title": title, "note": note}
+        for name, title, note in PLOTS
+        if (name == "rmse" and shown)
+        or (name == "gate" and "balse" in shown)
+        or (name == "map" and shown & {"als", "balse"})
+    ]
+    return render(request, "mangaki/model_report.html", {"versions": versions, "plots": plots})
+
+
+def model_plot(request, name: str):
+    denied = check_access(request)
+    if denied is not None:
+        return denied
+    svg = report_plots.plot(name)
+    if svg is None:
+        raise Http404("No model to draw this plot from.")
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=300"
+    # An SVG opened on its own must not run anything, whatever it contains.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from mangaki.models import Category, Tag
 from mangaki.services.ratings import rating_set
-from tests.factories import TaggedWorkFactory, TagFactory, UserFactory, WorkFactory
+from tests.factories import TagFactory, TaggedWorkFactory, UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
 
