@@ -1,12 +1,13 @@
 """The training service: measured artifacts in storage, the registry, activation and the gate."""
 
 import hashlib
+import threading
 
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from mangaki.adapter import item_tag_matrix, rating_arrays, tag_columns
 from mangaki.choices import RATING_VALUES
@@ -137,11 +138,30 @@ def test_too_few_ratings_fail_with_a_reason_and_keep_the_active_model(small_anim
     assert active.is_active
 
 
-def test_a_held_lock_skips_the_training(small_anime, model_storage):
-    with training_lock("als") as acquired:
-        assert acquired
+def test_a_lock_held_elsewhere_skips_the_training(small_anime, model_storage):
+    """Another connection (another worker) holds the lock of ALS: this training does nothing."""
+    held, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with training_lock("als") as acquired:
+                assert acquired
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert held.wait(30)
         assert model_train(algorithm="als") is None
-    assert not TrainedModel.objects.exists()
+        assert model_train(algorithm="lasso") is not None  # other algorithms are not blocked
+    finally:
+        release.set()
+        thread.join()
+    assert not TrainedModel.objects.filter(algorithm="als").exists()
+    assert model_train(algorithm="als") is not None
 
 
 def test_a_row_left_training_by_a_dead_process_is_marked_failed(small_anime, model_storage):

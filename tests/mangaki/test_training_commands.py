@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from mangaki.celery import app
 from mangaki.models import TrainedModel, Work
 from mangaki.services.ratings import rating_set
 from mangaki.tasks import retrain_if_enough_new_ratings, train_model
@@ -38,8 +39,17 @@ def test_train_then_list_activate_and_roll_back(small_anime, model_storage):
         run("models", "activate", "als", "7")
 
 
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process even when CELERY_BROKER_URL is set (CI's second pass)."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 def test_tasks_train_and_the_check_retrains_only_when_enough_ratings_arrived(
-    small_anime, model_storage, settings
+    small_anime, model_storage, settings, eager_celery
 ):
     settings.MANGAKI_RETRAIN_MIN_NEW_RATINGS = 4
     settings.MANGAKI_ALGORITHMS = ("als",)

@@ -1,0 +1,119 @@
+"""Benchmark: recommendations_for on the real data, for users with 200 ratings.
+
+    DATABASE_URL=postgres://… .venv/bin/python bench/bench_serving.py [--calls 500] [--algorithm balse]
+
+Uses the database of DATABASE_URL (loading fixtures/anime and training the model first if
+needed). Picks real users with at least 200 ratings, keeps 200 of each (in a transaction
+that is rolled back at the end), and times recommendations_for(user, limit=20) over the full
+catalogue, warm (the model already loaded in this process): median, p90, p99, and the SQL
+queries per call for 200 and for 20 ratings (must be equal). Target: p99 under 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
+os.environ.setdefault("DEBUG", "1")
+# Artifacts in a scratch folder shared by both benchmarks (bench_serving reuses the trained model).
+os.environ.setdefault("MEDIA_ROOT", os.path.join(tempfile.gettempdir(), "mangaki-bench-media"))
+
+
+class Rollback(Exception):
+    pass
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--algorithm", default="balse", choices=["als", "lasso", "balse"])
+    parser.add_argument("--users", type=int, default=50)
+    arguments = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from mangaki.models import Rating
+    from mangaki.selectors import recommendations_for
+    from mangaki.services.training import model_train
+
+    if not Rating.objects.exists():
+        print("loading fixtures/anime (once)…", flush=True)
+        call_command("migrate", verbosity=0)
+        call_command("load_anime", verbosity=0)
+    from mangaki.serving import active_model
+
+    if active_model(arguments.algorithm) is None:  # none trained, or its artifact is elsewhere
+        print(f"training {arguments.algorithm} (once)…", flush=True)
+        model_train(algorithm=arguments.algorithm)
+
+    User = get_user_model()
+    heavy = list(
+        User.objects.annotate(n=Count("ratings"))
+        .filter(n__gte=200)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )[: arguments.users]
+    try:
+        with transaction.atomic():
+            for pk in heavy:  # exactly 200 ratings each: drop the others (rolled back below)
+                keep = Rating.objects.filter(user_id=pk).order_by("pk").values_list("pk", flat=True)[:200]
+                Rating.objects.filter(user_id=pk).exclude(pk__in=list(keep)).delete()
+            users = [User.objects.select_related("profile").get(pk=pk) for pk in heavy]
+            assert all(Rating.objects.filter(user=u).count() == 200 for u in users)
+            result = recommendations_for(users[0], algorithm=arguments.algorithm)  # loads the model
+            assert not result.is_fallback and len(result.items) == 20
+
+            timings = []
+            for call in range(arguments.calls):
+                user = users[call % len(users)]
+                started = time.perf_counter()
+                recommendations_for(user, algorithm=arguments.algorithm)
+                timings.append((time.perf_counter() - started) * 1000)
+
+            counts = {}
+            for n in (200, 20):
+                user = users[1]
+                Rating.objects.filter(user=user).exclude(
+                    pk__in=list(
+                        Rating.objects.filter(user=user).order_by("pk").values_list("pk", flat=True)[:n]
+                    )
+                ).delete()
+                fresh = User.objects.get(pk=user.pk)
+                with CaptureQueriesContext(connection) as queries:
+                    recommendations_for(fresh, algorithm=arguments.algorithm)
+                counts[n] = len(queries)
+            raise Rollback
+    except Rollback:
+        pass
+
+    print(f"database {connection.vendor}, {arguments.algorithm}, {len(users)} users × 200 ratings, limit 20")
+    print(
+        f"recommendations_for over {arguments.calls} calls: median {statistics.median(timings):.2f} ms, "
+        f"p90 {percentile(timings, 90):.2f} ms, p99 {percentile(timings, 99):.2f} ms, "
+        f"max {max(timings):.2f} ms (target p99 < 20 ms)"
+    )
+    print(f"SQL queries per call: {counts[200]} with 200 ratings, {counts[20]} with 20 ratings")
+
+
+if __name__ == "__main__":
+    main()

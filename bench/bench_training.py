@@ -1,0 +1,72 @@
+"""Benchmark: end-to-end retrain on the real anime data, database read to activated version.
+
+    DATABASE_URL=postgres://… .venv/bin/python bench/bench_training.py [--algorithm balse] [--repeat 3]
+
+Uses the database of DATABASE_URL (default: the SQLite file), loading fixtures/anime first
+if it holds no rating; artifacts go to a temporary MEDIA_ROOT. Each run is the training
+service exactly as the Celery task calls it: one query for every rating, the item×tag
+matrix, the held-out measure (80/20), the refit on everything, the `.npz` written through
+storage, the quality gate and the activation. Target: under 30 s per algorithm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
+os.environ.setdefault("DEBUG", "1")
+# Artifacts in a scratch folder shared by both benchmarks (bench_serving reuses the trained model).
+os.environ.setdefault("MEDIA_ROOT", os.path.join(tempfile.gettempdir(), "mangaki-bench-media"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--algorithm", action="append", choices=["als", "lasso", "balse"])
+    parser.add_argument("--repeat", type=int, default=3)
+    arguments = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from mangaki.models import Rating
+    from mangaki.services.training import model_train
+
+    if not Rating.objects.exists():
+        print("loading fixtures/anime (once)…", flush=True)
+        call_command("migrate", verbosity=0)
+        call_command("load_anime", verbosity=0)
+    print(f"{Rating.objects.count()} ratings\n")
+    print(
+        f"{'algorithm':9} {'run':>3} {'total s':>8} {'measure s':>9} {'refit s':>8} "
+        f"{'RMSE':>7} {'cold':>7} {'freeze':>7}"
+    )
+    for algorithm in arguments.algorithm or ["als", "lasso", "balse"]:
+        totals = []
+        for run in range(arguments.repeat):
+            started = time.perf_counter()
+            row = model_train(algorithm=algorithm)
+            total = time.perf_counter() - started
+            totals.append(total)
+            m = row.metrics
+            print(
+                f"{algorithm:9} {run + 1:>3} {total:>8.2f} {m['fit_seconds'] + m['predict_seconds']:>9.2f} "
+                f"{m['refit_seconds']:>8.2f} {m['rmse']:>7.4f} {m['rmse_cold']:>7.4f} "
+                f"{m['rmse_freeze'] if m['rmse_freeze'] is not None else float('nan'):>7.4f}  "
+                f"v{row.version} {row.status}",
+                flush=True,
+            )
+        print(f"{algorithm:9} median {statistics.median(totals):.2f} s (target < 30 s)\n")
+
+
+if __name__ == "__main__":
+    main()
