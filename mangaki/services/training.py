@@ -85,7 +85,9 @@ def training_lock(algorithm: str) -> Iterator[bool]:
         return
     import fcntl
 
-    database = str(connection.settings_dict.get("NAME") or "memory")
+    database = str(connection.settings_dict.get("NAME") or ":memory:")
+    if "memory" in database:  # an in-memory database (tests) belongs to this process alone
+        database = f"{database}-{os.getpid()}"
     digest = hashlib.sha256(database.encode()).hexdigest()[:16]
     path = os.path.join(tempfile.gettempdir(), f"mangaki-train-{algorithm}-{digest}.lock")
     with open(path, "a+b") as handle:
