@@ -33,7 +33,7 @@ def _figure(width: float = 6.4, height: float = 3.8):
 
 def _svg(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    figure.savefig(buffer, format="svg", metadata={"Date": None}, dpi=150)
     return buffer.getvalue()
 
 
@@ -119,6 +119,7 @@ def map_plot(als) -> bytes:
         s=8,
         alpha=0.75,
         linewidths=0,
+        rasterized=True,  # thousands of dots: one embedded image instead of a path each
     )
     colourbar = figure.colorbar(scatter, ax=axes, shrink=0.8)
     colourbar.set_label("log(1 + ratings)")

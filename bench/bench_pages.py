@@ -1,0 +1,108 @@
+"""Benchmark: server-side render time of the pages on the full real data.
+
+    export DEBUG=1 DATABASE_URL=sqlite:////tmp/pages-bench.sqlite3
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py load_anime
+    .venv/bin/python bench/bench_pages.py [--repeat 50]
+
+Renders each page through Django's test client (the whole middleware stack, templates and
+queries, no network) for a visitor and for a member with 200 ratings, and prints the median,
+p90 and the number of SQL queries. Target: home and catalogue under 100 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from mangaki.models import Rating, Work  # noqa: E402
+
+TARGET_MS = 100
+BENCH_USER = "bench-pages-member"
+
+
+def member_with_ratings(count: int = 200):
+    """A member (created once, kept) who rated the ``count`` most popular works."""
+    from django.contrib.auth import get_user_model
+
+    from mangaki.services.ratings import rating_set
+
+    user, created = get_user_model().objects.get_or_create(username=BENCH_USER)
+    if created or Rating.objects.filter(user=user).count() < count:
+        for index, work in enumerate(Work.objects.filter(nsfw=False).popular()[:count]):
+            rating_set(user=user, work=work, choice=("favorite", "like", "neutral", "dislike")[index % 4])
+    return user
+
+
+def measure(client: Client, url: str, repeat: int) -> tuple[list[float], int]:
+    client.get(url)  # warm the caches a running server would have warm
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return timings, len(queries.captured_queries)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    works = Work.objects.count()
+    if works < 1000:
+        print(
+            f"only {works} works in {settings.DATABASES['default']['NAME']}: "
+            "load the real data first (see the docstring)"
+        )
+        return 1
+    work = Work.objects.filter(nsfw=False).popular().first()
+    pages = [
+        ("home", "/"),
+        ("catalogue", "/anime/"),
+        ("catalogue, search", "/anime/?q=gundam"),
+        ("catalogue, genre+type+top", "/anime/?genre=mecha&type=TV&sort=top"),
+        ("catalogue, page 40 by title", "/anime/?sort=title&page=40"),
+        ("work page", work.get_absolute_url()),
+        ("recommendations", "/recommendations/"),
+    ]
+    visitor = Client()
+    member = Client()
+    member.force_login(member_with_ratings())
+    print(f"{works} works, {Rating.objects.count()} ratings; {args.repeat} renders each; times in ms")
+    print(f"{'page':30} {'who':8} {'median':>8} {'p90':>8} {'queries':>8}")
+    failed = False
+    for name, url in pages:
+        for who, client in (("visitor", visitor), ("member", member)):
+            timings, queries = measure(client, url, args.repeat)
+            median = statistics.median(timings)
+            p90 = statistics.quantiles(timings, n=10)[-1]
+            flag = ""
+            if name in {"home", "catalogue"} and median >= TARGET_MS:
+                flag, failed = f"  over the {TARGET_MS} ms target", True
+            print(f"{name:30} {who:8} {median:8.1f} {p90:8.1f} {queries:8d}{flag}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
