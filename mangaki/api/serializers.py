@@ -33,11 +33,22 @@ class WeightedTagSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "weight"]
 
 
+class OptionalURLField(serializers.URLField):
+    """A URL column that may be blank: null in the answer rather than an empty string (not a URL)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class WorkSummarySerializer(serializers.ModelSerializer):
     """A work inside another object (a rating, a recommendation): enough to show it and link to it."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     type = serializers.CharField(source="work_type")
+    poster_url = OptionalURLField(read_only=True)
 
     class Meta:
         model = Work

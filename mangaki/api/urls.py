@@ -30,5 +30,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/ is a JSON 404, not the site's HTML page.
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # not ".": a newline (%0A) in the path is ours too
 ]

@@ -103,9 +103,10 @@ def test_an_invalid_token_is_401_even_on_public_reads(db, anon):
 
 
 def test_unknown_api_paths_are_json_404_and_unknown_methods_405(db, anon, me):
-    response = anon.get("/api/nothing/here/")
-    assert response.status_code == 404
-    assert error_fields(response) == {None: "not_found"}
+    for path in ["/api/nothing/here/", "/api/works/1/%0A/", "/api/users/a%0A/b/ratings/"]:
+        response = anon.get(path)
+        assert response.status_code == 404, path
+        assert error_fields(response) == {None: "not_found"}
     response = me.post("/api/works/", {})
     assert response.status_code == 405
     assert error_fields(response) == {None: "method_not_allowed"}
