@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from mangaki.models import Rating, TaggedWork, Work
+from mangaki.models import Rating, Tag, TaggedWork, TrainedModel, Work
+from mangaki.services.anime_import import USERNAME_PREFIX
 from mangaki.serving import forget_loaded_models
 
 
@@ -17,9 +19,13 @@ def load_small_anime() -> None:
 
 
 def unload_anime() -> None:
+    """Remove everything the import created (works, tags, users, ratings), for the next module."""
     Rating.objects.all().delete()
     TaggedWork.objects.all().delete()
     Work.objects.all().delete()
+    Tag.objects.all().delete()
+    get_user_model().objects.filter(username__startswith=USERNAME_PREFIX).delete()
+    TrainedModel.objects.all().delete()
 
 
 @pytest.fixture(scope="module", name="small_anime")
