@@ -1,0 +1,338 @@
+"""Benchmark: the REST API under gunicorn (2 workers) and PostgreSQL with the full real data.
+
+    createdb -h 127.0.0.1 -U postgres mangaki_bench
+    export DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/mangaki_bench
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py load_anime
+    .venv/bin/python bench/bench_api.py [--rate 50] [--seconds 20] [--clients 16] [--users 500]
+
+Three endpoints measured in the same run, next to each other:
+  health           GET /api/health/ (trivial: no database) -- the floor of the stack
+  works?top        GET /api/works/?ordering=top (anonymous)
+  recommendations  GET /api/recommendations/ (BALSE, 20 works with explanations), each request
+                   from another of ``--users`` real users of the data, with their API token
+
+(a) open loop: requests sent on a fixed schedule of ``--rate`` per second whatever the answers
+    (latency counted from the scheduled time, so a slow server cannot hide its queue), p50/p99;
+(b) closed loop: ``--clients`` clients each sending the next request as soon as the last is
+    answered, for the highest throughput, with its p50/p99.
+CPU seconds per request: user+system time of the gunicorn processes (and, separately, of the
+PostgreSQL backends connected to the benchmark database) over each phase, divided by the
+requests answered. The client runs on the same machine and takes CPU from the server;
+throttling is off (API_THROTTLING=0) so that the measure is of the work, not of the 429s.
+Only ever targets 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("MEDIA_ROOT", str(Path(tempfile.gettempdir()) / "mangaki-bench-media"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from mangaki.models import TrainedModel, Work  # noqa: E402
+
+HOST = "127.0.0.1"
+TICKS = os.sysconf("SC_CLK_TCK")
+TARGET_P99_MS = 50
+
+
+# --- Setup: data, an active model, users with tokens.
+
+
+def ensure_active_model(algorithm: str = "balse") -> TrainedModel:
+    active = TrainedModel.objects.filter(algorithm=algorithm, is_active=True).first()
+    if active is None:
+        from mangaki.services.training import model_train
+
+        print(f"training {algorithm} on the full data (once; kept in the registry)...", flush=True)
+        model_train(algorithm=algorithm)
+        active = TrainedModel.objects.get(algorithm=algorithm, is_active=True)
+    return active
+
+
+def user_tokens(count: int) -> list[str]:
+    """API tokens of ``count`` real users of the data with at least 10 ratings (created once)."""
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.annotate(n=Count("ratings"))
+        .filter(n__gte=10)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
+    )
+    return [Token.objects.get_or_create(user_id=pk)[0].key for pk in users]
+
+
+# --- The server.
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": HOST,
+        "API_THROTTLING": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "mangaki.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"{HOST}:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            if get(port, "/api/health/")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("gunicorn did not answer on /api/health/")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def get(port: int, path: str, token: str | None = None) -> tuple[int, float]:
+    """One request on a fresh connection (gunicorn's sync workers close after each answer)."""
+    started = time.perf_counter()
+    client = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        client.request("GET", path, headers={"Authorization": f"Token {token}"} if token else {})
+        response = client.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started
+    finally:
+        client.close()
+
+
+# --- CPU accounting from /proc.
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+def processes(parent: int | None = None, name: str | None = None) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        comm, ppid = head.split("(", 1)[1], int(tail.split()[1])
+        if (parent is not None and (ppid == parent or int(entry.name) == parent)) or (
+            name is not None and comm == name
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+# --- Load.
+
+
+class Endpoint:
+    def __init__(self, name: str, path: str, tokens: list[str] | None = None):
+        self.name, self.path, self.tokens = name, path, tokens
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def token(self) -> str | None:
+        if not self.tokens:
+            return None
+        with self._lock:
+            self._next += 1
+            return self.tokens[self._next % len(self.tokens)]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def open_loop(port: int, endpoint: Endpoint, rate: float, seconds: float) -> dict:
+    count = int(rate * seconds)
+    latencies, errors = [], []
+    lock = threading.Lock()
+
+    def send(scheduled: float) -> None:
+        status, _ = get(port, endpoint.path, endpoint.token())
+        elapsed = time.perf_counter() - scheduled  # includes any wait for a free client thread
+        with lock:
+            (latencies if status == 200 else errors).append(elapsed if status == 200 else status)
+
+    start = time.perf_counter() + 0.1
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for index in range(count):
+            scheduled = start + index / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, scheduled)
+    return {"n": len(latencies), "errors": errors, "latencies": latencies, "seconds": seconds}
+
+
+def closed_loop(port: int, endpoint: Endpoint, clients: int, seconds: float) -> dict:
+    latencies, errors = [], []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            status, elapsed = get(port, endpoint.path, endpoint.token())
+            with lock:
+                (latencies if status == 200 else errors).append(elapsed if status == 200 else status)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "n": len(latencies),
+        "errors": errors,
+        "latencies": latencies,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def database_backends() -> list[int]:
+    """PostgreSQL backends connected to the benchmark database (the gunicorn workers' ones)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def measured(run, server_pids: list[int]) -> dict:
+    backends = database_backends()
+    app_before, db_before = cpu_seconds(server_pids), {pid: cpu_seconds([pid]) for pid in backends}
+    result = run()
+    db_after = {pid: cpu_seconds([pid]) for pid in database_backends()}
+    result["app_cpu"] = (cpu_seconds(server_pids) - app_before) / max(result["n"], 1)
+    # Backends present before and after (the workers keep theirs: CONN_MAX_AGE).
+    db_seconds = sum(db_after[pid] - db_before[pid] for pid in db_before if pid in db_after)
+    result["db_cpu"] = db_seconds / max(result["n"], 1)
+    return result
+
+
+def line(name: str, result: dict) -> str:
+    latencies = result["latencies"]
+    return (
+        f"{name:<16} {result['n']:>6} {len(result['errors']):>4} {result['n'] / result['seconds']:>8.1f} "
+        f"{statistics.median(latencies) * 1000:>8.1f} {percentile(latencies, 0.99) * 1000:>8.1f} "
+        f"{result['app_cpu'] * 1000:>9.2f} {result['db_cpu'] * 1000:>8.2f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=50, help="open-loop requests per second")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
+    parser.add_argument("--clients", type=int, default=16, help="closed-loop concurrent clients")
+    parser.add_argument("--users", type=int, default=500, help="distinct users asking for recommendations")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    args = parser.parse_args()
+
+    if connection.vendor != "postgresql" or Work.objects.count() < 1000:
+        print("needs PostgreSQL with the real data loaded: see the docstring")
+        return 1
+    model = ensure_active_model()
+    tokens = user_tokens(args.users)
+    print(
+        f"{Work.objects.count()} works; BALSE v{model.version} on {model.n_ratings} ratings; "
+        f"{len(tokens)} users; database {settings.DATABASES['default']['NAME']}",
+        flush=True,
+    )
+    args.port = args.port or free_port()
+    server = start_gunicorn(args.port)
+    try:
+        server_pids = processes(parent=server.pid)
+        endpoints = [
+            Endpoint("health", "/api/health/"),
+            Endpoint("works?top", "/api/works/?ordering=top"),
+            Endpoint("recommendations", "/api/recommendations/", tokens),
+        ]
+        for endpoint in endpoints:  # warm both workers: model load, connections, caches
+            for _ in range(20):
+                status, _ = get(args.port, endpoint.path, endpoint.token())
+                assert status == 200, (endpoint.path, status)
+        header = (
+            f"{'endpoint':<16} {'n':>6} {'err':>4} {'req/s':>8} "
+            f"{'p50 ms':>8} {'p99 ms':>8} {'app ms':>9} {'db ms':>8}"
+        )
+        for title, run in [
+            (
+                f"(a) open loop, {args.rate:g} req/s for {args.seconds:g} s",
+                lambda e: open_loop(args.port, e, args.rate, args.seconds),
+            ),
+            (
+                f"(b) closed loop, {args.clients} clients for {args.seconds:g} s",
+                lambda e: closed_loop(args.port, e, args.clients, args.seconds),
+            ),
+        ]:
+            print(f"\n{title}   (app/db ms: CPU milliseconds per request)\n{header}", flush=True)
+            for endpoint in endpoints:
+                result = measured(lambda endpoint=endpoint, run=run: run(endpoint), server_pids)
+                print(line(endpoint.name, result), flush=True)
+                if result["errors"]:
+                    print(f"   non-200 answers: {sorted(set(result['errors']))}")
+        print(f"\ntarget: recommendations p99 under {TARGET_P99_MS} ms at {args.rate:g} req/s (open loop)")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
