@@ -39,9 +39,13 @@ def postgres_database(name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL at 127.0.0.1:5432")
+    parser.add_argument(
+        "--postgres", action="store_true", help="also measure on PostgreSQL at 127.0.0.1:5432"
+    )
     options = parser.parse_args()
 
     backends = ["sqlite"] + (["postgresql"] if options.postgres else [])
@@ -58,7 +62,8 @@ def main() -> None:
                 migrates.append(manage(env, "migrate", "-v0"))
                 firsts.append(manage(env, "load_anime", "-v0"))
                 seconds.append(manage(env, "load_anime", "-v0"))
-            print(f"{backend:<11} {firsts[-1]:>13.1f} {seconds[-1]:>14.1f} {migrates[-1]:>10.1f}   (run {run + 1})")
+            figures = f"{firsts[-1]:>13.1f} {seconds[-1]:>14.1f} {migrates[-1]:>10.1f}"
+            print(f"{backend:<11} {figures}   (run {run + 1})")
         print(
             f"{backend:<11} {statistics.median(firsts):>13.1f} {statistics.median(seconds):>14.1f} "
             f"{statistics.median(migrates):>10.1f}   median of {options.repeat}"

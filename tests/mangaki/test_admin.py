@@ -26,9 +26,17 @@ def ratings(db):
 
 
 @pytest.mark.parametrize(
-    "name", ["mangaki_rating_changelist", "mangaki_work_changelist", "auth_user_changelist", "mangaki_tag_changelist"]
+    "name",
+    [
+        "mangaki_rating_changelist",
+        "mangaki_work_changelist",
+        "auth_user_changelist",
+        "mangaki_tag_changelist",
+    ],
 )
-def test_changelists_render_with_a_bounded_number_of_queries(staff_client, ratings, name, django_assert_max_num_queries):
+def test_changelists_render_with_a_bounded_number_of_queries(
+    staff_client, ratings, name, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(12):
         response = staff_client.get(reverse(f"admin:{name}"), {"q": ""})
     assert response.status_code == 200
@@ -36,7 +44,9 @@ def test_changelists_render_with_a_bounded_number_of_queries(staff_client, ratin
 
 def test_rating_search_and_filters_work(staff_client, ratings):
     title = ratings[0].title
-    response = staff_client.get(reverse("admin:mangaki_rating_changelist"), {"q": title, "choice__exact": "like"})
+    response = staff_client.get(
+        reverse("admin:mangaki_rating_changelist"), {"q": title, "choice__exact": "like"}
+    )
     assert response.status_code == 200
     shown = response.context["cl"].result_list
     assert shown and all(r.work.title == title and r.choice == "like" for r in shown)

@@ -27,7 +27,9 @@ def real_data(django_db_setup, django_db_blocker):
 
 def per_work_counts() -> dict[int, Counter]:
     counts: dict[int, Counter] = defaultdict(Counter)
-    for work_id, choice in Rating.objects.filter(work__category__slug="anime").values_list("work_id", "choice"):
+    for work_id, choice in Rating.objects.filter(work__category__slug="anime").values_list(
+        "work_id", "choice"
+    ):
         counts[work_id][choice] += 1
     return counts
 
