@@ -96,8 +96,12 @@
     fetch(list.dataset.refreshUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (response) { return response.text(); })
       .then(function (html) {
+        var hadFocus = list.contains(document.activeElement) || document.activeElement === document.body;
         list.innerHTML = html;
         list.removeAttribute("aria-busy");
+        // Keyboard users keep their place: focus moves to the first card of the new list.
+        var first = list.querySelector("[data-rate-scope]");
+        if (hadFocus && first) first.focus({ preventScroll: true });
         list.dispatchEvent(new CustomEvent("mangaki:refreshed", { bubbles: true }));
         announce("Recommendations updated");
       });
