@@ -6,6 +6,7 @@ CELERY_BROKER_URL  Celery broker, e.g. redis://127.0.0.1:6379/0 (default unset: 
 SECRET_KEY         required unless DEBUG is on
 DEBUG              "1"/"true" to turn on debugging (default off)
 ALLOWED_HOSTS      comma-separated host names (default: localhost,127.0.0.1)
+CACHE_URL          shared cache, e.g. redis://127.0.0.1:6379/1 (default: per-process memory)
 """
 
 from __future__ import annotations
@@ -168,6 +169,15 @@ MANGAKI_PEARLS_MIN_RATINGS = 30
 MANGAKI_PEARLS_MAX_RATINGS = 126
 MANGAKI_PEARLS_MAX_DISLIKE_RATE = 5 / 42
 MANGAKI_RANDOM_MIN_RATINGS = 20
+
+# A cache shared by every process (throttling counts, for one) when CACHE_URL names a Redis,
+# e.g. redis://127.0.0.1:6379/1; otherwise each process keeps its own in memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 LOGGING = {
     "version": 1,
