@@ -44,7 +44,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def site(transactional_db, live_server, settings, tmp_path):
+def site(live_server, settings, tmp_path):
     """The live site on the small real anime data, with ALS and BALSE trained for real."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.MANGAKI_PUBLIC_MODEL_REPORT = True

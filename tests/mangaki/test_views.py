@@ -197,8 +197,8 @@ def test_work_page_of_the_wrong_category_is_404(client):
     assert client.get(reverse("work-detail", args=["manga", work.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("page", ["home", "list", "detail", "search"])
-def test_markup_in_titles_and_synopses_is_shown_as_text(client, rate, low_thresholds, page):
+@pytest.mark.parametrize("where", ["home", "list", "detail", "search"])
+def test_markup_in_titles_and_synopses_is_shown_as_text(client, rate, low_thresholds, where):
     work = WorkFactory(title=XSS, synopsis=f"Synopsis {XSS}")
     tag = Tag.objects.create(slug="xss", title=XSS)
     TaggedWorkFactory(work=work, tag=tag)
@@ -208,7 +208,7 @@ def test_markup_in_titles_and_synopses_is_shown_as_text(client, rate, low_thresh
         "list": reverse("work-list", args=["anime"]),
         "detail": work.get_absolute_url(),
         "search": reverse("work-list", args=["anime"]) + "?q=" + XSS,
-    }[page]
+    }[where]
     content = client.get(url).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
     assert XSS not in content
