@@ -6,4 +6,8 @@ class MangakiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the profile creation signal)
+        from django.db.models.signals import post_migrate
+
+        from . import signals  # connects the profile creation signal
+
+        post_migrate.connect(signals.ensure_categories, sender=self, dispatch_uid="mangaki_ensure_categories")

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from mangaki.models import Category
 from mangaki.services.training import model_train
 from mangaki.serving import forget_loaded_models
 
@@ -49,9 +48,6 @@ def site(live_server, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.MANGAKI_PUBLIC_MODEL_REPORT = True
     forget_loaded_models()
-    # The transactional test database is flushed after each test, categories from migrations included.
-    for slug, name in (("anime", "Anime"), ("manga", "Manga")):
-        Category.objects.get_or_create(slug=slug, defaults={"name": name})
     call_command("load_anime", small=True, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
     for algorithm in ("als", "balse"):
         model_train(algorithm=algorithm)

@@ -8,9 +8,7 @@ from playwright.sync_api import Page, expect
 
 from mangaki.models import Rating, Work
 
-# Serialized rollback puts back what migrations created (the categories) after each test
-# flushes the database, so the tests that run after these still find them.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase 42"
 XSS = "<script>alert(1)</script>"
 

@@ -8,7 +8,6 @@ else queued on the default one is consumed here.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -23,10 +22,8 @@ from django.conf import settings
 from django.db import connection
 
 from mangaki.celery import app
-from mangaki.models import Category
 from mangaki.serving import forget_loaded_models
 
-CATEGORIES = importlib.import_module("mangaki.migrations.0002_categories").CATEGORIES
 BROKER_DB = int(os.environ.get("MANGAKI_TEST_BROKER_DB", "14"))
 STARTUP_SECONDS = 60
 
@@ -130,9 +127,6 @@ class Celery:
 def celery_processes(transactional_db, broker, test_broker_url, shared_media, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): the worker process must see the test database")
-    # transactional_db empties every table after each test, the categories of migration 0002 included.
-    for slug, name in CATEGORIES:
-        Category.objects.get_or_create(slug=slug, defaults={"name": name})
     database = connection.settings_dict
     database_url = (
         f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}:"

@@ -43,3 +43,14 @@ def test_anime_and_manga_exist_after_migrate(db):
     from mangaki.models import Category
 
     assert set(Category.objects.values_list("slug", flat=True)) >= {"anime", "manga"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_categories_survive_a_flush_of_the_database():
+    # Transactional tests flush every table between tests; the next test still needs them.
+    from django.core.management import call_command
+
+    from mangaki.models import Category
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert set(Category.objects.values_list("slug", flat=True)) == {"anime", "manga"}
