@@ -34,3 +34,17 @@ def work(db):
 def fast_password_hasher(settings):
     """Password hashing is deliberately slow; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process even when CELERY_BROKER_URL is set (CI's second pass).
+
+    The broker path itself, with a real worker, is what tests/integration covers.
+    """
+    from mangaki.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from mangaki.celery import app
 from mangaki.models import TrainedModel, Work
 from mangaki.services.ratings import rating_set
 from mangaki.tasks import retrain_if_enough_new_ratings, train_model
@@ -37,15 +36,6 @@ def test_train_then_list_activate_and_roll_back(small_anime, model_storage):
     assert TrainedModel.objects.get(algorithm="als", is_active=True).version == 2
     with pytest.raises(CommandError, match="No als version 7"):
         run("models", "activate", "als", "7")
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks run in this process even when CELERY_BROKER_URL is set (CI's second pass)."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def test_tasks_train_and_the_check_retrains_only_when_enough_ratings_arrived(

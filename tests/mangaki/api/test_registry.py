@@ -54,8 +54,10 @@ def test_activating_an_unknown_version_is_404(db, client_of, staff):
     assert client_of(staff).post("/api/models/999999/activate/", {}, format="json").status_code == 404
 
 
-def test_staff_retrain_queues_a_task_and_a_new_version_appears(small_anime, model_storage, client_of, staff):
-    # Without a broker (the default) Celery runs the task eagerly, inside this request.
+def test_staff_retrain_queues_a_task_and_a_new_version_appears(
+    small_anime, model_storage, client_of, staff, eager_celery
+):
+    # The task runs in this process here; tests/integration enqueue it to a real worker.
     response = client_of(staff).post("/api/models/retrain/", {"algorithm": "als"}, format="json")
     assert response.status_code == 202, response.content
     assert response.json()["algorithm"] == "als" and response.json()["task_id"]
