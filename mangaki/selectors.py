@@ -120,21 +120,22 @@ def _tag_explanation(
 ) -> list[tuple[Tag, float]]:
     if coefficients is None or loaded.tag_matrix is None:
         return []
-    if (
-        work.pk < loaded.tag_matrix.shape[0]
-        and loaded.tag_matrix.indptr[work.pk + 1] > loaded.tag_matrix.indptr[work.pk]
-    ):
-        row = loaded.tag_matrix[work.pk]
-    else:
+    matrix = loaded.tag_matrix
+    if work.pk >= matrix.shape[0] or matrix.indptr[work.pk + 1] == matrix.indptr[work.pk]:
         position = np.flatnonzero(loaded.catalogue.new_work_ids == work.pk)
         if not position.size:
             return []
-        row = loaded.catalogue.new_work_tags[int(position[0])]
-    contributions = row.data * coefficients[row.indices]
+        matrix, row_index = loaded.catalogue.new_work_tags, int(position[0])
+    else:
+        row_index = work.pk
+    # Slicing the CSR arrays directly: scipy's row indexing costs ~60 µs a call here.
+    start, end = matrix.indptr[row_index], matrix.indptr[row_index + 1]
+    columns, weights = matrix.indices[start:end], matrix.data[start:end]
+    contributions = weights * coefficients[columns]
     tags = {tag.pk: tag for tag in work.tags.all()}
     explained = []
     for index in np.argsort(-contributions, kind="stable"):
-        tag = tags.get(loaded.tag_of_column.get(int(row.indices[index])))
+        tag = tags.get(loaded.tag_of_column.get(int(columns[index])))
         if contributions[index] > 0 and tag is not None:
             explained.append((tag, float(contributions[index])))
         if len(explained) == N_TAGS:
@@ -214,7 +215,8 @@ def recommendations_for(
         if neighbour_ids
         else {}
     )
-    prefetch_related_objects(chosen + list(neighbour_works.values()), "tags")
+    # Only the recommended works show their genres; a neighbour is a title and a link.
+    prefetch_related_objects(chosen, "tags")
     items = [
         Recommendation(
             work=work,

@@ -87,4 +87,5 @@ class RecommendationsView(APIView):
             limit=query.validated_data["limit"],
             algorithm=query.validated_data["algorithm"],
         )
-        return Response(RecommendationListSerializer(recommendations).data)
+        output = RecommendationListSerializer(recommendations, context={"rendered_works": {}})
+        return Response(output.data)

@@ -55,6 +55,16 @@ class WorkSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "category", "type", "nb_episodes", "poster_url", "nsfw", "nb_ratings"]
         read_only_fields = fields
 
+    def to_representation(self, work: Work) -> dict:
+        # A work can appear many times in one answer (a recommendation list names the same
+        # few rated works as neighbours again and again): render it once per answer.
+        rendered = self.context.get("rendered_works")
+        if rendered is None:
+            return super().to_representation(work)
+        if work.pk not in rendered:
+            rendered[work.pk] = super().to_representation(work)
+        return rendered[work.pk]
+
 
 class WorkListSerializer(WorkSummarySerializer):
     """A work of the catalogue, with the requesting user's own rating of it."""
