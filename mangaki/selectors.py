@@ -3,8 +3,9 @@
 ``recommendations_for`` folds the user's current ratings into the active model (so a rating
 made a second ago changes the next answer), scores the whole catalogue in numpy, and fetches
 only the chosen works. Queries per call are constant in the number of ratings: the active
-version check, the profile, the user's ratings, the chosen works, their neighbours, and one
-prefetch of tags for both.
+version check, the profile, the user's ratings, the chosen works with their category, their
+neighbours with theirs, and one prefetch of the chosen works' tags (a neighbour is shown as
+a linked title, so its tags are not fetched).
 """
 
 from __future__ import annotations
