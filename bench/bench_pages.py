@@ -33,6 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from mangaki.models import Rating, Work  # noqa: E402
+from mangaki.selectors import recommendations_for  # noqa: E402
 
 TARGET_MS = 100
 BENCH_USER = "bench-pages-member"
@@ -88,7 +89,11 @@ def main() -> int:
     ]
     visitor = Client()
     member = Client()
-    member.force_login(member_with_ratings())
+    user = member_with_ratings()
+    member.force_login(user)
+    personal = not recommendations_for(user).is_fallback
+    if not personal:
+        print("no BALSE model loads: the recommendations rows measure the fallback (manage.py train)")
     print(f"{works} works, {Rating.objects.count()} ratings; {args.repeat} renders each; times in ms")
     print(f"{'page':30} {'who':8} {'median':>8} {'p90':>8} {'queries':>8}")
     failed = False

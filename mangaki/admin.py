@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .choices import COUNTER_FIELDS
 from .models import Category, Profile, Rating, Tag, TaggedWork, TrainedModel, Work
 from .services.ratings import rating_delete
 
@@ -38,18 +39,8 @@ class WorkAdmin(admin.ModelAdmin):
     list_filter = ("category", "work_type", "nsfw")
     list_select_related = ("category",)
     search_fields = ("title", "external_id")
-    readonly_fields = (
-        "nb_favorites",
-        "nb_likes",
-        "nb_neutrals",
-        "nb_dislikes",
-        "nb_willsees",
-        "nb_wontsees",
-        "nb_ratings",
-        "sum_ratings",
-        "controversy",
-        "date_added",
-    )
+    # The counters are the rating service's to keep exact.
+    readonly_fields = (*COUNTER_FIELDS.values(), "nb_ratings", "sum_ratings", "controversy", "date_added")
     inlines = [TaggedWorkInline]
     show_full_result_count = False
 

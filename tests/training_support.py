@@ -28,6 +28,15 @@ def unload_anime() -> None:
     TrainedModel.objects.all().delete()
 
 
+@pytest.fixture(scope="module", name="full_anime")
+def full_anime_fixture(django_db_setup, django_db_blocker):
+    """The whole shipped anime data (420k ratings), loaded once per test module."""
+    with django_db_blocker.unblock():
+        call_command("load_anime", stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
+        yield
+        unload_anime()
+
+
 @pytest.fixture(scope="module", name="small_anime")
 def small_anime_fixture(django_db_setup, django_db_blocker):
     """The small data, loaded once per test module (each test's writes are rolled back)."""

@@ -1,28 +1,18 @@
 """On the full real data: the querysets agree with an independent computation from the Rating table."""
 
-import io
 from collections import Counter, defaultdict
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from mangaki.models import Rating, Work
-from tests.training_support import unload_anime
+from tests.training_support import full_anime_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 # Written out again from the specification on purpose, rather than imported from the code.
 WEIGHTS = {"favorite": 5, "like": 2.5, "dislike": -2, "neutral": -0.1, "willsee": 0.5, "wontsee": -0.5}
 COUNTED = {"favorite", "like", "neutral", "dislike"}
-
-
-@pytest.fixture(scope="module")
-def real_data(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("load_anime", stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
-        yield
-        unload_anime()
 
 
 def per_work_counts() -> dict[int, Counter]:
@@ -34,13 +24,13 @@ def per_work_counts() -> dict[int, Counter]:
     return counts
 
 
-def test_the_whole_dataset_is_loaded(real_data):
+def test_the_whole_dataset_is_loaded(full_anime):
     assert Rating.objects.count() == 419_943
     assert Work.objects.filter(category__slug="anime").count() == 7_390
     assert Rating.objects.values("user").distinct().count() == 4_714
 
 
-def test_top_eight_anime_match_the_formula_computed_from_the_ratings(real_data):
+def test_top_eight_anime_match_the_formula_computed_from_the_ratings(full_anime):
     expected = []
     for work_id, counts in per_work_counts().items():
         counted = sum(counts[c] for c in COUNTED)
@@ -53,7 +43,7 @@ def test_top_eight_anime_match_the_formula_computed_from_the_ratings(real_data):
     assert [work.pk for work in top] == expected_ids
 
 
-def test_pearls_match_the_formula_computed_from_the_ratings(real_data):
+def test_pearls_match_the_formula_computed_from_the_ratings(full_anime):
     expected = []
     for work_id, counts in per_work_counts().items():
         counted = sum(counts[c] for c in COUNTED)

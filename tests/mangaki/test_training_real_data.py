@@ -1,10 +1,7 @@
 """On the full real data: the three models trained by the service, and served to a real user."""
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
@@ -12,20 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from mangaki.models import Rating, TrainedModel
 from mangaki.selectors import recommendations_for
 from mangaki.services.training import model_train
-from tests.training_support import model_storage_fixture, unload_anime  # noqa: F401
+from tests.training_support import full_anime_fixture, model_storage_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
-@pytest.fixture(scope="module")
-def real_data(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("load_anime", stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
-        yield
-        unload_anime()
-
-
-def test_balse_beats_its_parts_on_held_out_ratings_and_serves_a_heavy_user(real_data, model_storage):
+def test_balse_beats_its_parts_on_held_out_ratings_and_serves_a_heavy_user(full_anime, model_storage):
     rows = {algorithm: model_train(algorithm=algorithm) for algorithm in ("als", "lasso", "balse")}
     assert all(row.is_active and row.n_ratings == Rating.objects.count() for row in rows.values())
     assert rows["balse"].rmse < rows["als"].rmse and rows["balse"].rmse < rows["lasso"].rmse
