@@ -15,7 +15,7 @@ PLOTS = [
     (
         "rmse",
         "Held-out error per model",
-        "RMSE overall, on works with few ratings (cold) and on new users (freeze).",
+        "RMSE overall, on works with at most 10 ratings (cold) and on works with none (freeze).",
     ),
     (
         "gate",
