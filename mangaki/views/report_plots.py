@@ -15,7 +15,7 @@ import numpy as np
 
 from ..models import TrainedModel, Work
 
-METRICS = [("rmse", "overall"), ("rmse_cold", "cold (few ratings)"), ("rmse_freeze", "freeze (unrated works)")]
+METRICS = [("rmse", "overall"), ("rmse_cold", "cold (few ratings)"), ("rmse_freeze", "freeze (unrated)")]
 MAP_LABELS = 14
 _cache: dict[tuple, bytes] = {}
 _lock = threading.Lock()
