@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from ..choices import Choice
@@ -285,4 +285,18 @@ def anime_import(
         _sync_ratings(ratings, user_ids, work_ids, report, advance)
         if report.changed:
             ranking_recompute()
+    if report.changed:
+        _refresh_planner_statistics()
     return report
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load the query planner's statistics are stale (PostgreSQL then scans
+    whole tables where the ranking indexes would do): gather them now."""
+    tables = [model._meta.db_table for model in (Category, Tag, Work, TaggedWork, Rating)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+        elif connection.vendor == "sqlite":
+            for table in tables:
+                cursor.execute("ANALYZE " + connection.ops.quote_name(table))
