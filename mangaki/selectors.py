@@ -29,6 +29,8 @@ N_TAGS = 3
 N_NEIGHBOURS = 3
 # Candidates scored beyond ``limit``, in case some turn out hidden or deleted since the snapshot.
 CANDIDATE_MARGIN = 10
+# Nearest works fetched per similar work shown, since the rarely rated ones are filtered out.
+SIMILAR_CANDIDATES_PER_RESULT = 4
 LIKED_VALUE = RATING_VALUES[Choice.LIKE]
 
 
@@ -240,15 +242,21 @@ def similar_works(work: Work, limit: int = 8) -> list[Work]:
     """Works nearest to ``work`` in the ALS space of the active ALS (or BALSE's); [] with no model.
 
     NSFW works are left out (there is no user to ask); works come with their category and tags.
+    So are works with fewer than ``MANGAKI_SIMILAR_MIN_RATINGS`` ratings: the direction of a
+    work rated once or twice in the ALS space is mostly noise, and cosine similarity ignores
+    the length that says so.
     """
     loaded = active_model("als") or active_model("balse")
     if loaded is None or loaded.als is None or limit <= 0:
         return []
-    nearest = [pk for pk, _ in loaded.als.similar_items(work.pk, limit + CANDIDATE_MARGIN)]
+    candidates = SIMILAR_CANDIDATES_PER_RESULT * limit + CANDIDATE_MARGIN
+    nearest = [pk for pk, _ in loaded.als.similar_items(work.pk, candidates)]
     if not nearest:
         return []
     found = (
-        Work.objects.filter(pk__in=nearest, nsfw=False).select_related("category").prefetch_related("tags")
+        Work.objects.filter(pk__in=nearest, nsfw=False, nb_ratings__gte=settings.MANGAKI_SIMILAR_MIN_RATINGS)
+        .select_related("category")
+        .prefetch_related("tags")
     )
     by_pk = {candidate.pk: candidate for candidate in found}
     return [by_pk[pk] for pk in nearest if pk in by_pk][:limit]

@@ -223,6 +223,8 @@ MANGAKI_KEEP_LAST_MODELS = int(os.environ.get("MANGAKI_KEEP_LAST_MODELS", "5"))
 MANGAKI_MODEL_STORAGE_PREFIX = "models"
 # Fewer ratings than this gets the fallback list (top() of the category) instead of a personal one.
 MANGAKI_RECOMMENDATIONS_MIN_RATINGS = 3
+# "Similar works" only shows works with at least this many ratings (their ALS direction is noise below).
+MANGAKI_SIMILAR_MIN_RATINGS = 10
 CELERY_BEAT_SCHEDULE = {
     "retrain-all-nightly": {
         "task": "mangaki.tasks.retrain_all",

@@ -164,6 +164,21 @@ def test_similar_works_come_from_the_als_space(small_anime, model_storage):
     assert len({w.pk for w in similar}) == 5
 
 
+def test_similar_works_leave_out_rarely_rated_works(small_anime, model_storage, settings):
+    work = popular_works(1)[0]
+    model_train(algorithm="als")
+    settings.MANGAKI_SIMILAR_MIN_RATINGS = 0
+    everything = similar_works(work, limit=8)
+    rarest = min(everything, key=lambda w: w.nb_ratings)
+    settings.MANGAKI_SIMILAR_MIN_RATINGS = rarest.nb_ratings + 1
+    filtered = similar_works(work, limit=8)
+    assert filtered and rarest not in filtered
+    assert all(w.nb_ratings > rarest.nb_ratings for w in filtered)
+    # The works that pass the filter keep their order of similarity.
+    kept = [w for w in everything if w.nb_ratings > rarest.nb_ratings]
+    assert filtered[: len(kept)] == kept
+
+
 def test_rated_works_never_come_back_from_the_fallback(small_anime, model_storage):
     user = UserFactory()
     top = list(Work.objects.safe_for(None).top()[:2]) or popular_works(2)
