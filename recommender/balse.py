@@ -33,8 +33,8 @@ class BALSE(RatingModel):
     def __init__(
         self,
         n_factors: int = 20,
-        regularization: float = 0.2,
-        bias_regularization: float = 5.0,
+        regularization: float = 0.175,
+        bias_regularization: float = 2.0,
         n_epochs: int = 12,
         alpha: float = 0.05,
         min_ratings: int = 3,
