@@ -225,10 +225,16 @@ MANGAKI_MODEL_STORAGE_PREFIX = "models"
 MANGAKI_RECOMMENDATIONS_MIN_RATINGS = 3
 # "Similar works" only shows works with at least this many ratings (their ALS direction is noise below).
 MANGAKI_SIMILAR_MIN_RATINGS = 10
+# Guest accounts (visitors who rated without signing up) idle this long are deleted nightly.
+MANGAKI_GUEST_MAX_IDLE_DAYS = int(os.environ.get("MANGAKI_GUEST_MAX_IDLE_DAYS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "retrain-all-nightly": {
         "task": "mangaki.tasks.retrain_all",
         "schedule": crontab(hour=MANGAKI_NIGHTLY_RETRAIN_HOUR, minute=0),
+    },
+    "purge-idle-guests-nightly": {
+        "task": "mangaki.tasks.purge_idle_guests",
+        "schedule": crontab(hour=(MANGAKI_NIGHTLY_RETRAIN_HOUR + 1) % 24, minute=30),
     },
     "retrain-when-enough-new-ratings": {
         "task": "mangaki.tasks.retrain_if_enough_new_ratings",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
 from .services.training import algorithms_to_retrain, model_train
 
@@ -58,3 +59,9 @@ def retrain_if_enough_new_ratings() -> list[str]:
     for algorithm in due:
         enqueue_training(algorithm)
     return due
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def purge_idle_guests() -> int:
+    """Delete the guest accounts of visitors who have not rated anything for a while (idempotent)."""
+    return guests_purge(older_than_days=settings.MANGAKI_GUEST_MAX_IDLE_DAYS)

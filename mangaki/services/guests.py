@@ -9,9 +9,12 @@ account instead moves the guest's ratings onto it.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model, login
 from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from ..models import Profile, Rating
 from .ratings import rating_delete, rating_set
@@ -77,3 +80,26 @@ def guest_merge(*, guest, into) -> int:
             rating_delete(user=guest, work=rating.work)
         guest.delete()
     return moved
+
+
+def guests_purge(*, older_than_days: int) -> int:
+    """Delete guest accounts idle for ``older_than_days`` (no rating since, or none at all).
+
+    Their ratings go through the rating service first, so the works' counters stay exact.
+    Returns how many guests were deleted.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    idle = (
+        get_user_model()
+        .objects.filter(profile__is_guest=True)
+        .annotate(last_rating=Max("ratings__date"))
+        .filter(Q(last_rating__lt=cutoff) | Q(last_rating__isnull=True, date_joined__lt=cutoff))
+    )
+    deleted = 0
+    for guest in idle.iterator():
+        with transaction.atomic():
+            for rating in Rating.objects.filter(user=guest).select_related("work"):
+                rating_delete(user=guest, work=rating.work)
+            guest.delete()
+        deleted += 1
+    return deleted
