@@ -238,13 +238,13 @@ def recommendations_for(
     return RecommendationList(items, algorithm, loaded.version, False, "")
 
 
-def similar_works(work: Work, limit: int = 8) -> list[Work]:
+def similar_works(work: Work, limit: int = 8, user=None) -> list[Work]:
     """Works nearest to ``work`` in the ALS space of the active ALS (or BALSE's); [] with no model.
 
-    NSFW works are left out (there is no user to ask); works come with their category and tags.
-    So are works with fewer than ``MANGAKI_SIMILAR_MIN_RATINGS`` ratings: the direction of a
-    work rated once or twice in the ALS space is mostly noise, and cosine similarity ignores
-    the length that says so.
+    Works come with their category and tags. NSFW works are left out unless ``user``'s
+    profile allows them, and so are works with fewer than ``MANGAKI_SIMILAR_MIN_RATINGS``
+    ratings: the direction of a work rated once or twice in the ALS space is mostly noise,
+    and cosine similarity ignores the length that says so.
     """
     loaded = active_model("als") or active_model("balse")
     if loaded is None or loaded.als is None or limit <= 0:
@@ -254,7 +254,8 @@ def similar_works(work: Work, limit: int = 8) -> list[Work]:
     if not nearest:
         return []
     found = (
-        Work.objects.filter(pk__in=nearest, nsfw=False, nb_ratings__gte=settings.MANGAKI_SIMILAR_MIN_RATINGS)
+        Work.objects.safe_for(user)
+        .filter(pk__in=nearest, nb_ratings__gte=settings.MANGAKI_SIMILAR_MIN_RATINGS)
         .select_related("category")
         .prefetch_related("tags")
     )

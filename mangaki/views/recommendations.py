@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
 from ..choices import Choice
 from ..models import Work
+from ..selectors import recommendations_for, similar_works
 from .cards import categories as all_categories
-from .cards import decorate, nsfw_allowed, user_choices
+from .cards import decorate, user_choices
 
 ALGORITHMS = {"balse": "BALSE", "als": "ALS", "lasso": "LASSO"}
 DEFAULT_ALGORITHM = "balse"
@@ -29,25 +27,9 @@ SHOWN_TAGS = 2
 SHOWN_NEIGHBOURS = 2
 
 
-def selectors() -> ModuleType | None:
-    """The read side of issue 4, or None while it is not installed."""
-    try:
-        return importlib.import_module("mangaki.selectors")
-    except ModuleNotFoundError as error:
-        if error.name == "mangaki.selectors":
-            return None
-        raise
-
-
 def similar_to(work: Work, user) -> list[Work]:
     """Works nearest to ``work`` in the ALS space that ``user`` may see."""
-    module = selectors()
-    if module is None:
-        return []
-    works = [other for other in module.similar_works(work, limit=SIMILAR_COUNT) if other.pk != work.pk]
-    if not nsfw_allowed(user):
-        works = [other for other in works if not other.nsfw]
-    return works
+    return [other for other in similar_works(work, limit=SIMILAR_COUNT, user=user) if other.pk != work.pk]
 
 
 def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> dict:
@@ -72,34 +54,20 @@ def recommendations(request):
     algorithm = request.GET.get("algorithm", DEFAULT_ALGORITHM)
     if algorithm not in ALGORITHMS:
         algorithm = DEFAULT_ALGORITHM
-    module = selectors()
-    items, is_fallback, fallback_reason, model_version = [], True, "", None
-    if module is None:
-        fallback_reason = "No recommendation model is installed yet."
-        works = list(
-            Work.objects.filter(category=category).safe_for(request.user).top()[:RECOMMENDATION_COUNT]
-        )
-        items = [{"work": work, "predicted": None, "reasons": None} for work in works]
-    else:
-        result = module.recommendations_for(
-            request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=algorithm
-        )
-        is_fallback, fallback_reason, model_version = (
-            result.is_fallback,
-            result.fallback_reason,
-            result.model_version,
-        )
-        neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
-        choices = user_choices(request.user, neighbour_ids)
-        slugs = {c.pk: c.slug for c in categories}
-        items = [
-            {
-                "work": r.work,
-                "predicted": r.predicted,
-                "reasons": None if result.is_fallback else explain(r, choices, slugs),
-            }
-            for r in result.items
-        ]
+    result = recommendations_for(
+        request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=algorithm
+    )
+    neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
+    choices = user_choices(request.user, neighbour_ids)
+    slugs = {c.pk: c.slug for c in categories}
+    items = [
+        {
+            "work": r.work,
+            "predicted": r.predicted,
+            "reasons": None if result.is_fallback else explain(r, choices, slugs),
+        }
+        for r in result.items
+    ]
     decorate([item["work"] for item in items], request)
     context = {
         "categories": categories,
@@ -108,9 +76,9 @@ def recommendations(request):
         "algorithms": ALGORITHMS,
         "algorithm_label": ALGORITHMS[algorithm],
         "items": items,
-        "is_fallback": is_fallback,
-        "fallback_reason": fallback_reason,
-        "model_version": model_version,
+        "is_fallback": result.is_fallback,
+        "fallback_reason": result.fallback_reason,
+        "model_version": result.model_version,
     }
     template = (
         "mangaki/_recommendation_list.html" if request.GET.get("partial") else "mangaki/recommendations.html"

@@ -179,6 +179,19 @@ def test_similar_works_leave_out_rarely_rated_works(small_anime, model_storage, 
     assert filtered[: len(kept)] == kept
 
 
+def test_similar_nsfw_works_only_for_profiles_that_opt_in(small_anime, model_storage):
+    work = popular_works(1)[0]
+    model_train(algorithm="als")
+    nearest = similar_works(work, limit=5)[0]
+    Work.objects.filter(pk=nearest.pk).update(nsfw=True)
+    viewer = UserFactory()
+    assert nearest not in similar_works(work, limit=5)
+    assert nearest not in similar_works(work, limit=5, user=viewer)
+    viewer.profile.nsfw_ok = True
+    viewer.profile.save()
+    assert similar_works(work, limit=5, user=viewer)[0] == nearest
+
+
 def test_rated_works_never_come_back_from_the_fallback(small_anime, model_storage):
     user = UserFactory()
     top = list(Work.objects.safe_for(None).top()[:2]) or popular_works(2)
