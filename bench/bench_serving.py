@@ -12,19 +12,13 @@ queries per call for 200 and for 20 ratings (must be equal). Target: p99 under 2
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-os.environ.setdefault("DEBUG", "1")
-# Artifacts in a scratch folder shared by both benchmarks (bench_serving reuses the trained model).
-os.environ.setdefault("MEDIA_ROOT", os.path.join(tempfile.gettempdir(), "mangaki-bench-media"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.django_setup import setup_with_real_data  # noqa: E402
 
 
 class Rollback(Exception):
@@ -43,11 +37,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     arguments = parser.parse_args()
 
-    import django
-
-    django.setup()
+    setup_with_real_data()
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext
@@ -55,11 +46,6 @@ def main() -> None:
     from mangaki.models import Rating
     from mangaki.selectors import recommendations_for
     from mangaki.services.training import model_train
-
-    if not Rating.objects.exists():
-        print("loading fixtures/anime (once)…", flush=True)
-        call_command("migrate", verbosity=0)
-        call_command("load_anime", verbosity=0)
     from mangaki.serving import active_model
 
     if active_model(arguments.algorithm) is None:  # none trained, or its artifact is elsewhere

@@ -12,19 +12,13 @@ storage, the quality gate and the activation. Target: under 30 s per algorithm.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-os.environ.setdefault("DEBUG", "1")
-# Artifacts in a scratch folder shared by both benchmarks (bench_serving reuses the trained model).
-os.environ.setdefault("MEDIA_ROOT", os.path.join(tempfile.gettempdir(), "mangaki-bench-media"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.django_setup import setup_with_real_data  # noqa: E402
 
 
 def main() -> None:
@@ -33,18 +27,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     arguments = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_with_real_data()
 
     from mangaki.models import Rating
     from mangaki.services.training import model_train
 
-    if not Rating.objects.exists():
-        print("loading fixtures/anime (once)…", flush=True)
-        call_command("migrate", verbosity=0)
-        call_command("load_anime", verbosity=0)
     print(f"{Rating.objects.count()} ratings\n")
     print(
         f"{'algorithm':9} {'run':>3} {'total s':>8} {'measure s':>9} {'refit s':>8} "
