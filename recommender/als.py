@@ -12,7 +12,7 @@ import numpy as np
 
 from recommender.als_kernels import dot_rows, solve_rows
 from recommender.als_reference import solve_rows_reference
-from recommender.base import RatingModel
+from recommender.base import Explanation, RatingModel, UserState
 from recommender.indexing import check_ratings, group_by_row, lookup, unique_ids
 from recommender.topk import top_k
 
@@ -168,23 +168,35 @@ class ALS(RatingModel):
         solution = np.linalg.solve(gram, design.T @ targets)
         return solution[:-1], float(solution[-1])
 
-    def fold_in(self, item_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Predictions aligned with `items_` for a user with these current ratings, without refitting."""
-        factors, bias = self.fold_in_user(item_ids, values)
-        scores = self.item_factors_ @ factors
-        scores += self.item_bias_
+    def user_state(self, item_ids, values) -> UserState:
+        """The person's factors and bias, items held fixed (`fold_in_user`)."""
+        state = super().user_state(item_ids, values)
+        factors, bias = self.fold_in_user(state.item_ids, state.values)
+        return UserState(state.item_ids, state.values, {"factors": factors, "bias": bias})
+
+    def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
+        """Predicted ratings; aligned with `items_` by default, μ + b_u for unknown ``item_ids``."""
+        self._check_fitted()
+        factors, bias = state.parameters["factors"], state.parameters["bias"]
+        if item_ids is None:
+            scores = self.item_factors_ @ factors
+            scores += self.item_bias_
+        else:
+            rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
+            safe = np.maximum(rows, 0)
+            scores = np.where(rows >= 0, self.item_factors_[safe] @ factors + self.item_bias_[safe], 0.0)
         scores += self.global_mean_ + bias
         return np.clip(scores, self.rating_min_, self.rating_max_, out=scores)
 
-    def similar_items(self, item_id: int, k: int = 10) -> list[tuple[int, float]]:
-        """The k items closest to `item_id` by cosine similarity of item factors, best first."""
+    def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:
+        """The n items closest to `item_id` by cosine similarity of item factors, best first."""
         self._check_fitted()
         row = int(lookup(self.items_, np.array([item_id]))[0])
         if row < 0:
             return []
         unit = _unit_rows(self.item_factors_)
         similarity = unit @ unit[row]
-        best = top_k(similarity, k, exclude=np.array([row]))
+        best = top_k(similarity, n, exclude=np.array([row]))
         return [(int(self.items_[index]), float(similarity[index])) for index in best]
 
     def neighbours(
@@ -212,8 +224,6 @@ class ALS(RatingModel):
         order = np.argsort(-similarity, kind="stable")[:n_neighbours]
         return [(int(self.items_[candidates[index]]), float(similarity[index])) for index in order]
 
-    def explain(
-        self, item_ids: np.ndarray, values: np.ndarray, item_id: int, n_tags: int = 3, n_neighbours: int = 3
-    ) -> dict:
-        """Why `item_id` is recommended to a user with these ratings: their closest rated items."""
-        return {"tags": [], "neighbours": self.neighbours(item_ids, values, item_id, n_neighbours)}
+    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
+        """Why ``item_id`` suits the person of ``state``: their closest rated items."""
+        return Explanation(neighbours=self.neighbours(state.item_ids, state.values, item_id, n_neighbours))

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.als import ALS
-from recommender.base import RatingModel
+from recommender.base import Explanation, RatingModel, UserState
 from recommender.gate import fit_gate, gate
 from recommender.indexing import check_ratings, lookup, unique_ids
 from recommender.lasso import LASSO
@@ -27,6 +27,7 @@ class BALSE(RatingModel):
     `item_tags` with at least one tag; `item_counts_` is aligned with it.
     """
 
+    uses_tags = True
     _saved_arrays = ("items_", "item_counts_")
     _saved_scalars = ("beta_", "gamma_")
 
@@ -105,7 +106,7 @@ class BALSE(RatingModel):
         weight = self.gate(self._counts_of(X[:, 1]))
         return weight * self.als_.predict(X) + (1.0 - weight) * self.lasso_.predict(X)
 
-    def _alignment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _alignment(self) -> tuple[np.ndarray, np.ndarray]:
         """Cached: ALS row of each item in `items_` (or -1), and the gate of each item."""
         cached = getattr(self, "_cached_alignment", None)
         if cached is None or cached[0] is not self.items_:
@@ -114,32 +115,59 @@ class BALSE(RatingModel):
             self._cached_alignment = cached
         return cached[1], cached[2]
 
-    def fold_in(self, item_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Predictions aligned with `items_` for a user with these current ratings, without refitting."""
+    def user_state(self, item_ids, values) -> UserState:
+        """Both folds: the person's ALS factors and bias, and their LASSO coefficients."""
+        state = super().user_state(item_ids, values)
+        return UserState(
+            state.item_ids,
+            state.values,
+            {
+                "als": self.als_.user_state(state.item_ids, state.values),
+                "lasso": self.lasso_.user_state(state.item_ids, state.values),
+            },
+        )
+
+    def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
+        """g·ALS + (1 − g)·LASSO; aligned with `items_` by default (g at 0 ratings for unknown items)."""
         self._check_fitted()
-        als_rows, weight = self._alignment()
-        als = self.als_
-        factors, bias = als.fold_in_user(item_ids, values)
-        collaborative = np.full(self.items_.size, als.global_mean_ + bias)
-        known = als_rows >= 0
-        rows = als_rows[known]
-        collaborative[known] += als.item_factors_[rows] @ factors + als.item_bias_[rows]
-        np.clip(collaborative, als.rating_min_, als.rating_max_, out=collaborative)
-        content = self.lasso_.fold_in(item_ids, values)
+        collaborative_state, content_state = state.parameters["als"], state.parameters["lasso"]
+        if item_ids is None:
+            als_rows, weight = self._alignment()
+            als = self.als_
+            bias, factors = collaborative_state.parameters["bias"], collaborative_state.parameters["factors"]
+            collaborative = np.full(self.items_.size, als.global_mean_ + bias)
+            known = als_rows >= 0
+            rows = als_rows[known]
+            collaborative[known] += als.item_factors_[rows] @ factors + als.item_bias_[rows]
+            np.clip(collaborative, als.rating_min_, als.rating_max_, out=collaborative)
+            content = self.lasso_.score(content_state)
+        else:
+            item_ids = np.asarray(item_ids, dtype=np.int64)
+            weight = self.gate(self._counts_of(item_ids))
+            collaborative = self.als_.score(collaborative_state, item_ids)
+            content = self.lasso_.score(content_state, item_ids)
         return content + weight * (collaborative - content)
 
-    def similar_items(self, item_id: int, k: int = 10) -> list[tuple[int, float]]:
-        """The k items closest to `item_id` in the ALS item-factor space (cosine), best first."""
-        return self.als_.similar_items(item_id, k)
+    def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:
+        """The n items closest to `item_id` in the ALS item-factor space (cosine), best first."""
+        return self.als_.similar_items(item_id, n)
 
-    def explain(
-        self, item_ids: np.ndarray, values: np.ndarray, item_id: int, n_tags: int = 3, n_neighbours: int = 3
-    ) -> dict:
-        """Tags that push the prediction up (LASSO) and the user's closest rated items (ALS)."""
-        return {
-            "tags": self.lasso_.tag_contributions(item_ids, values, item_id, n_tags),
-            "neighbours": self.als_.neighbours(item_ids, values, item_id, n_neighbours),
-        }
+    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
+        """Tags that push the prediction up (LASSO) and the person's closest rated items (ALS)."""
+        tags = self.lasso_.explain(state.parameters["lasso"], item_id, n_tags=n_tags).tags
+        als_state = state.parameters["als"]
+        neighbours = self.als_.explain(als_state, item_id, n_neighbours=n_neighbours).neighbours
+        return Explanation(tags=tags, neighbours=neighbours)
+
+    def with_items(self, item_ids: np.ndarray, item_tags) -> BALSE:
+        """A copy that also scores works added after training, from their tags (gate at 0 ratings)."""
+        self._check_fitted()
+        copy = type(self)(**self.get_params())
+        copy._from_arrays(self._to_arrays())
+        copy.lasso_ = self.lasso_.with_items(item_ids, item_tags)
+        copy.items_ = copy.lasso_.items_
+        copy.item_counts_ = self._counts_of(copy.items_)
+        return copy
 
     def _to_arrays(self) -> dict[str, np.ndarray]:
         arrays = super()._to_arrays()

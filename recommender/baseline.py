@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.base import RatingModel
+from recommender.base import RatingModel, UserState
 from recommender.indexing import check_ratings, lookup, unique_ids
 
 
@@ -95,8 +95,20 @@ class Baseline(RatingModel):
             np.sum(values - self.global_mean_ - item_part) / (self.user_regularization + values.size)
         )
 
-    def fold_in(self, item_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Predictions aligned with `items_` for a user with these current ratings, without refitting."""
-        user_bias = self.user_bias_from_ratings(item_ids, values)
-        scores = self.global_mean_ + user_bias + self.item_bias_
+    def user_state(self, item_ids, values) -> UserState:
+        """The person's bias, items held fixed."""
+        state = super().user_state(item_ids, values)
+        return UserState(
+            state.item_ids, state.values, {"bias": self.user_bias_from_ratings(state.item_ids, state.values)}
+        )
+
+    def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
+        """μ + b_u + b_i; aligned with `items_` by default, b_i = 0 for unknown ``item_ids``."""
+        self._check_fitted()
+        if item_ids is None:
+            item_part = self.item_bias_
+        else:
+            rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
+            item_part = np.where(rows >= 0, self.item_bias_[np.maximum(rows, 0)], 0.0)
+        scores = self.global_mean_ + state.parameters["bias"] + item_part
         return np.clip(scores, self.rating_min_, self.rating_max_)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.base import RatingModel
+from recommender.base import Explanation, RatingModel, UserState
 from recommender.baseline import Baseline
 from recommender.indexing import check_ratings, group_by_row, lookup, unique_ids
 from recommender.lasso_kernels import fit_all_users, fit_one_user, predict_rows
@@ -33,6 +33,15 @@ def check_item_tags(item_tags) -> sp.csr_matrix:
     return matrix
 
 
+def _select_rows(matrix: sp.csr_matrix, row_ids: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """Rows ``row_ids`` of ``matrix`` stacked in order; ids outside the matrix give empty rows."""
+    inside = np.flatnonzero((row_ids >= 0) & (row_ids < matrix.shape[0]))
+    selector = sp.csr_matrix(
+        (np.ones(inside.size), (inside, row_ids[inside])), shape=(n_rows, matrix.shape[0])
+    )
+    return sp.csr_matrix(selector @ matrix)
+
+
 class LASSO(RatingModel):
     """Per-user LASSO regression of ratings on item tags, with a Baseline fallback.
 
@@ -40,6 +49,7 @@ class LASSO(RatingModel):
     `item_tags` that has at least one tag (an item without tags gets the user's intercept).
     """
 
+    uses_tags = True
     _saved_arrays = (
         "users_",
         "items_",
@@ -150,56 +160,95 @@ class LASSO(RatingModel):
         )
         return coef, float(intercept)
 
-    def _item_tag_rows(self) -> sp.csr_matrix:
-        """Tag rows of `items_`, cached: scoring every item is then one sparse product."""
+    def user_state(self, item_ids, values) -> UserState:
+        """The person's coefficients and intercept; below `min_ratings`, the Baseline's bias instead."""
+        state = super().user_state(item_ids, values)
+        fitted = self.fold_in_user(state.item_ids, state.values)
+        if fitted is None:
+            bias = self.baseline_.user_bias_from_ratings(state.item_ids, state.values)
+            return UserState(state.item_ids, state.values, {"coef": None, "intercept": 0.0, "bias": bias})
+        coef, intercept = fitted
+        return UserState(state.item_ids, state.values, {"coef": coef, "intercept": intercept, "bias": 0.0})
+
+    def tag_matrix(self) -> sp.csr_matrix:
+        """Item × tag weights the model scores with; row index = raw item id."""
+        n_rows = self.tag_indptr_.size - 1
+        return sp.csr_matrix(
+            (self.tag_data_, self.tag_indices_, self.tag_indptr_), shape=(n_rows, self._n_tags)
+        )
+
+    def _tag_rows_of(self, item_ids: np.ndarray) -> sp.csr_matrix:
+        """Tag rows of raw ``item_ids``, in order (empty rows for ids beyond the matrix)."""
+        return _select_rows(self.tag_matrix(), item_ids, item_ids.size)
+
+    def _item_tag_rows(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Cached: tag rows of `items_` (scoring every item is one sparse product) and Baseline rows."""
         cached = getattr(self, "_cached_item_tag_rows", None)
         if cached is None or cached[0] is not self.items_:
-            n_rows = self.tag_indptr_.size - 1
-            tags = sp.csr_matrix(
-                (self.tag_data_, self.tag_indices_, self.tag_indptr_), shape=(n_rows, self._n_tags)
-            )
-            inside = self.items_[self.items_ < n_rows]
-            rows = sp.vstack([tags[inside], sp.csr_matrix((self.items_.size - inside.size, self._n_tags))])
             baseline_rows = lookup(self.baseline_.items_, self.items_)
-            cached = (self.items_, sp.csr_matrix(rows), baseline_rows)
+            cached = (self.items_, self._tag_rows_of(self.items_), baseline_rows)
             self._cached_item_tag_rows = cached
-        return cached[1]
+        return cached[1], cached[2]
 
-    def fold_in(self, item_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Predictions aligned with `items_` for a user with these current ratings, without refitting."""
-        tag_rows = self._item_tag_rows()
-        fitted = self.fold_in_user(item_ids, values)
-        if fitted is None:
-            baseline_rows = self._cached_item_tag_rows[2]
+    def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
+        """Predicted ratings; aligned with `items_` by default."""
+        self._check_fitted()
+        parameters = state.parameters
+        if item_ids is None:
+            tag_rows, baseline_rows = self._item_tag_rows()
+        else:
+            item_ids = np.asarray(item_ids, dtype=np.int64)
+            tag_rows, baseline_rows = self._tag_rows_of(item_ids), lookup(self.baseline_.items_, item_ids)
+        if parameters["coef"] is None:
             known = baseline_rows >= 0
-            bias = self.baseline_.user_bias_from_ratings(item_ids, values)
-            scores = np.full(self.items_.size, self.baseline_.global_mean_ + bias)
+            scores = np.full(baseline_rows.size, self.baseline_.global_mean_ + parameters["bias"])
             scores[known] += self.baseline_.item_bias_[baseline_rows[known]]
         else:
-            coef, intercept = fitted
-            scores = tag_rows @ coef
-            scores += intercept
+            scores = tag_rows @ parameters["coef"]
+            scores += parameters["intercept"]
         return np.clip(scores, self.rating_min_, self.rating_max_, out=scores)
 
-    def tag_contributions(
-        self, item_ids: np.ndarray, values: np.ndarray, item_id: int, n_tags: int = 3
-    ) -> list[tuple[int, float]]:
-        """The tags of `item_id` that raise this user's predicted rating most: (tag column, coef × weight).
-
-        Only positive contributions are listed, largest first; empty below `min_ratings`.
-        """
-        fitted = self.fold_in_user(item_ids, values)
-        if fitted is None or not 0 <= item_id < self.tag_indptr_.size - 1:
-            return []
-        coef, _ = fitted
+    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
+        """The tags of ``item_id`` that raise this person's predicted rating most (coef × weight > 0)."""
+        coef = state.parameters["coef"]
+        if coef is None or not 0 <= item_id < self.tag_indptr_.size - 1:
+            return Explanation()
         pointers = slice(self.tag_indptr_[item_id], self.tag_indptr_[item_id + 1])
         columns = self.tag_indices_[pointers]
         contributions = coef[columns] * self.tag_data_[pointers]
-        order = np.argsort(-contributions, kind="stable")
-        return [(int(columns[i]), float(contributions[i])) for i in order[:n_tags] if contributions[i] > 0]
+        order = np.argsort(-contributions, kind="stable")[:n_tags]
+        return Explanation(
+            tags=[(int(columns[i]), float(contributions[i])) for i in order if contributions[i] > 0]
+        )
 
-    def explain(
-        self, item_ids: np.ndarray, values: np.ndarray, item_id: int, n_tags: int = 3, n_neighbours: int = 3
-    ) -> dict:
-        """Why `item_id` suits a user with these ratings: the tags that push its prediction up."""
-        return {"tags": self.tag_contributions(item_ids, values, item_id, n_tags), "neighbours": []}
+    def with_items(self, item_ids: np.ndarray, item_tags) -> LASSO:
+        """A copy that also scores ``item_ids`` (unknown to training) from their rows of ``item_tags``.
+
+        ``item_tags`` has the training columns and row index = raw item id; items already known
+        keep their training tags, and new items without any tag are left out.
+        """
+        self._check_fitted()
+        new_tags = check_item_tags(item_tags)
+        if new_tags.shape[1] != self._n_tags:
+            raise ValueError(f"item_tags has {new_tags.shape[1]} columns; the model has {self._n_tags}")
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        item_ids = item_ids[(lookup(self.items_, item_ids) < 0) & (item_ids < new_tags.shape[0])]
+        item_ids = item_ids[np.diff(new_tags.indptr)[item_ids] > 0]
+        copy = type(self)(**self.get_params())
+        copy._from_arrays(self._to_arrays())
+        if item_ids.size == 0:
+            return copy
+        old = self.tag_matrix()
+        n_rows = max(old.shape[0], int(item_ids.max()) + 1)
+        identity = np.arange(n_rows)
+        # Training rows, then the new items' rows (empty in training, since they were not in items_).
+        combined = _select_rows(old, identity, n_rows) + _select_rows(new_tags, identity, n_rows).multiply(
+            np.isin(identity, item_ids)[:, None]
+        )
+        combined = sp.csr_matrix(combined)
+        combined.sort_indices()
+        copy.tag_indptr_ = combined.indptr.astype(np.int64)
+        copy.tag_indices_ = combined.indices.astype(np.int64)
+        copy.tag_data_ = combined.data
+        copy.items_ = np.union1d(self.items_, item_ids)
+        return copy

@@ -123,10 +123,10 @@ def test_fold_in_below_three_ratings_falls_back_to_item_biases(anime_small):
 def test_similar_items_are_sorted_by_cosine_and_exclude_the_item(anime_small):
     model = ALS().fit(anime_small.X, anime_small.y)
     item = int(model.items_[np.argmax(np.bincount(np.searchsorted(model.items_, anime_small.X[:, 1])))])
-    similar = model.similar_items(item, k=5)
+    similar = model.similar_items(item, n=5)
     assert len(similar) == 5 and item not in [other for other, _ in similar]
     unit = model.item_factors_ / np.linalg.norm(model.item_factors_, axis=1, keepdims=True)
     cosine = unit @ unit[np.searchsorted(model.items_, item)]
     cosine[np.searchsorted(model.items_, item)] = -np.inf
     assert [other for other, _ in similar] == [int(i) for i in model.items_[np.argsort(-cosine)[:5]]]
-    assert model.similar_items(-1, k=5) == []
+    assert model.similar_items(-1, n=5) == []

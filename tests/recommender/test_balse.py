@@ -77,12 +77,13 @@ def test_explain_lists_positive_tags_and_liked_neighbours(fitted_balse, anime_sm
     scores = fitted_balse.fold_in(rated, values)
     unrated = np.flatnonzero(~np.isin(fitted_balse.items_, rated))
     target = int(fitted_balse.items_[unrated[np.argmax(scores[unrated])]])
-    explanation = fitted_balse.explain(rated, values, target, n_tags=3, n_neighbours=3)
-    contributions = [value for _, value in explanation["tags"]]
+    state = fitted_balse.user_state(rated, values)
+    explanation = fitted_balse.explain(state, target, n_tags=3, n_neighbours=3)
+    contributions = [value for _, value in explanation.tags]
     assert contributions == sorted(contributions, reverse=True) and all(value > 0 for value in contributions)
     tag_columns = anime_small.item_tags[target].indices.tolist()
-    assert all(column in tag_columns for column, _ in explanation["tags"])
-    neighbours = explanation["neighbours"]
+    assert all(column in tag_columns for column, _ in explanation.tags)
+    neighbours = explanation.neighbours
     assert len(neighbours) == 3
     assert all(item in set(rated[values >= values.mean()].tolist()) for item, _ in neighbours)
     similarities = [value for _, value in neighbours]

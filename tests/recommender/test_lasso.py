@@ -16,7 +16,8 @@ def test_user_who_likes_tag_a_gets_tag_a_items_above_tag_b_items_including_unsee
     assert model.items_.tolist() == [0, 1, 2, 3, 4]
     unseen_a, seen_b = model.predict(np.array([[1, 4], [1, 2]]))
     assert unseen_a > 3.0 and seen_b < -1.0
-    assert model.tag_contributions(X[:, 1], y, 4) and model.tag_contributions(X[:, 1], y, 4)[0][0] == 0
+    tags = model.explain(model.user_state(X[:, 1], y), 4).tags
+    assert tags and tags[0][0] == 0
 
 
 def _lasso_objective(design, targets, coef, intercept, alpha):

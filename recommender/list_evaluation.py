@@ -1,0 +1,265 @@
+"""Measuring the lists a model makes, not the ratings it predicts: the project's top-N protocol.
+
+Existing users: every user with at least `min_ratings` (20) ratings holds out `test_fraction`
+(20%) of them, chosen at random with `seed`; the model is fitted on everything else and asked
+for each of them, given their training ratings, for a top-k list. Newcomers: a
+`newcomer_fraction` of those users is removed from training altogether; each is then given
+k = 1, 3, 5, 10 of their ratings (the first k of one random order, so the sets are nested) by
+fold-in, and measured on all the others.
+
+A held-out rating is relevant when its value is at least `relevant_value` (like: 2.0);
+candidates are every catalogue item the user did not give. At k = 10:
+
+- NDCG@k: binary gains, discount 1/log2(rank + 1), divided by the ideal DCG of min(k, relevant);
+- Recall@k: hits / min(k, relevant) (the truncated recall of Liang et al. 2018, Steck 2019);
+- Precision@k: hits / k;
+- catalogue coverage: distinct items in all the lists / items in the catalogue;
+- mean popularity: mean number of training ratings of the listed items.
+
+Users without any relevant held-out rating are left out of NDCG, Recall and Precision (they
+cannot be served well or badly), but their lists count in coverage and popularity.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.indexing import check_ratings, unique_ids
+
+LIKE_VALUE = 2.0
+NEWCOMER_KS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class ListSplit:
+    """Boolean row masks of the top-N protocol, plus each row's rank in its user's random order."""
+
+    train: np.ndarray  # rows the model is fitted on
+    held_out: np.ndarray  # existing users' held-out rows
+    newcomer: np.ndarray  # every row of the newcomers (none of them is in training)
+    order: np.ndarray  # rank of the row among its user's rows, in one random order per user
+
+
+def list_split(
+    X: np.ndarray,
+    *,
+    min_ratings: int = 20,
+    test_fraction: float = 0.2,
+    newcomer_fraction: float = 0.1,
+    seed: int = 0,
+) -> ListSplit:
+    """The protocol's split of rating rows X = (user_id, item_id)."""
+    X, _ = check_ratings(X)
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1); got {test_fraction}")
+    if not 0.0 <= newcomer_fraction < 1.0:
+        raise ValueError(f"newcomer_fraction must be in [0, 1); got {newcomer_fraction}")
+    rng = np.random.default_rng(seed)
+    users, user_rows, counts = np.unique(X[:, 0], return_inverse=True, return_counts=True)
+    eligible = counts >= min_ratings
+    newcomer_user = eligible & (rng.random(users.size) < newcomer_fraction)
+    by_user_at_random = np.lexsort((rng.random(user_rows.size), user_rows))
+    starts = np.cumsum(counts) - counts
+    order = np.empty(user_rows.size, dtype=np.int64)
+    order[by_user_at_random] = np.arange(user_rows.size) - starts[user_rows[by_user_at_random]]
+    n_held_out = np.rint(test_fraction * counts).astype(np.int64)
+    newcomer = newcomer_user[user_rows]
+    held_out = eligible[user_rows] & ~newcomer & (order < n_held_out[user_rows])
+    return ListSplit(train=~held_out & ~newcomer, held_out=held_out, newcomer=newcomer, order=order)
+
+
+@dataclass(frozen=True)
+class ListMetrics:
+    """Averages over one group of users (existing users, or newcomers given k ratings)."""
+
+    ndcg: float
+    recall: float
+    precision: float
+    coverage: float
+    mean_popularity: float
+    n_users: int  # users with at least one relevant held-out item (those the averages are over)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ListEvaluation:
+    """The protocol's measures of one model: existing users, then newcomers per k."""
+
+    k: int
+    existing: ListMetrics
+    newcomers: dict[int, ListMetrics]
+    fit_seconds: float = float("nan")
+    recommend_seconds: float = float("nan")
+    # NDCG@k of each evaluated user with the number of ratings it was given (for curves).
+    per_user_ndcg: np.ndarray = field(default_factory=lambda: np.empty(0))
+    per_user_given: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def as_dict(self) -> dict:
+        """Flat, JSON-friendly figures: ndcg, recall, ..., then newcomer_k3_ndcg, ..."""
+        flat = {key: value for key, value in self.existing.as_dict().items()}
+        for given, metrics in self.newcomers.items():
+            flat.update({f"newcomer_k{given}_{key}": value for key, value in metrics.as_dict().items()})
+        flat.update(k=self.k, fit_seconds=self.fit_seconds, recommend_seconds=self.recommend_seconds)
+        return flat
+
+
+def ndcg_at_k(ranked_relevance: np.ndarray, n_relevant: int, k: int) -> float:
+    """NDCG@k of one list: ``ranked_relevance`` holds 1/0 for the listed items, best first."""
+    if n_relevant <= 0:
+        return float("nan")
+    gains = np.asarray(ranked_relevance[:k], dtype=np.float64)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = discounts[: min(k, n_relevant)].sum()
+    return float(gains @ discounts[: gains.size] / ideal)
+
+
+def list_metrics(
+    lists: Sequence[np.ndarray],
+    relevant: Sequence[np.ndarray],
+    *,
+    k: int,
+    n_catalogue: int,
+    popularity: dict[int, float] | Callable[[np.ndarray], np.ndarray],
+) -> tuple[ListMetrics, np.ndarray]:
+    """Metrics over users: ``lists[u]`` are the item ids shown (best first), ``relevant[u]`` the
+    ids that would have been right. Returns the averages and each user's NDCG (NaN if unmeasured)."""
+    ndcgs, recalls, precisions = [], [], []
+    per_user = np.full(len(lists), np.nan)
+    shown = [np.asarray(items[:k], dtype=np.int64) for items in lists]
+    for index, (items, targets) in enumerate(zip(shown, relevant, strict=True)):
+        targets = np.asarray(targets, dtype=np.int64)
+        if targets.size == 0:
+            continue
+        hits = np.isin(items, targets)
+        per_user[index] = ndcg_at_k(hits, targets.size, k)
+        ndcgs.append(per_user[index])
+        recalls.append(hits.sum() / min(k, targets.size))
+        precisions.append(hits.sum() / k)
+    listed = np.concatenate(shown) if shown else np.empty(0, dtype=np.int64)
+    popularity_of = popularity if callable(popularity) else None
+    if popularity_of is None:
+        counts = popularity
+        popularity_values = np.array([counts.get(int(item), 0.0) for item in listed])
+    else:
+        popularity_values = popularity_of(listed)
+
+    def mean(values) -> float:
+        return float(np.mean(values)) if len(values) else float("nan")
+
+    metrics = ListMetrics(
+        ndcg=mean(ndcgs),
+        recall=mean(recalls),
+        precision=mean(precisions),
+        coverage=float(np.unique(listed).size / n_catalogue) if n_catalogue else float("nan"),
+        mean_popularity=mean(popularity_values),
+        n_users=len(ndcgs),
+    )
+    return metrics, per_user
+
+
+def _rows_by_user(users: np.ndarray) -> dict[int, np.ndarray]:
+    order = np.argsort(users, kind="stable")
+    ids, starts = np.unique(users[order], return_index=True)
+    return dict(zip(ids.tolist(), np.split(order, starts[1:]), strict=True))
+
+
+def fit_model(model, X: np.ndarray, y: np.ndarray, item_tags: sp.spmatrix | None):
+    """``model.fit`` with the item tags when the model uses them (``uses_tags``)."""
+    if getattr(model, "uses_tags", False):
+        return model.fit(X, y, item_tags=item_tags)
+    return model.fit(X, y)
+
+
+def evaluate_lists(
+    make_model: Callable[[], object] | object,
+    X: np.ndarray,
+    y: np.ndarray,
+    split: ListSplit | None = None,
+    *,
+    item_tags: sp.spmatrix | None = None,
+    k: int = 10,
+    relevant_value: float = LIKE_VALUE,
+    newcomer_ks: Sequence[int] = NEWCOMER_KS,
+    catalogue: np.ndarray | None = None,
+) -> ListEvaluation:
+    """Fit a model on ``split.train`` (or use it as given, if already fitted) and measure its lists.
+
+    The model is asked through its public ``recommend(item_ids, values, n, candidates)``, as the
+    site asks it, so what is measured is what people are shown. ``catalogue`` is every item id a
+    list may hold (default: every item of X).
+    """
+    X, y = check_ratings(X, y)
+    split = split if split is not None else list_split(X)
+    catalogue = unique_ids(X[:, 1]) if catalogue is None else unique_ids(catalogue)
+    fit_seconds = float("nan")
+    if callable(make_model):
+        model = make_model()
+        started = time.perf_counter()
+        fit_model(model, X[split.train], y[split.train], item_tags)
+        fit_seconds = time.perf_counter() - started
+    else:
+        model = make_model
+    train_items, train_counts = np.unique(X[split.train, 1], return_counts=True)
+
+    def popularity(items: np.ndarray) -> np.ndarray:
+        positions = np.minimum(np.searchsorted(train_items, items), max(train_items.size - 1, 0))
+        found = train_items.size > 0 and (train_items[positions] == items)
+        return np.where(found, train_counts[positions] if train_items.size else 0, 0).astype(float)
+
+    started = time.perf_counter()
+    n_calls = 0
+
+    def listed(given_rows: np.ndarray) -> np.ndarray:
+        nonlocal n_calls
+        n_calls += 1
+        given_items = X[given_rows, 1]
+        candidates = catalogue[~np.isin(catalogue, given_items)]
+        return model.recommend(given_items, y[given_rows], n=k, candidates=candidates).item_ids
+
+    per_user_ndcg, per_user_given = [], []
+    train_rows_of = _rows_by_user(X[split.train, 0])
+    train_positions = np.flatnonzero(split.train)
+    lists, relevant, given_counts = [], [], []
+    for user, rows in _rows_by_user(X[split.held_out, 0]).items():
+        held_rows = np.flatnonzero(split.held_out)[rows]
+        given = train_positions[train_rows_of.get(user, np.empty(0, dtype=np.int64))]
+        lists.append(listed(given))
+        relevant.append(X[held_rows[y[held_rows] >= relevant_value], 1])
+        given_counts.append(given.size)
+    existing, ndcg = list_metrics(lists, relevant, k=k, n_catalogue=catalogue.size, popularity=popularity)
+    per_user_ndcg.append(ndcg)
+    per_user_given.append(np.array(given_counts, dtype=np.int64))
+
+    newcomers = {}
+    newcomer_rows = np.flatnonzero(split.newcomer)
+    by_newcomer = _rows_by_user(X[newcomer_rows, 0])
+    for given_count in newcomer_ks:
+        lists, relevant = [], []
+        for rows in by_newcomer.values():
+            mine = newcomer_rows[rows]
+            given = mine[split.order[mine] < given_count]
+            rest = mine[split.order[mine] >= given_count]
+            lists.append(listed(given))
+            relevant.append(X[rest[y[rest] >= relevant_value], 1])
+        newcomers[given_count], ndcg = list_metrics(
+            lists, relevant, k=k, n_catalogue=catalogue.size, popularity=popularity
+        )
+        per_user_ndcg.append(ndcg)
+        per_user_given.append(np.full(len(lists), given_count, dtype=np.int64))
+    recommend_seconds = (time.perf_counter() - started) / max(n_calls, 1)
+    return ListEvaluation(
+        k=k,
+        existing=existing,
+        newcomers=newcomers,
+        fit_seconds=fit_seconds,
+        recommend_seconds=recommend_seconds,
+        per_user_ndcg=np.concatenate(per_user_ndcg),
+        per_user_given=np.concatenate(per_user_given),
+    )
