@@ -2,9 +2,10 @@
 
 `load_anime` reads the fixture CSVs (`fixtures/anime`, `fixtures/anime-small`, or any folder
 with the same `works.csv.gz` and `ratings.csv.gz`); `load_movielens` reads a MovieLens
-"latest-small" folder. Both return X = (user_id, item_id) rows, ratings y and an item×tag
-CSR matrix whose row index is the raw item id, as the models expect. No Django here: the web
-application builds the same arrays from its database.
+"latest-small" folder, in stars (for RMSE) or mapped to Mangaki choice values
+(`movielens_choice_values`, for the top-N list protocol). Both return X = (user_id, item_id)
+rows, ratings y and an item×tag CSR matrix whose row index is the raw item id, as the models
+expect. No Django here: the web application builds the same arrays from its database.
 """
 
 from __future__ import annotations
@@ -106,8 +107,28 @@ def load_anime(name_or_path: str | Path = "anime") -> RatingData:
     return RatingData(X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles)
 
 
-def load_movielens(directory: str | Path) -> RatingData:
-    """MovieLens latest-small: ratings 0.5..5; item tags are the genres plus the free-text tags."""
+def movielens_choice_values(stars: np.ndarray) -> np.ndarray:
+    """MovieLens stars (0.5..5, half steps) as the values of the Mangaki choice they stand for.
+
+    5 is a favorite (4.0); 4 and 4.5 a like (2.0); 3 and 3.5 neutral (0.1); 2.5 and below a
+    dislike (−2.0). This puts MovieLens on the scale of the top-N list protocol, where a
+    held-out rating is relevant at like or above (stars ≥ 4). MovieLens has no will-see or
+    won't-see. RMSE benchmarks keep the raw stars.
+    """
+    stars = np.asarray(stars, dtype=np.float64)
+    outside = ~((stars >= 0.5) & (stars <= 5.0))
+    if outside.any():
+        raise ValueError(f"MovieLens stars must be in [0.5, 5]; got {stars[outside][0]!r}")
+    return np.select(
+        [stars >= 5.0, stars >= 4.0, stars >= 3.0],
+        [CHOICE_VALUES["favorite"], CHOICE_VALUES["like"], CHOICE_VALUES["neutral"]],
+        default=CHOICE_VALUES["dislike"],
+    )
+
+
+def load_movielens(directory: str | Path, as_choices: bool = False) -> RatingData:
+    """MovieLens latest-small: ratings 0.5..5 (or, with ``as_choices``, Mangaki choice values from
+    `movielens_choice_values`); item tags are the genres plus the free-text tags."""
     directory = Path(directory)
     for name in ("ratings.csv", "movies.csv", "tags.csv"):
         if not (directory / name).exists():
@@ -115,6 +136,8 @@ def load_movielens(directory: str | Path) -> RatingData:
     ratings = np.loadtxt(directory / "ratings.csv", delimiter=",", skiprows=1, usecols=(0, 1, 2))
     X = ratings[:, :2].astype(np.int64)
     y = ratings[:, 2].astype(np.float64)
+    if as_choices:
+        y = movielens_choice_values(y)
     movie_genres: dict[int, list[str]] = {}
     titles: dict[int, str] = {}
     with open(directory / "movies.csv", encoding="utf-8", newline="") as handle:
