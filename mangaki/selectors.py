@@ -1,11 +1,12 @@
 """Reads that need more than a queryset: recommendations and similar works.
 
-``recommendations_for`` folds the user's current ratings into the active model (so a rating
-made a second ago changes the next answer), scores the whole catalogue in numpy, and fetches
-only the chosen works. Queries per call are constant in the number of ratings: the active
-version check, the profile, the user's ratings, the chosen works with their category, their
-neighbours with theirs, and one prefetch of the chosen works' tags (a neighbour is shown as
-a linked title, so its tags are not fetched).
+``recommendations_for`` hands the person's current ratings and the works they may be shown to
+the active model (``recommend``: a rating made a second ago changes the next answer), then asks
+it, and the rating model beside it, why each listed work suits them (``explain``). This module
+only maps ids to Works and applies the site's rules (category, NSFW, what was rated); it never
+reads a model's learned arrays. Queries per call are constant in the number of ratings: the
+active version checks, the profile, the person's ratings, the chosen works with their category,
+their neighbours with theirs, and one prefetch of the chosen works' tags.
 """
 
 from __future__ import annotations
@@ -16,34 +17,36 @@ import numpy as np
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 
-from recommender.indexing import lookup
-from recommender.topk import top_k
+from recommender.base import Explanation as ModelExplanation
 
 from .adapter import user_ratings
-from .choices import COUNTED_CHOICES, RATING_VALUES, Choice
-from .models import Rating, Tag, Work
-from .serving import LoadedModel, active_model
+from .choices import COUNTED_CHOICES, RATING_VALUES
+from .models import Rating, Tag, TrainedModel, Work
+from .serving import LoadedModel, active_model, first_active_model
 
-ALGORITHMS = ("als", "lasso", "balse")
+Algorithm = TrainedModel.Algorithm
 N_TAGS = 3
 N_NEIGHBOURS = 3
-# Candidates scored beyond ``limit``, in case some turn out hidden or deleted since the snapshot.
+# Candidates asked for beyond ``limit``, in case some turn out hidden or deleted since the snapshot.
 CANDIDATE_MARGIN = 10
-# Nearest works fetched per similar work shown, since the rarely rated ones are filtered out.
-SIMILAR_CANDIDATES_PER_RESULT = 4
-LIKED_VALUE = RATING_VALUES[Choice.LIKE]
+# When no algorithm is asked for: the best lists first, then whatever else is trained.
+SERVING_ORDER = (Algorithm.EASE, Algorithm.BALSE, Algorithm.ALS, Algorithm.LASSO)
 
 
 @dataclass(frozen=True)
 class Explanation:
     tags: list[tuple[Tag, float]]  # the work's genres that raise the prediction most, with their share
-    neighbours: list[tuple[Work, float]]  # the user's rated works closest in ALS space (liked first)
+    neighbours: list[tuple[Work, float]]  # the person's rated works that pull it up most
+    popular: bool = False  # listed partly because many people here like it
+
+    def __bool__(self) -> bool:
+        return bool(self.tags or self.neighbours or self.popular)
 
 
 @dataclass(frozen=True)
 class Recommendation:
     work: Work
-    predicted: float
+    predicted: float | None  # the rating model's predicted value; None without a rating model
     explanation: Explanation
 
 
@@ -81,119 +84,52 @@ def _fallback(user, category: str | None, limit: int, algorithm: str, reason: st
     return RecommendationList(items, algorithm, None, True, reason)
 
 
-def _scores(loaded: LoadedModel, item_ids: np.ndarray, values: np.ndarray):
-    """(work ids, predicted values, the user's LASSO coefficients or None) over everything scorable."""
-    model, catalogue = loaded.model, loaded.catalogue
-    ids, scores = np.asarray(model.items_, dtype=np.int64), model.fold_in(item_ids, values)
-    coefficients = None
-    if loaded.lasso is not None:
-        fitted = loaded.lasso.fold_in_user(item_ids, values)
-        coefficients = fitted[0] if fitted is not None else None
-        if fitted is not None and catalogue.new_work_ids.size:
-            # Works added since the training: their tags (LASSO), and the gate at zero ratings (BALSE).
-            lasso = loaded.lasso
-            content = np.clip(
-                catalogue.new_work_tags @ fitted[0] + fitted[1], lasso.rating_min_, lasso.rating_max_
-            )
-            if loaded.als is not None and loaded.als is not model:
-                als = loaded.als
-                _, bias = als.fold_in_user(item_ids, values)
-                collaborative = np.clip(als.global_mean_ + bias, als.rating_min_, als.rating_max_)
-                weight = model.gate(np.zeros(content.size))
-                content = content + weight * (collaborative - content)
-            ids = np.concatenate([ids, catalogue.new_work_ids])
-            scores = np.concatenate([scores, content])
-    return ids, scores, coefficients
+def _serving(algorithm: str | None) -> tuple[str, LoadedModel | None]:
+    """The algorithm to serve and its loaded model: the one asked for, or the best one trained."""
+    if algorithm is not None:
+        return algorithm, active_model(algorithm)
+    loaded = first_active_model(SERVING_ORDER)
+    return (loaded.algorithm if loaded is not None else Algorithm.default().value), loaded
 
 
-def _eligible(loaded: LoadedModel, ids: np.ndarray, category_id: int | None, nsfw_ok: bool) -> np.ndarray:
-    catalogue = loaded.catalogue
-    rows = lookup(catalogue.work_ids, ids)
-    eligible = rows >= 0
-    safe_rows = np.maximum(rows, 0)
-    if category_id is not None:
-        eligible &= catalogue.category_ids[safe_rows] == category_id
-    if not nsfw_ok:
-        eligible &= ~catalogue.nsfw[safe_rows]
-    return eligible
+def _rating_model(algorithm: str, loaded: LoadedModel) -> LoadedModel | None:
+    return loaded if Algorithm(algorithm).predicts_ratings else active_model(Algorithm.BALSE)
 
 
-def _tag_explanation(
-    loaded: LoadedModel, work: Work, coefficients: np.ndarray | None
-) -> list[tuple[Tag, float]]:
-    if coefficients is None or loaded.tag_matrix is None:
-        return []
-    matrix = loaded.tag_matrix
-    if work.pk >= matrix.shape[0] or matrix.indptr[work.pk + 1] == matrix.indptr[work.pk]:
-        position = np.flatnonzero(loaded.catalogue.new_work_ids == work.pk)
-        if not position.size:
-            return []
-        matrix, row_index = loaded.catalogue.new_work_tags, int(position[0])
-    else:
-        row_index = work.pk
-    # Slicing the CSR arrays directly: scipy's row indexing costs ~60 µs a call here.
-    start, end = matrix.indptr[row_index], matrix.indptr[row_index + 1]
-    columns, weights = matrix.indices[start:end], matrix.data[start:end]
-    contributions = weights * coefficients[columns]
+def _tags(loaded: LoadedModel, explanation: ModelExplanation, work: Work) -> list[tuple[Tag, float]]:
     tags = {tag.pk: tag for tag in work.tags.all()}
-    explained = []
-    for index in np.argsort(-contributions, kind="stable"):
-        tag = tags.get(loaded.tag_of_column.get(int(columns[index])))
-        if contributions[index] > 0 and tag is not None:
-            explained.append((tag, float(contributions[index])))
-        if len(explained) == N_TAGS:
-            break
-    return explained
-
-
-def _neighbour_ids(
-    loaded: LoadedModel, candidate_ids: list[int], item_ids: np.ndarray, values: np.ndarray
-) -> dict[int, list[tuple[int, float]]]:
-    """For each candidate, the user's rated works closest in ALS space (liked ones, if any)."""
-    if loaded.als is None or not candidate_ids:
-        return {}
-    als_items = loaded.als.items_
-    rated_rows = lookup(als_items, item_ids)
-    known = rated_rows >= 0
-    liked = known & (values >= LIKED_VALUE)
-    keep = liked if liked.any() else known
-    if not keep.any():
-        return {}
-    rated_ids, rated_rows = item_ids[keep], rated_rows[keep]
-    candidate_rows = lookup(als_items, np.asarray(candidate_ids, dtype=np.int64))
-    similarity = (
-        loaded.unit_item_factors[np.maximum(candidate_rows, 0)] @ loaded.unit_item_factors[rated_rows].T
-    )
-    best = np.argsort(-similarity, axis=1, kind="stable")[:, :N_NEIGHBOURS]
-    return {
-        candidate: [(int(rated_ids[j]), float(similarity[i, j])) for j in best[i]]
-        for i, candidate in enumerate(candidate_ids)
-        if candidate_rows[i] >= 0
-    }
+    found = [(tags.get(loaded.tag_of_column.get(column)), weight) for column, weight in explanation.tags]
+    return [(tag, weight) for tag, weight in found if tag is not None and weight > 0][:N_TAGS]
 
 
 def recommendations_for(
-    user, category: str | None = None, limit: int = 20, algorithm: str = "balse"
+    user, category: str | None = None, limit: int = 20, algorithm: str | None = None
 ) -> RecommendationList:
     """The ``limit`` works ``user`` should like most, with why; the fallback list when it cannot.
 
-    ``user`` may be None or anonymous. Works the user rated with any choice are excluded,
-    NSFW works hidden unless their profile allows them; ``category`` is a Category slug.
+    ``algorithm`` None serves the best lists (EASE, or the best model trained). ``user`` may be
+    None or anonymous. Works the user rated with any choice are excluded, NSFW works hidden
+    unless their profile allows them; ``category`` is a Category slug.
     """
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"Unknown algorithm {algorithm!r}; expected one of {', '.join(ALGORITHMS)}.")
+    if algorithm is not None and algorithm not in Algorithm.values:
+        raise ValueError(f"Unknown algorithm {algorithm!r}; expected one of {', '.join(Algorithm.values)}.")
     limit = max(int(limit), 0)
     if user is None or not user.is_authenticated:
-        return _fallback(None, category, limit, algorithm, "Sign in and rate a few works for personal picks.")
-    loaded = active_model(algorithm)
+        return _fallback(
+            None,
+            category,
+            limit,
+            algorithm or Algorithm.default(),
+            "Sign in and rate a few works for personal picks.",
+        )
+    algorithm, loaded = _serving(algorithm)
     if loaded is None:
         return _fallback(user, category, limit, algorithm, "No recommendation model is trained yet.")
     item_ids, values = user_ratings(user.pk)
-    minimum = settings.MANGAKI_RECOMMENDATIONS_MIN_RATINGS
+    minimum = Algorithm(algorithm).min_ratings
     if item_ids.size < minimum:
-        return _fallback(
-            user, category, limit, algorithm, f"Rate at least {minimum} works for personal picks."
-        )
+        reason = f"Rate at least {minimum} work{'s' if minimum > 1 else ''} for personal picks."
+        return _fallback(user, category, limit, algorithm, reason)
 
     nsfw_ok = bool(getattr(getattr(user, "profile", None), "nsfw_ok", False))
     category_id = None
@@ -201,18 +137,43 @@ def recommendations_for(
         category_id = loaded.catalogue.category_by_slug.get(category)
         if category_id is None:
             return RecommendationList([], algorithm, loaded.version, False, "")
-    ids, scores, coefficients = _scores(loaded, item_ids, values)
-    eligible = _eligible(loaded, ids, category_id, nsfw_ok) & ~np.isin(ids, item_ids)
-    best = top_k(scores, limit + CANDIDATE_MARGIN, exclude=np.flatnonzero(~eligible))
-    predicted = {int(ids[index]): float(scores[index]) for index in best}
+    candidates = loaded.catalogue.candidates(category_id, nsfw_ok)
+    wanted = limit + CANDIDATE_MARGIN
+    listed = loaded.model.recommend(item_ids, values, n=wanted, candidates=candidates)
+    # The rating model predicts each listed work's rating and names its tags: the model that
+    # listed them when it predicts ratings, else (a ranker's list) the active BALSE, which
+    # also fills a list the ranker cannot (works added since its training).
+    rating = _rating_model(algorithm, loaded)
+    rating_state = None
+    if rating is not None:
+        rating_state = listed.state if rating is loaded else rating.model.user_state(item_ids, values)
+    lists = [(loaded, listed.state, listed.item_ids)]
+    if rating is not None and rating is not loaded and listed.item_ids.size < wanted:
+        rest = candidates[~np.isin(candidates, listed.item_ids)]
+        more = rating.model.recommend(item_ids, values, n=wanted - listed.item_ids.size, candidates=rest)
+        lists.append((rating, rating_state, more.item_ids))
+    listed_by = {pk: (source, state) for source, state, ids in lists for pk in ids.tolist()}
+    order = [pk for _, _, ids in lists for pk in ids.tolist()]
 
-    works = {
-        work.pk: work
-        for work in Work.objects.safe_for(user).filter(pk__in=list(predicted)).select_related("category")
-    }
-    chosen = [works[pk] for pk in predicted if pk in works][:limit]
-    neighbours = _neighbour_ids(loaded, [work.pk for work in chosen], item_ids, values)
-    neighbour_ids = {pk for pairs in neighbours.values() for pk, _ in pairs}
+    works = Work.objects.safe_for(user).filter(pk__in=order).select_related("category")
+    by_pk = {work.pk: work for work in works}
+    chosen = [by_pk[pk] for pk in order if pk in by_pk][:limit]
+    chosen_ids = np.array([work.pk for work in chosen], dtype=np.int64)
+
+    predicted: dict[int, float] = {}
+    tag_reasons: dict[int, ModelExplanation] = {}
+    if rating is not None and chosen:
+        scores = rating.model.score(rating_state, chosen_ids).tolist()
+        predicted = dict(zip(chosen_ids.tolist(), scores, strict=True))
+        tag_reasons = {
+            pk: rating.model.explain(rating_state, pk, n_tags=N_TAGS, n_neighbours=0) for pk in predicted
+        }
+    # Which of the person's ratings pull each work up: asked of the model that listed it.
+    reasons = {}
+    for work in chosen:
+        source, state = listed_by[work.pk]
+        reasons[work.pk] = source.model.explain(state, work.pk, n_tags=0, n_neighbours=N_NEIGHBOURS)
+    neighbour_ids = {pk for reason in reasons.values() for pk, _ in reason.neighbours}
     neighbour_works = (
         {work.pk: work for work in Work.objects.filter(pk__in=neighbour_ids).select_related("category")}
         if neighbour_ids
@@ -223,14 +184,15 @@ def recommendations_for(
     items = [
         Recommendation(
             work=work,
-            predicted=predicted[work.pk],
+            predicted=predicted.get(work.pk),
             explanation=Explanation(
-                tags=_tag_explanation(loaded, work, coefficients),
+                tags=_tags(rating, tag_reasons[work.pk], work) if work.pk in tag_reasons else [],
                 neighbours=[
-                    (neighbour_works[pk], similarity)
-                    for pk, similarity in neighbours.get(work.pk, [])
-                    if pk in neighbour_works
+                    (neighbour_works[pk], weight)
+                    for pk, weight in reasons[work.pk].neighbours
+                    if pk in neighbour_works and weight > 0
                 ],
+                popular=reasons[work.pk].popularity > 0,
             ),
         )
         for work in chosen
@@ -239,23 +201,24 @@ def recommendations_for(
 
 
 def similar_works(work: Work, limit: int = 8, user=None) -> list[Work]:
-    """Works nearest to ``work`` in the ALS space of the active ALS (or BALSE's); [] with no model.
+    """Works most like ``work``: EASE's strongest item-item links (or ALS's, without EASE).
 
     Works come with their category and tags. NSFW works are left out unless ``user``'s
     profile allows them, and so are works with fewer than ``MANGAKI_SIMILAR_MIN_RATINGS``
-    ratings: the direction of a work rated once or twice in the ALS space is mostly noise,
-    and cosine similarity ignores the length that says so.
+    ratings: a link to a work rated once or twice says little.
     """
-    loaded = active_model("als") or active_model("balse")
-    if loaded is None or loaded.als is None or limit <= 0:
+    if limit <= 0:
         return []
-    candidates = SIMILAR_CANDIDATES_PER_RESULT * limit + CANDIDATE_MARGIN
-    nearest = [pk for pk, _ in loaded.als.similar_items(work.pk, candidates)]
+    loaded = first_active_model(SERVING_ORDER)
+    if loaded is None:
+        return []
+    nearest = [pk for pk, _ in loaded.model.similar_items(work.pk, n=4 * limit + CANDIDATE_MARGIN)]
     if not nearest:
         return []
     found = (
         Work.objects.safe_for(user)
         .filter(pk__in=nearest, nb_ratings__gte=settings.MANGAKI_SIMILAR_MIN_RATINGS)
+        .exclude(pk=work.pk)
         .select_related("category")
         .prefetch_related("tags")
     )

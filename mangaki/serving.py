@@ -3,21 +3,23 @@
 Each call of :func:`active_model` costs one small query (the active row's id through the
 partial unique index ``trainedmodel_one_active``, plus the newest work id); the artifact is
 read from storage and unpacked only when that id changes, and the catalogue snapshot (each
-work's category and NSFW flag, tag rows of works added since the training) only when a work
-was added. Never unpickled per request: `.npz` with ``allow_pickle=False``, once.
+work's category and NSFW flag) only when a work was added. A model that scores from tags
+(LASSO, BALSE) is then handed the tags of the works added since its training
+(``with_items``), so it scores them itself. Never unpickled per request: `.npz` with
+``allow_pickle=False``, once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 from django.db.models import Subquery
 
-from recommender import ALS, BALSE, LASSO
+from recommender.base import RatingModel
 from recommender.indexing import lookup
 
 from .adapter import item_tag_matrix
@@ -25,11 +27,6 @@ from .models import Category, TrainedModel, Work
 from .services.training import load_model
 
 logger = logging.getLogger(__name__)
-
-
-def _unit_rows(factors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(factors, axis=1, keepdims=True)
-    return factors / np.maximum(norms, 1e-12)
 
 
 @dataclass
@@ -41,24 +38,34 @@ class Catalogue:
     category_ids: np.ndarray
     nsfw: np.ndarray
     category_by_slug: dict[str, int]
-    # Works the model has never seen but can score from their tags (LASSO, BALSE).
-    new_work_ids: np.ndarray
-    new_work_tags: sp.csr_matrix | None
+    _candidates: dict[tuple[int | None, bool], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def candidates(self, category_id: int | None, nsfw_ok: bool) -> np.ndarray:
+        """Ids of the works a list may hold for this category and NSFW choice (cached)."""
+        key = (category_id, nsfw_ok)
+        found = self._candidates.get(key)
+        if found is None:
+            allowed = np.ones(self.work_ids.size, dtype=bool)
+            if category_id is not None:
+                allowed &= self.category_ids == category_id
+            if not nsfw_ok:
+                allowed &= ~self.nsfw
+            found = self._candidates[key] = self.work_ids[allowed]
+        return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadedModel:
+    """One active registry row, ready to serve: its model, and what the site needs beside it."""
+
     row_id: int
     sha256: str
     algorithm: str
     version: int
-    model: ALS | LASSO | BALSE
+    trained: RatingModel  # as read from the artifact
+    model: RatingModel  # what serves: ``trained``, plus the works added since (when it can)
     tag_columns: list
     catalogue: Catalogue
-    als: ALS | None = None
-    lasso: LASSO | None = None
-    unit_item_factors: np.ndarray | None = None
-    tag_matrix: sp.csr_matrix | None = None  # training-time work × column rows (LASSO)
     tag_of_column: dict[int, int] = field(default_factory=dict)  # column → Tag id (genres only)
 
 
@@ -67,77 +74,74 @@ _broken: set[tuple[int, str]] = set()
 _lock = threading.Lock()
 
 
-def _catalogue(loaded_model, tag_columns: list, latest_work_id: int | None) -> Catalogue:
+def _catalogue(latest_work_id: int | None) -> Catalogue:
     rows = list(Work.objects.order_by("pk").values_list("pk", "category_id", "nsfw"))
-    work_ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    category_ids = np.fromiter((r[1] for r in rows), np.int64, len(rows))
-    nsfw = np.fromiter((r[2] for r in rows), bool, len(rows))
-    new_ids, new_tags = np.empty(0, dtype=np.int64), None
-    if isinstance(loaded_model, (LASSO, BALSE)) and tag_columns:
-        unseen = work_ids[lookup(np.asarray(loaded_model.items_, dtype=np.int64), work_ids) < 0]
-        if unseen.size:
-            matrix = item_tag_matrix(tag_columns, work_ids=unseen)
-            rows_of_unseen = matrix[unseen]
-            tagged = np.diff(rows_of_unseen.indptr) > 0
-            new_ids, new_tags = unseen[tagged], sp.csr_matrix(rows_of_unseen[tagged])
     return Catalogue(
         latest_work_id=latest_work_id,
-        work_ids=work_ids,
-        category_ids=category_ids,
-        nsfw=nsfw,
+        work_ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+        category_ids=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
+        nsfw=np.fromiter((r[2] for r in rows), bool, len(rows)),
         category_by_slug=dict(Category.objects.values_list("slug", "pk")),
-        new_work_ids=new_ids,
-        new_work_tags=new_tags,
     )
+
+
+def _serving_model(trained: RatingModel, tag_columns: list, catalogue: Catalogue) -> RatingModel:
+    """``trained``, able to score the catalogue's works unseen in training when it scores from tags."""
+    if not trained.uses_tags or not tag_columns:
+        return trained
+    unseen = catalogue.work_ids[lookup(np.asarray(trained.items_, dtype=np.int64), catalogue.work_ids) < 0]
+    if not unseen.size:
+        return trained
+    return trained.with_items(unseen, item_tag_matrix(tag_columns, work_ids=unseen))
 
 
 def _load(row_id: int, latest_work_id: int | None) -> LoadedModel:
     row = TrainedModel.objects.get(pk=row_id)
-    model = load_model(row)
-    als = model if isinstance(model, ALS) else getattr(model, "als_", None)
-    lasso = model if isinstance(model, LASSO) else getattr(model, "lasso_", None)
-    loaded = LoadedModel(
+    trained = load_model(row)
+    catalogue = _catalogue(latest_work_id)
+    return LoadedModel(
         row_id=row.pk,
         sha256=row.artifact_sha256,
         algorithm=row.algorithm,
         version=row.version,
-        model=model,
+        trained=trained,
+        model=_serving_model(trained, row.tag_columns, catalogue),
         tag_columns=row.tag_columns,
-        catalogue=_catalogue(model, row.tag_columns, latest_work_id),
-        als=als,
-        lasso=lasso,
-    )
-    if als is not None:
-        loaded.unit_item_factors = _unit_rows(als.item_factors_)
-    if lasso is not None:
-        n_rows = lasso.tag_indptr_.size - 1
-        loaded.tag_matrix = sp.csr_matrix(
-            (lasso.tag_data_, lasso.tag_indices_, lasso.tag_indptr_), shape=(n_rows, int(lasso.n_tags_))
-        )
-        loaded.tag_of_column = {
+        catalogue=catalogue,
+        tag_of_column={
             column: value for column, (kind, value) in enumerate(row.tag_columns) if kind == "tag"
-        }
-    return loaded
-
-
-def active_model(algorithm: str) -> LoadedModel | None:
-    """The active model of ``algorithm`` for this process, or None (none trained, or unreadable)."""
-    newest_work = Work.objects.order_by("-pk").values("pk")[:1]
-    found = (
-        TrainedModel.objects.filter(algorithm=algorithm, is_active=True)
-        .annotate(latest_work=Subquery(newest_work))
-        .values_list("pk", "artifact_sha256", "latest_work")
-        .first()
+        },
     )
+
+
+def _active_rows(algorithms) -> dict[str, tuple[int, str, int | None]]:
+    """(row id, artifact digest, newest work id) of the active row of each of ``algorithms``: one query."""
+    newest_work = Work.objects.order_by("-pk").values("pk")[:1]
+    rows = (
+        TrainedModel.objects.filter(algorithm__in=list(algorithms), is_active=True)
+        .annotate(latest_work=Subquery(newest_work))
+        .values_list("algorithm", "pk", "artifact_sha256", "latest_work")
+    )
+    return {algorithm: (pk, sha256, latest) for algorithm, pk, sha256, latest in rows}
+
+
+def _resolve(algorithm: str, found: tuple[int, str, int | None] | None) -> LoadedModel | None:
     if found is None:
         _loaded.pop(algorithm, None)
         return None
     row_id, sha256, latest_work_id = found
     current = _loaded.get(algorithm)
     if current is not None and (current.row_id, current.sha256) == (row_id, sha256):
-        if current.catalogue.latest_work_id != latest_work_id:
-            with _lock:
-                current.catalogue = _catalogue(current.model, current.tag_columns, latest_work_id)
+        if current.catalogue.latest_work_id == latest_work_id:
+            return current
+        with _lock:  # works were added: a new snapshot, and a model that knows them
+            catalogue = _catalogue(latest_work_id)
+            current = dataclasses.replace(
+                current,
+                catalogue=catalogue,
+                model=_serving_model(current.trained, current.tag_columns, catalogue),
+            )
+            _loaded[algorithm] = current
         return current
     if (row_id, sha256) in _broken:
         return None
@@ -153,6 +157,21 @@ def active_model(algorithm: str) -> LoadedModel | None:
             return None
         _loaded[algorithm] = current
         return current
+
+
+def active_model(algorithm: str) -> LoadedModel | None:
+    """The active model of ``algorithm`` for this process, or None (none trained, or unreadable)."""
+    return _resolve(algorithm, _active_rows([algorithm]).get(algorithm))
+
+
+def first_active_model(algorithms) -> LoadedModel | None:
+    """The active model of the first of ``algorithms`` that has one (one query), or None."""
+    rows = _active_rows(algorithms)
+    for algorithm in algorithms:
+        loaded = _resolve(algorithm, rows.get(algorithm))
+        if loaded is not None:
+            return loaded
+    return None
 
 
 def forget_loaded_models() -> None:

@@ -207,7 +207,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": int(os.environ.get("MANGAKI_BROKER_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": int(os.environ.get("MANGAKI_BROKER_RESTORE_THROTTLE", "10")),
 }
-MANGAKI_ALGORITHMS = ("als", "lasso", "balse")
+# Algorithms the beat schedule retrains; unset (None) means every one of TrainedModel.Algorithm.
+MANGAKI_RETRAIN_ALGORITHMS = None
 # Retrain when at least this many ratings were added or changed since the latest training...
 MANGAKI_RETRAIN_MIN_NEW_RATINGS = int(os.environ.get("MANGAKI_RETRAIN_MIN_NEW_RATINGS", "500"))
 # ... checked this often (seconds); and retrain all three every night at this UTC hour.
@@ -217,12 +218,13 @@ MANGAKI_TRAINING_TIME_LIMIT_SECONDS = 1800
 # Quality gate: a new model whose held-out RMSE exceeds the active one's by more than this
 # is kept (status rejected) but not activated.
 MANGAKI_QUALITY_GATE_MARGIN = float(os.environ.get("MANGAKI_QUALITY_GATE_MARGIN", "0.02"))
+# The ranker's (EASE) gate: held-out NDCG@10 must beat the most-rated list's, and not fall
+# below the active version's by more than this.
+MANGAKI_QUALITY_GATE_NDCG_MARGIN = float(os.environ.get("MANGAKI_QUALITY_GATE_NDCG_MARGIN", "0.01"))
 # Artifacts of the last N versions of each algorithm are kept (the active one always is).
 MANGAKI_KEEP_LAST_MODELS = int(os.environ.get("MANGAKI_KEEP_LAST_MODELS", "5"))
 # Folder, in Django's default storage, of the model artifacts.
 MANGAKI_MODEL_STORAGE_PREFIX = "models"
-# Fewer ratings than this gets the fallback list (top() of the category) instead of a personal one.
-MANGAKI_RECOMMENDATIONS_MIN_RATINGS = 3
 # "Similar works" only shows works with at least this many ratings (their ALS direction is noise below).
 MANGAKI_SIMILAR_MIN_RATINGS = 10
 # Guest accounts (visitors who rated without signing up) idle this long are deleted nightly.

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
-from .services.training import algorithms_to_retrain, model_train
+from .services.training import algorithms_to_retrain, model_train, retrained_algorithms
 
 TRAINING_LIMITS = {
     "acks_late": True,
@@ -49,7 +49,7 @@ def enqueue_training(algorithm: str) -> str:
 @shared_task(acks_late=True, time_limit=60)
 def retrain_all() -> list[str]:
     """The nightly full retrain: one training task per algorithm."""
-    return [enqueue_training(algorithm) for algorithm in settings.MANGAKI_ALGORITHMS]
+    return [enqueue_training(algorithm) for algorithm in retrained_algorithms()]
 
 
 @shared_task(acks_late=True, time_limit=60)

@@ -1,10 +1,12 @@
 """BALSE: Blended Alternate Least Squares for Explained recommendation.
 
-Prediction = g·ALS + (1 − g)·LASSO with g = σ(β(R_i − γ)), R_i the item's training count
-(Vie, Laïly, Pouchet, Tanaka & Yger, "Using posters to recommend anime and mangas in a
-cold-start scenario", 2017). Popular items lean on collaborative filtering, rarely rated or
-unseen items on their tags. β, γ are learned on a held-out part of the training data, then
-both models are refitted on all of it.
+Prediction = g·ALS + (1 − g)·LASSO with g = σ(β(log(1 + R_i) − γ)), R_i the item's training
+count (Vie, Laïly, Pouchet, Tanaka & Yger, "Using posters to recommend anime and mangas in a
+cold-start scenario", 2017, with the count on a log scale; `count_scale="linear"` gives the
+paper's σ(β(R_i − γ))). Popular items lean on collaborative filtering, rarely rated or unseen
+items on their tags. β, γ are learned by gradient descent (`recommender.gate`) on a held-out
+part of the training rows, from ALS and LASSO fitted on the rest (R_i is then the item's count
+in that rest); then both models are refitted on all the rows.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import scipy.sparse as sp
 
 from recommender.als import ALS
 from recommender.base import Explanation, RatingModel, UserState
-from recommender.gate import fit_gate, gate
+from recommender.gate import COUNT_SCALES, fit_gate, gate
 from recommender.indexing import check_ratings, lookup, unique_ids
 from recommender.lasso import LASSO
 from recommender.persistence import prefixed, unprefixed
@@ -40,6 +42,7 @@ class BALSE(RatingModel):
         alpha: float = 0.05,
         min_ratings: int = 3,
         validation_fraction: float = 0.3,
+        count_scale: str = "log",
         random_state: int | None = 0,
     ):
         self.n_factors = n_factors
@@ -49,6 +52,7 @@ class BALSE(RatingModel):
         self.alpha = alpha
         self.min_ratings = min_ratings
         self.validation_fraction = validation_fraction
+        self.count_scale = count_scale
         self.random_state = random_state
 
     def _new_als(self) -> ALS:
@@ -69,6 +73,8 @@ class BALSE(RatingModel):
         X, y = check_ratings(X, y)
         if not 0.0 < self.validation_fraction < 1.0:
             raise ValueError(f"validation_fraction must be in (0, 1); got {self.validation_fraction}")
+        if self.count_scale not in COUNT_SCALES:
+            raise ValueError(f"count_scale must be one of {COUNT_SCALES}; got {self.count_scale!r}")
         validation = np.random.default_rng(self.random_state).random(y.size) < self.validation_fraction
         fitting = ~validation
         if validation.sum() == 0 or fitting.sum() == 0:
@@ -77,11 +83,16 @@ class BALSE(RatingModel):
         lasso = self._new_lasso().fit(X[fitting], y[fitting], item_tags=item_tags)
         item_rows = lookup(unique_ids(X[:, 1]), X[:, 1])
         fitting_counts = np.bincount(item_rows[fitting], minlength=item_rows.max() + 1)
-        validation_items = item_rows[validation]
-        # Counts on the fitting part, rescaled to what they will be once all rows are used.
-        counts = fitting_counts[validation_items] / (1.0 - self.validation_fraction)
+        # The count each validation row's item had in the rows ALS and LASSO saw: how reliable a
+        # part is depends on what it was fitted on, as the final gate takes the final count.
+        # (Scaling it up to the count in all rows, as before, measured no better on either dataset.)
+        counts = fitting_counts[item_rows[validation]]
         self.beta_, self.gamma_ = fit_gate(
-            counts, als.predict(X[validation]), lasso.predict(X[validation]), y[validation]
+            counts,
+            als.predict(X[validation]),
+            lasso.predict(X[validation]),
+            y[validation],
+            count_scale=self.count_scale,
         )
         del als, lasso
         self.als_ = self._new_als().fit(X, y)
@@ -92,8 +103,8 @@ class BALSE(RatingModel):
         return self
 
     def gate(self, counts: np.ndarray) -> np.ndarray:
-        """Weight of ALS for items with these training counts: σ(β(counts − γ))."""
-        return gate(counts, self.beta_, self.gamma_)
+        """Weight of ALS for items with these training counts: σ(β(f(counts) − γ)), f = `count_scale`."""
+        return gate(counts, self.beta_, self.gamma_, self.count_scale)
 
     def _counts_of(self, item_ids: np.ndarray) -> np.ndarray:
         rows = lookup(self.items_, item_ids)
@@ -154,9 +165,12 @@ class BALSE(RatingModel):
 
     def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
         """Tags that push the prediction up (LASSO) and the person's closest rated items (ALS)."""
-        tags = self.lasso_.explain(state.parameters["lasso"], item_id, n_tags=n_tags).tags
-        als_state = state.parameters["als"]
-        neighbours = self.als_.explain(als_state, item_id, n_neighbours=n_neighbours).neighbours
+        tags, neighbours = [], []
+        if n_tags > 0:
+            tags = self.lasso_.explain(state.parameters["lasso"], item_id, n_tags=n_tags).tags
+        if n_neighbours > 0:
+            als_state = state.parameters["als"]
+            neighbours = self.als_.explain(als_state, item_id, n_neighbours=n_neighbours).neighbours
         return Explanation(tags=tags, neighbours=neighbours)
 
     def with_items(self, item_ids: np.ndarray, item_tags) -> BALSE:

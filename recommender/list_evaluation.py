@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.indexing import check_ratings, unique_ids
+from recommender.indexing import check_ratings, lookup, unique_ids
 
 LIKE_VALUE = 2.0
 NEWCOMER_KS = (1, 3, 5, 10)
@@ -51,9 +51,15 @@ def list_split(
     min_ratings: int = 20,
     test_fraction: float = 0.2,
     newcomer_fraction: float = 0.1,
+    max_users: int | None = None,
     seed: int = 0,
 ) -> ListSplit:
-    """The protocol's split of rating rows X = (user_id, item_id)."""
+    """The protocol's split of rating rows X = (user_id, item_id).
+
+    ``max_users`` caps the number of people measured (existing users and newcomers together)
+    on a large site: a random subset of the eligible people is held out, the others keep all
+    their ratings in training.
+    """
     X, _ = check_ratings(X)
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1); got {test_fraction}")
@@ -62,6 +68,10 @@ def list_split(
     rng = np.random.default_rng(seed)
     users, user_rows, counts = np.unique(X[:, 0], return_inverse=True, return_counts=True)
     eligible = counts >= min_ratings
+    if max_users is not None and eligible.sum() > max_users:
+        chosen = rng.permutation(np.flatnonzero(eligible))[:max_users]
+        eligible = np.zeros(users.size, dtype=bool)
+        eligible[chosen] = True
     newcomer_user = eligible & (rng.random(users.size) < newcomer_fraction)
     by_user_at_random = np.lexsort((rng.random(user_rows.size), user_rows))
     starts = np.cumsum(counts) - counts
@@ -126,10 +136,11 @@ def list_metrics(
     *,
     k: int,
     n_catalogue: int,
-    popularity: dict[int, float] | Callable[[np.ndarray], np.ndarray],
+    popularity: Callable[[np.ndarray], np.ndarray],
 ) -> tuple[ListMetrics, np.ndarray]:
     """Metrics over users: ``lists[u]`` are the item ids shown (best first), ``relevant[u]`` the
-    ids that would have been right. Returns the averages and each user's NDCG (NaN if unmeasured)."""
+    ids that would have been right, ``popularity`` gives items' training counts. Returns the
+    averages and each user's NDCG (NaN where the user has nothing relevant)."""
     ndcgs, recalls, precisions = [], [], []
     per_user = np.full(len(lists), np.nan)
     shown = [np.asarray(items[:k], dtype=np.int64) for items in lists]
@@ -143,12 +154,7 @@ def list_metrics(
         recalls.append(hits.sum() / min(k, targets.size))
         precisions.append(hits.sum() / k)
     listed = np.concatenate(shown) if shown else np.empty(0, dtype=np.int64)
-    popularity_of = popularity if callable(popularity) else None
-    if popularity_of is None:
-        counts = popularity
-        popularity_values = np.array([counts.get(int(item), 0.0) for item in listed])
-    else:
-        popularity_values = popularity_of(listed)
+    popularity_values = popularity(listed)
 
     def mean(values) -> float:
         return float(np.mean(values)) if len(values) else float("nan")
@@ -209,9 +215,8 @@ def evaluate_lists(
     train_items, train_counts = np.unique(X[split.train, 1], return_counts=True)
 
     def popularity(items: np.ndarray) -> np.ndarray:
-        positions = np.minimum(np.searchsorted(train_items, items), max(train_items.size - 1, 0))
-        found = train_items.size > 0 and (train_items[positions] == items)
-        return np.where(found, train_counts[positions] if train_items.size else 0, 0).astype(float)
+        rows = lookup(train_items, items)
+        return np.where(rows >= 0, train_counts[np.maximum(rows, 0)], 0).astype(np.float64)
 
     started = time.perf_counter()
     n_calls = 0
@@ -263,3 +268,29 @@ def evaluate_lists(
         per_user_ndcg=np.concatenate(per_user_ndcg),
         per_user_given=np.concatenate(per_user_given),
     )
+
+
+def ndcg_by_ratings(
+    evaluation: ListEvaluation, edges: Sequence[int] = (1, 2, 3, 4, 5, 6, 10, 11, 32, 64, 128, 256)
+) -> list[dict]:
+    """Mean NDCG@k by how many ratings people had given: one entry per non-empty bin.
+
+    ``edges`` are the bins' lower bounds (a bin runs to the next edge, the last one has no end);
+    the defaults separate the newcomer sizes 1, 3, 5, 10 and double for existing users.
+    """
+    given, ndcg = evaluation.per_user_given, evaluation.per_user_ndcg
+    measured = ~np.isnan(ndcg)
+    bins = []
+    for index, low in enumerate(edges):
+        high = edges[index + 1] - 1 if index + 1 < len(edges) else None
+        inside = measured & (given >= low) & (given <= (high if high is not None else np.inf))
+        if inside.any():
+            bins.append(
+                {
+                    "low": int(low),
+                    "high": high,
+                    "ndcg": float(ndcg[inside].mean()),
+                    "users": int(inside.sum()),
+                }
+            )
+    return bins

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Category
-from ..selectors import ALGORITHMS, recommendations_for
+from ..models import Category, TrainedModel
+from ..selectors import recommendations_for
 from .serializers import TagSerializer, WorkSummarySerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 
@@ -22,7 +22,11 @@ class RecommendationQuerySerializer(serializers.Serializer):
         slug_field="slug", queryset=Category.objects.all(), required=False, help_text="Category slug."
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_RECOMMENDATIONS, default=20)
-    algorithm = serializers.ChoiceField(choices=ALGORITHMS, default="balse")
+    algorithm = serializers.ChoiceField(
+        choices=TrainedModel.Algorithm.choices,
+        required=False,
+        help_text="Which model makes the list; omitted: the best lists (EASE, or the best model trained).",
+    )
 
 
 class PairSerializer(serializers.Serializer):
@@ -45,12 +49,18 @@ class NeighbourSerializer(PairSerializer):
 
 class ExplanationSerializer(serializers.Serializer):
     tags = ExplainingTagSerializer(many=True, help_text="Tags of the work that weigh most in your taste.")
-    neighbours = NeighbourSerializer(many=True, help_text="Works you rated that are most like this one.")
+    neighbours = NeighbourSerializer(
+        many=True, help_text="Works you rated that pull this one up most, with how much."
+    )
+    popular = serializers.BooleanField(help_text="Listed partly because many people here like it.")
 
 
 class RecommendationSerializer(serializers.Serializer):
     work = WorkSummarySerializer()
-    predicted = serializers.FloatField(help_text="Predicted rating on the scale of the choice values.")
+    predicted = serializers.FloatField(
+        allow_null=True,
+        help_text="Predicted rating on the scale of the choice values; null when no rating model is trained.",
+    )
     explanation = ExplanationSerializer()
 
 
@@ -85,7 +95,7 @@ class RecommendationsView(APIView):
             request.user,
             category=category.slug if (category := query.validated_data.get("category")) else None,
             limit=query.validated_data["limit"],
-            algorithm=query.validated_data["algorithm"],
+            algorithm=query.validated_data.get("algorithm"),
         )
         output = RecommendationListSerializer(recommendations, context={"rendered_works": {}})
         return Response(output.data)

@@ -156,10 +156,24 @@ class ErrorSerializer(serializers.Serializer):
     errors = ErrorItemSerializer(many=True)
 
 
+class CurvePointSerializer(serializers.Serializer):
+    low = serializers.IntegerField(help_text="Fewest ratings of the people in this bin.")
+    high = serializers.IntegerField(allow_null=True, help_text="Most ratings; null for the last bin.")
+    ndcg = serializers.FloatField(help_text="Their mean held-out NDCG@10 with this model.")
+    most_rated = serializers.FloatField(allow_null=True, help_text="The same with the most-rated list.")
+    users = serializers.IntegerField()
+
+
 class TrainedModelSerializer(serializers.ModelSerializer):
-    metrics = serializers.DictField(
-        child=serializers.FloatField(allow_null=True),
-        help_text="Held-out measures: rmse, rmse_cold, rmse_freeze, n_test, fit_seconds…",
+    metrics = serializers.SerializerMethodField(
+        help_text="Held-out measures: ndcg, recall, coverage, newcomer_k3_ndcg…, most_rated_ndcg…; "
+        "for rating models also rmse, rmse_cold, rmse_freeze."
+    )
+    ndcg_by_ratings = CurvePointSerializer(
+        source="metrics.ndcg_by_ratings",
+        many=True,
+        default=list,
+        help_text="NDCG@10 by how many ratings people had, next to the most-rated list.",
     )
     hyperparameters = serializers.DictField(help_text="The estimator's parameters.")
 
@@ -178,10 +192,15 @@ class TrainedModelSerializer(serializers.ModelSerializer):
             "n_users",
             "n_works",
             "metrics",
+            "ndcg_by_ratings",
             "hyperparameters",
             "train_seconds",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(child=serializers.FloatField(allow_null=True)))
+    def get_metrics(self, row: TrainedModel) -> dict:
+        return {key: value for key, value in row.metrics.items() if not isinstance(value, (list, dict))}
 
 
 class RetrainSerializer(serializers.Serializer):

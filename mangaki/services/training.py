@@ -1,9 +1,11 @@
 """Training, measuring, storing and activating recommendation models: the model registry's writes.
 
-One training reads every rating in one query, measures the model on a held-out 20% (RMSE
-overall, cold, freeze), refits it on everything, writes its `.npz` artifact through Django's
-default storage and records a ``TrainedModel`` row; if it passes the quality gate it becomes
-the active version of its algorithm. Tasks, commands and the admin all call these functions.
+One training reads every rating in one query, measures the model on held-out ratings (its
+lists for every algorithm, next to the most-rated list; RMSE overall, cold and freeze for the
+rating models: ``services.measuring``), refits it on everything, writes its `.npz` artifact
+through Django's default storage and records a ``TrainedModel`` row; if it passes the quality
+gate it becomes the active version of its algorithm. Tasks, commands and the admin all call
+these functions.
 """
 
 from __future__ import annotations
@@ -28,18 +30,14 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from recommender import ALS, BALSE, LASSO
-from recommender.evaluation import evaluate, train_mask
-
 from ..adapter import item_tag_matrix, rating_arrays, tag_columns
 from ..models import Rating, TrainedModel
+from .measuring import measure
 
 logger = logging.getLogger(__name__)
 
-MODEL_CLASSES = {"als": ALS, "lasso": LASSO, "balse": BALSE}
-USES_TAGS = {"lasso", "balse"}
+Algorithm = TrainedModel.Algorithm
 MIN_RATINGS_TO_TRAIN = 20
-HELD_OUT_FRACTION = 0.2
 STAGES = ("read", "measure", "refit", "store", "activate")
 
 Progress = Callable[[str], None]
@@ -50,9 +48,9 @@ class TrainingError(Exception):
 
 
 def _check_algorithm(algorithm: str) -> None:
-    if algorithm not in MODEL_CLASSES:
+    if algorithm not in Algorithm.values:
         raise ValidationError(
-            {"algorithm": f"Unknown algorithm {algorithm!r}; expected one of {', '.join(MODEL_CLASSES)}."}
+            {"algorithm": f"Unknown algorithm {algorithm!r}; expected one of {', '.join(Algorithm.values)}."}
         )
 
 
@@ -153,7 +151,7 @@ def read_artifact(trained_model: TrainedModel) -> bytes:
 
 def load_model(trained_model: TrainedModel):
     """The fitted model of a registry row, read from storage (``allow_pickle=False``)."""
-    model_class = MODEL_CLASSES[trained_model.algorithm]
+    model_class = Algorithm(trained_model.algorithm).model_class
     return model_class.load(io.BytesIO(read_artifact(trained_model)))
 
 
@@ -161,15 +159,35 @@ def load_model(trained_model: TrainedModel):
 
 
 def _new_model(algorithm: str, hyperparameters: dict):
-    return MODEL_CLASSES[algorithm](**hyperparameters)
+    return Algorithm(algorithm).model_class(**hyperparameters)
 
 
-def _fit(model, algorithm: str, X, y, tags):
-    return model.fit(X, y, item_tags=tags) if algorithm in USES_TAGS else model.fit(X, y)
+def _fit(model, X, y, tags):
+    return model.fit(X, y, item_tags=tags) if model.uses_tags else model.fit(X, y)
 
 
 def _gate(row: TrainedModel, active: TrainedModel | None) -> str:
-    """The rejection reason, or "" when ``row`` may replace the active model."""
+    """The rejection reason, or "" when ``row`` may replace the active model.
+
+    A ranker is judged by its lists (held-out NDCG@10): it must beat the most-rated list on the
+    same split, and not fall below the active version by more than the margin. A rating model
+    is judged by its held-out RMSE against the active version.
+    """
+    if not Algorithm(row.algorithm).predicts_ratings:
+        baseline = row.metrics.get("most_rated_ndcg")
+        if row.ndcg is None:
+            return "no held-out NDCG@10: too few people with 20 ratings to measure its lists"
+        if baseline is not None and row.ndcg <= baseline:
+            return f"held-out NDCG@10 {row.ndcg:.4f} does not beat the most-rated list's {baseline:.4f}"
+        if active is None or active.ndcg is None:
+            return ""
+        margin = settings.MANGAKI_QUALITY_GATE_NDCG_MARGIN
+        if row.ndcg < active.ndcg - margin:
+            return (
+                f"held-out NDCG@10 {row.ndcg:.4f} is worse than active version {active.version}'s "
+                f"{active.ndcg:.4f} by more than the margin {margin:g}"
+            )
+        return ""
     if active is None or active.rmse is None:
         return ""
     margin = settings.MANGAKI_QUALITY_GATE_MARGIN
@@ -229,30 +247,20 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
     try:
         progress("read")
         data = rating_arrays()
-        columns = tag_columns() if algorithm in USES_TAGS else []
-        tags = item_tag_matrix(columns) if algorithm in USES_TAGS else None
+        uses_tags = Algorithm(algorithm).model_class.uses_tags
+        columns = tag_columns() if uses_tags else []
+        tags = item_tag_matrix(columns) if uses_tags else None
         row.n_ratings, row.n_users, row.n_works = data.n_ratings, data.n_users, data.n_works
         row.data_read_at, row.tag_columns = data.read_at, columns
         if data.n_ratings < MIN_RATINGS_TO_TRAIN:
             raise TrainingError(f"{data.n_ratings} ratings; at least {MIN_RATINGS_TO_TRAIN} are needed")
 
         progress("measure")
-        mask = train_mask(data.n_ratings, train_fraction=1 - HELD_OUT_FRACTION, seed=0)
-        evaluation = evaluate(
-            lambda: _new_model(algorithm, params),
-            data.X[mask],
-            data.y[mask],
-            data.X[~mask],
-            data.y[~mask],
-            tags,
-        )
-        row.metrics = {
-            key: (None if value != value else value) for key, value in evaluation.as_dict().items()
-        }
+        row.metrics = measure(algorithm=algorithm, hyperparameters=params, X=data.X, y=data.y, tags=tags)
 
         progress("refit")
         refit_started = time.perf_counter()
-        model = _fit(_new_model(algorithm, params), algorithm, data.X, data.y, tags)
+        model = _fit(_new_model(algorithm, params), data.X, data.y, tags)
         row.metrics["refit_seconds"] = time.perf_counter() - refit_started
 
         progress("store")
@@ -362,6 +370,11 @@ def new_ratings_since_training(algorithm: str) -> int | None:
     return Rating.objects.filter(date__gt=latest).count()
 
 
+def retrained_algorithms() -> list[str]:
+    """What the beat schedule retrains: ``MANGAKI_RETRAIN_ALGORITHMS``, or every algorithm."""
+    return list(settings.MANGAKI_RETRAIN_ALGORITHMS or Algorithm.values)
+
+
 def algorithms_to_retrain(*, min_new_ratings: int) -> list[str]:
     """Algorithms never trained (when there are ratings) or with enough new ratings, not training now."""
     recent = timezone.now() - timedelta(seconds=settings.MANGAKI_TRAINING_TIME_LIMIT_SECONDS)
@@ -371,7 +384,7 @@ def algorithms_to_retrain(*, min_new_ratings: int) -> list[str]:
         )
     )
     due = []
-    for algorithm in settings.MANGAKI_ALGORITHMS:
+    for algorithm in retrained_algorithms():
         if algorithm in training:
             continue
         count = new_ratings_since_training(algorithm)

@@ -7,13 +7,12 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from ..choices import Choice
-from ..models import Work
+from ..models import TrainedModel, Work
 from ..selectors import recommendations_for, similar_works
 from .cards import categories as all_categories
 from .cards import decorate, user_choices
 
-ALGORITHMS = {"balse": "BALSE", "als": "ALS", "lasso": "LASSO"}
-DEFAULT_ALGORITHM = "balse"
+ALGORITHMS = dict(TrainedModel.Algorithm.choices)
 RECOMMENDATION_COUNT = 20
 SIMILAR_COUNT = 8
 # How a neighbour of a recommendation was rated, as said in its explanation.
@@ -28,7 +27,7 @@ SHOWN_NEIGHBOURS = 2
 
 
 def similar_to(work: Work, user) -> list[Work]:
-    """Works nearest to ``work`` in the ALS space that ``user`` may see."""
+    """The works most like ``work`` (``similar_works``) that ``user`` may see."""
     return [other for other in similar_works(work, limit=SIMILAR_COUNT, user=user) if other.pk != work.pk]
 
 
@@ -42,7 +41,11 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
         if similarity > 0 and verb:
             url = reverse("work-detail", args=[slugs[neighbour.category_id], neighbour.pk])
             neighbours.append({"work": neighbour, "verb": verb, "url": url})
-    return {"tags": tags[:SHOWN_TAGS], "neighbours": neighbours[:SHOWN_NEIGHBOURS]}
+    return {
+        "tags": tags[:SHOWN_TAGS],
+        "neighbours": neighbours[:SHOWN_NEIGHBOURS],
+        "popular": explanation.popular,
+    }
 
 
 def recommendations(request):
@@ -51,11 +54,11 @@ def recommendations(request):
     category = next((c for c in categories if c.slug == slug), None)
     if category is None:
         raise Http404(f"No category {slug!r}.")
-    algorithm = request.GET.get("algorithm", DEFAULT_ALGORITHM)
-    if algorithm not in ALGORITHMS:
-        algorithm = DEFAULT_ALGORITHM
+    asked = request.GET.get("algorithm") or None
+    if asked not in ALGORITHMS:
+        asked = None  # the best lists
     result = recommendations_for(
-        request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=algorithm
+        request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=asked
     )
     neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
     choices = user_choices(request.user, neighbour_ids)
@@ -72,9 +75,9 @@ def recommendations(request):
     context = {
         "categories": categories,
         "category": category,
-        "algorithm": algorithm,
+        "algorithm": asked or "",
         "algorithms": ALGORITHMS,
-        "algorithm_label": ALGORITHMS[algorithm],
+        "algorithm_label": ALGORITHMS.get(result.algorithm, result.algorithm),
         "items": items,
         "is_fallback": result.is_fallback,
         "fallback_reason": result.fallback_reason,

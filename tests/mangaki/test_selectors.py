@@ -1,15 +1,16 @@
 """recommendations_for and similar_works on the small real data, with models trained for real."""
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mangaki.choices import Choice
+from mangaki.choices import RATING_VALUES, Choice
 from mangaki.models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from mangaki.selectors import recommendations_for, similar_works
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import model_activate, model_train
+from mangaki.services.training import load_model, model_activate, model_train
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def trained(small_anime, model_storage):
-    return {algorithm: model_train(algorithm=algorithm) for algorithm in ("als", "balse")}
+    return {algorithm: model_train(algorithm=algorithm) for algorithm in ("ease", "als", "balse")}
 
 
 def popular_works(count, offset=0):
@@ -51,7 +52,7 @@ def test_three_ratings_give_personal_recommendations_with_explanations(trained):
     user = UserFactory()
     rated = popular_works(3)
     rate(user, rated)
-    result = recommendations_for(user, category="anime", limit=10)
+    result = recommendations_for(user, category="anime", limit=10, algorithm="balse")
     assert not result.is_fallback and result.fallback_reason == ""
     assert (result.algorithm, result.model_version) == ("balse", trained["balse"].version)
     assert len(result.items) == 10
@@ -65,6 +66,36 @@ def test_three_ratings_give_personal_recommendations_with_explanations(trained):
             assert neighbour.pk in rated_pks and -1 <= similarity <= 1
         for tag, contribution in item.explanation.tags:
             assert contribution > 0 and tag in item.work.tags.all()
+
+
+def test_the_default_list_comes_from_the_ranker_and_every_work_is_explained(trained):
+    user = UserFactory()
+    loved = popular_works(6, offset=10)
+    rate(user, loved)
+    result = recommendations_for(user)
+    assert not result.is_fallback
+    assert (result.algorithm, result.model_version) == ("ease", trained["ease"].version)
+    assert len(result.items) == 20 and not {w.pk for w in loved} & {i.work.pk for i in result.items}
+    # The ranker's own order: what EASE lists for these ratings, site rules applied.
+    values = np.full(len(loved), RATING_VALUES[Choice.FAVORITE])
+    expected = load_model(trained["ease"]).recommend([w.pk for w in loved], values, n=40)
+    safe = set(Work.objects.filter(nsfw=False).values_list("pk", flat=True))
+    assert [i.work.pk for i in result.items] == [pk for pk in expected.item_ids.tolist() if pk in safe][:20]
+    loved_pks = {w.pk for w in loved}
+    for item in result.items:
+        assert item.explanation, f"{item.work} is listed without a reason"
+        assert all(n.pk in loved_pks and weight > 0 for n, weight in item.explanation.neighbours)
+        assert all(tag in item.work.tags.all() and weight > 0 for tag, weight in item.explanation.tags)
+        assert item.predicted is not None  # BALSE predicts the rating of what EASE lists
+    assert sum(bool(i.explanation.neighbours) for i in result.items) >= 15
+
+
+def test_one_rating_gets_a_personal_list_from_the_ranker(trained):
+    user = UserFactory()
+    rate(user, popular_works(1, offset=30))
+    assert not recommendations_for(user).is_fallback
+    balse = recommendations_for(user, algorithm="balse")
+    assert balse.is_fallback and "Rate at least 3 works" in balse.fallback_reason
 
 
 def test_one_new_rating_changes_the_next_answer_without_retraining(trained):
@@ -110,16 +141,24 @@ def test_category_filter_and_new_works_scored_by_their_tags(trained):
     user = UserFactory()
     anime_loved = popular_works(8)
     rate(user, anime_loved)
-    # The genres this user's LASSO likes most: those of what they loved.
-    genres = Tag.objects.filter(works__in=anime_loved).distinct()[:4]
+    # The genres this user's LASSO likes most: those of what they loved, and not of what they
+    # disliked (with favorites only, every genre would be equally liked and none would explain).
+    genres = list(Tag.objects.filter(works__in=anime_loved).distinct()[:4])
+    disliked = [w for w in popular_works(60, offset=8) if not set(w.tags.all()) & set(genres)][:6]
+    rate(user, disliked, choice=Choice.DISLIKE)
     manga = Category.objects.get(slug="manga")
     new_work = WorkFactory(category=manga, work_type="")
     for tag in genres:
         TaggedWork.objects.create(work=new_work, tag=tag)
-    balse = recommendations_for(user, category="manga", limit=5)
+    balse = recommendations_for(user, category="manga", limit=5, algorithm="balse")
     assert [item.work.pk for item in balse.items] == [new_work.pk]
     assert balse.items[0].work.category.slug == "manga"
     assert not balse.is_fallback
+    # The default ranker never saw it; BALSE fills the list the ranker cannot, and explains it.
+    default = recommendations_for(user, category="manga", limit=5)
+    assert default.algorithm == "ease" and [item.work.pk for item in default.items] == [new_work.pk]
+    assert default.items[0].explanation.tags
+    assert {tag for tag, _ in default.items[0].explanation.tags} <= set(genres)
     als = recommendations_for(user, category="manga", limit=5, algorithm="als")
     assert als.items == []
     assert recommendations_for(user, category="no-such-category").items == []
@@ -151,6 +190,18 @@ def test_the_new_active_version_is_served_at_once(trained):
     assert recommendations_for(user, algorithm="als").model_version == second.version == 2
     model_activate(trained_model=trained["als"])
     assert recommendations_for(user, algorithm="als").model_version == 1
+
+
+def test_similar_works_come_from_the_rankers_links_when_it_is_trained(small_anime, model_storage):
+    work = popular_works(1)[0]
+    model_train(algorithm="als")
+    from_als = similar_works(work, limit=5)
+    ease = model_train(algorithm="ease")
+    similar = similar_works(work, limit=5)
+    expected = [pk for pk, _ in load_model(ease).similar_items(work.pk, n=60)]
+    shown = [w.pk for w in similar]
+    assert len(shown) == 5 and work.pk not in shown and shown != [w.pk for w in from_als]
+    assert shown == [pk for pk in expected if pk in set(shown)]  # EASE's order, filtered
 
 
 def test_similar_works_come_from_the_als_space(small_anime, model_storage):

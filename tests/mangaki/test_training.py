@@ -175,7 +175,7 @@ def test_a_row_left_training_by_a_dead_process_is_marked_failed(small_anime, mod
 def test_retraining_is_due_after_enough_new_ratings(small_anime, model_storage, settings):
     from mangaki.services.ratings import rating_set
 
-    assert algorithms_to_retrain(min_new_ratings=3) == list(settings.MANGAKI_ALGORITHMS)
+    assert algorithms_to_retrain(min_new_ratings=3) == TrainedModel.Algorithm.values
     model_train(algorithm="als")
     assert new_ratings_since_training("als") == 0
     assert "als" not in algorithms_to_retrain(min_new_ratings=3)

@@ -22,7 +22,10 @@ def run(*args) -> str:
 
 def test_train_then_list_activate_and_roll_back(small_anime, model_storage):
     output = run("train", "--algorithm", "als", "--algorithm", "lasso")
-    assert "als v1: RMSE" in output and "lasso v1: RMSE" in output
+    for name in ("als", "lasso"):
+        line = next(line for line in output.splitlines() if line.startswith(f"{name} v1: "))
+        assert "NDCG@10 0." in line and "most-rated 0." in line and "RMSE 1." in line
+        assert line.endswith("active")
     assert set(TrainedModel.objects.filter(is_active=True).values_list("algorithm", flat=True)) == {
         "als",
         "lasso",
@@ -42,7 +45,7 @@ def test_tasks_train_and_the_check_retrains_only_when_enough_ratings_arrived(
     small_anime, model_storage, settings, eager_celery
 ):
     settings.MANGAKI_RETRAIN_MIN_NEW_RATINGS = 4
-    settings.MANGAKI_ALGORITHMS = ("als",)
+    settings.MANGAKI_RETRAIN_ALGORITHMS = ("als",)
     row_id = train_model.delay("als").get()
     assert TrainedModel.objects.get(pk=row_id).is_active
     assert retrain_if_enough_new_ratings.delay().get() == []

@@ -17,7 +17,7 @@ XSS = "<script>alert(1)</script>"
 
 @pytest.fixture
 def trained(small_anime, model_storage):
-    return {algorithm: model_train(algorithm=algorithm) for algorithm in ("als", "balse")}
+    return {algorithm: model_train(algorithm=algorithm) for algorithm in ("ease", "als", "balse")}
 
 
 def rate_popular(user, count, choice="favorite", offset=0):
@@ -52,7 +52,7 @@ def test_a_member_with_ratings_gets_explained_recommendations_without_rated_work
     assert items and not rated & {item["work"].pk for item in items}
     for item in items:
         reasons = item["reasons"]
-        assert reasons["tags"] or reasons["neighbours"], item["work"].title
+        assert reasons["tags"] or reasons["neighbours"] or reasons["popular"], item["work"].title
     content = response.content.decode()
     assert content.count('class="reason ') >= len(items)
     assert content.count("Not interested</button>") == len(items)
@@ -87,7 +87,9 @@ def test_the_algorithm_can_be_chosen(client, trained):
     # LASSO was not trained: its page falls back, labelled, without an error.
     lasso = page(client, algorithm="lasso")
     assert lasso.status_code == 200 and lasso.context["is_fallback"]
-    assert page(client, algorithm="nonsense").context["algorithm"] == "balse"
+    best = page(client, algorithm="nonsense")
+    assert best.context["algorithm"] == "" and best.context["model_version"] == trained["ease"].version
+    assert "EASE model v" in best.content.decode()
 
 
 def test_the_partial_list_is_a_fragment(client, trained):

@@ -7,15 +7,37 @@ from mangaki.models import TrainedModel
 from mangaki.services.training import STAGES, model_train
 
 
+def _figure(metrics: dict, key: str) -> str:
+    value = metrics.get(key)
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def summary(row: TrainedModel) -> str:
+    """One line: held-out lists (next to the most-rated list), errors, size, time, verdict."""
+    metrics = row.metrics
+    parts = [
+        f"NDCG@10 {_figure(metrics, 'ndcg')} (most-rated {_figure(metrics, 'most_rated_ndcg')}; "
+        f"newcomers with 3 ratings {_figure(metrics, 'newcomer_k3_ndcg')})"
+    ]
+    if TrainedModel.Algorithm(row.algorithm).predicts_ratings:
+        parts.append(
+            f"RMSE {_figure(metrics, 'rmse')} (cold {_figure(metrics, 'rmse_cold')}, "
+            f"freeze {_figure(metrics, 'rmse_freeze')})"
+        )
+    verdict = "active" if row.is_active else f"{row.status}: {row.reason}"
+    seconds = f"{row.train_seconds:.1f} s" if row.train_seconds is not None else "n/a"
+    return "; ".join(parts) + f" on {row.n_ratings} ratings, {seconds}; {verdict}"
+
+
 class Command(BaseCommand):
-    help = "Train ALS, LASSO and BALSE (or one of them) on every rating and activate the new versions."
+    help = "Train every algorithm (or the ones named) on every rating and activate the new versions."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--algorithm",
             action="append",
             choices=TrainedModel.Algorithm.values,
-            help="train only this algorithm (repeatable); default: all three",
+            help="train only this algorithm (repeatable); default: all of them",
         )
 
     def handle(self, *args, algorithm=None, verbosity=1, **options):
@@ -39,12 +61,4 @@ class Command(BaseCommand):
             if row is None:
                 self.stdout.write(f"{name}: skipped, another training of {name} is running.")
                 continue
-            metrics = {
-                key: (value if value is not None else float("nan")) for key, value in row.metrics.items()
-            }
-            verdict = "active" if row.is_active else f"{row.status}: {row.reason}"
-            self.stdout.write(
-                f"{name} v{row.version}: RMSE {metrics['rmse']:.4f} (cold {metrics['rmse_cold']:.4f}, "
-                f"freeze {metrics['rmse_freeze']:.4f}) on {row.n_ratings} ratings, "
-                f"{row.train_seconds:.1f} s; {verdict}"
-            )
+            self.stdout.write(f"{name} v{row.version}: {summary(row)}")
