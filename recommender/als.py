@@ -199,6 +199,13 @@ class ALS(RatingModel):
         best = top_k(similarity, n, exclude=np.array([row]))
         return [(int(self.items_[index]), float(similarity[index])) for index in best]
 
+    def item_coordinates(self, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """(item ids, coordinates): the item factors on their ``n_components`` principal axes (a map)."""
+        self._check_fitted()
+        centred = self.item_factors_ - self.item_factors_.mean(axis=0)
+        _, _, components = np.linalg.svd(centred, full_matrices=False)
+        return self.items_.copy(), centred @ components[:n_components].T
+
     def neighbours(
         self, item_ids: np.ndarray, values: np.ndarray, item_id: int, n_neighbours: int = 3
     ) -> list[tuple[int, float]]:

@@ -114,7 +114,7 @@ class EASE(RatingModel):
         unknown = ~matches.any(axis=1)
         if unknown.any():
             raise ValueError(
-                f"rating value {values[unknown][0]!r} has no input weight; "
+                f"rating value {float(values[unknown][0])!r} has no input weight; "
                 f"value_weights knows {sorted(keys.tolist())}"
             )
         return weights[matches.argmax(axis=1)]

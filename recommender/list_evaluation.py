@@ -171,6 +171,8 @@ def list_metrics(
 
 
 def _rows_by_user(users: np.ndarray) -> dict[int, np.ndarray]:
+    if users.size == 0:
+        return {}
     order = np.argsort(users, kind="stable")
     ids, starts = np.unique(users[order], return_index=True)
     return dict(zip(ids.tolist(), np.split(order, starts[1:]), strict=True))

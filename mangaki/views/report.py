@@ -13,6 +13,12 @@ from . import report_plots
 
 PLOTS = [
     (
+        "lists",
+        "Held-out lists per model",
+        "NDCG@10 of each model's top 10 by how many ratings people had (newcomers given 1 to 10), "
+        "next to the most-rated list.",
+    ),
+    (
         "rmse",
         "Held-out error per model",
         "RMSE overall, on works with at most 10 ratings (cold) and on works with none (freeze).",
@@ -30,6 +36,18 @@ PLOTS = [
 ]
 
 
+# Figures of each version shown in the table (missing ones are shown as a dash).
+REPORTED = (
+    "ndcg",
+    "most_rated_ndcg",
+    "recall",
+    "newcomer_k3_ndcg",
+    "coverage",
+    "mean_popularity",
+    *(key for key, _ in report_plots.METRICS),
+)
+
+
 def check_access(request) -> HttpResponse | None:
     if settings.MANGAKI_PUBLIC_MODEL_REPORT or (request.user.is_authenticated and request.user.is_staff):
         return None
@@ -44,12 +62,14 @@ def model_report(request):
         return denied
     versions = list(TrainedModel.objects.order_by("algorithm", "-version"))
     for row in versions:
-        row.metric_values = {key: row.metrics.get(key) for key, _ in report_plots.METRICS}
+        row.metric_values = {key: row.metrics.get(key) for key in REPORTED}
     shown = {row.algorithm for row in report_plots.shown_versions()}
+    rating_models = {a for a in shown if TrainedModel.Algorithm(a).predicts_ratings}
     plots = [
         {"name": name, "title": title, "note": note}
         for name, title, note in PLOTS
-        if (name == "rmse" and shown)
+        if (name == "lists" and shown)
+        or (name == "rmse" and rating_models)
         or (name == "gate" and "balse" in shown)
         or (name == "map" and shown & {"als", "balse"})
     ]

@@ -16,6 +16,7 @@ import numpy as np
 from ..models import TrainedModel, Work
 
 METRICS = [("rmse", "overall"), ("rmse_cold", "cold (few ratings)"), ("rmse_freeze", "freeze (unrated)")]
+LIST_COLOURS = {"ease": "#e11d48", "balse": "#4f46e5", "als": "#10b981", "lasso": "#f59e0b"}
 MAP_LABELS = 14
 _cache: dict[tuple, bytes] = {}
 _lock = threading.Lock()
@@ -49,6 +50,45 @@ def shown_versions() -> list[TrainedModel]:
     return sorted(chosen.values(), key=lambda row: order.index(row.algorithm))
 
 
+def lists_plot(rows: list[TrainedModel]) -> bytes:
+    """Held-out NDCG@10 by how many ratings people had, per model, next to the most-rated list."""
+    figure, axes = _figure()
+    baseline_drawn = False
+    for row in rows:
+        curve = row.metrics.get("ndcg_by_ratings") or []
+        if not curve:
+            continue
+        # A bin is drawn at its lower bound (1, 3, 5, 10 for newcomers; 11–31, 32–63… after).
+        x = [entry["low"] for entry in curve]
+        label = f"{row.get_algorithm_display()} v{row.version}"
+        axes.plot(
+            x,
+            [entry["ndcg"] for entry in curve],
+            marker="o",
+            markersize=3,
+            linewidth=2,
+            color=LIST_COLOURS.get(row.algorithm, "#334155"),
+            label=label,
+        )
+        if not baseline_drawn and any(entry.get("most_rated") is not None for entry in curve):
+            axes.plot(
+                x,
+                [entry.get("most_rated") for entry in curve],
+                linestyle="--",
+                color="#64748b",
+                linewidth=1.5,
+                label="most-rated list",
+            )
+            baseline_drawn = True
+    axes.set_xscale("log")
+    axes.set_xlabel("ratings the person had given (newcomers 1–10, then existing users)")
+    axes.set_ylabel("held-out NDCG@10 (higher is better)")
+    axes.set_ylim(bottom=0)
+    axes.legend(loc="best", fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
 def rmse_plot(rows: list[TrainedModel]) -> bytes:
     figure, axes = _figure()
     width = 0.8 / len(METRICS)
@@ -69,11 +109,9 @@ def rmse_plot(rows: list[TrainedModel]) -> bytes:
 
 
 def gate_plot(model) -> bytes:
-    """σ(β(R − γ)): how much BALSE trusts ALS over LASSO as a work's number of ratings R grows."""
-    from recommender.gate import gate
-
+    """How much BALSE trusts ALS over LASSO as a work's number of ratings R grows (its gate)."""
     counts = np.asarray(model.item_counts_, dtype=float)
-    top = max(float(np.percentile(counts, 99)), float(model.gamma_) * 2, 10.0)
+    top = max(float(np.percentile(counts, 99)), 10.0)
     x = np.linspace(0, top, 400)
     figure, axes = _figure()
     histogram = axes.twinx()
@@ -82,11 +120,13 @@ def gate_plot(model) -> bytes:
     histogram.set_yscale("log")
     axes.set_zorder(histogram.get_zorder() + 1)
     axes.patch.set_visible(False)
-    axes.plot(x, gate(x, model.beta_, model.gamma_), color="#e11d48", linewidth=2.5, label="weight of ALS")
-    axes.axvline(model.gamma_, color="#64748b", linestyle="--", linewidth=1)
+    weights = model.gate(x)
+    axes.plot(x, weights, color="#e11d48", linewidth=2.5, label="weight of ALS")
+    middle = float(x[np.argmin(np.abs(weights - 0.5))])
+    axes.axvline(middle, color="#64748b", linestyle="--", linewidth=1)
     axes.annotate(
-        f"γ = {model.gamma_:.1f}, β = {model.beta_:.3f}",
-        (model.gamma_, 0.5),
+        f"γ = {model.gamma_:.2f}, β = {model.beta_:.3f}",
+        (middle, 0.5),
         xytext=(8, 0),
         textcoords="offset points",
         fontsize=8,
@@ -95,18 +135,14 @@ def gate_plot(model) -> bytes:
     axes.set_ylim(0, 1.02)
     axes.set_xlim(0, top)
     axes.set_xlabel("ratings of the work in the training data (R)")
-    axes.set_ylabel("σ(β(R − γ)): share of ALS")
+    axes.set_ylabel("gate: share of ALS")
     axes.spines[["top"]].set_visible(False)
     return _svg(figure)
 
 
-def map_plot(als) -> bytes:
+def map_plot(model) -> bytes:
     """The works' ALS factors projected on their two main axes, coloured by popularity."""
-    factors = np.asarray(als.item_factors_, dtype=float)
-    ids = np.asarray(als.items_)
-    centred = factors - factors.mean(axis=0)
-    _, _, components = np.linalg.svd(centred, full_matrices=False)
-    points = centred @ components[:2].T
+    ids, points = model.item_coordinates(2)
     popularity = dict(Work.objects.filter(pk__in=ids.tolist()).values_list("pk", "nb_ratings"))
     counts = np.array([popularity.get(int(pk), 0) for pk in ids], dtype=float)
     figure, axes = _figure(6.4, 5.0)
@@ -142,21 +178,26 @@ def map_plot(als) -> bytes:
 
 
 def plot(name: str) -> bytes | None:
-    """The SVG of plot ``name`` ("rmse", "gate", "map"), or None when no model can draw it."""
-    from ..serving import active_model
+    """The SVG of plot ``name`` ("lists", "rmse", "gate", "map"), or None when no model can draw it."""
+    from ..serving import active_model, first_active_model
 
-    if name == "rmse":
+    if name in {"lists", "rmse"}:
         rows = shown_versions()
+        if name == "rmse":
+            rows = [row for row in rows if TrainedModel.Algorithm(row.algorithm).predicts_ratings]
         if not rows:
             return None
         key = (name, tuple((row.pk, row.artifact_sha256) for row in rows))
-        draw = lambda: rmse_plot(rows)  # noqa: E731
+        draw = (lambda: rmse_plot(rows)) if name == "rmse" else (lambda: lists_plot(rows))
     elif name in {"gate", "map"}:
-        loaded = active_model("balse") if name == "gate" else active_model("als") or active_model("balse")
-        if loaded is None or (name == "map" and loaded.als is None):
+        if name == "gate":
+            loaded = active_model(TrainedModel.Algorithm.BALSE)
+        else:
+            loaded = first_active_model([TrainedModel.Algorithm.ALS, TrainedModel.Algorithm.BALSE])
+        if loaded is None:
             return None
         key = (name, loaded.row_id, loaded.sha256)
-        draw = (lambda: gate_plot(loaded.model)) if name == "gate" else (lambda: map_plot(loaded.als))
+        draw = (lambda: gate_plot(loaded.trained)) if name == "gate" else (lambda: map_plot(loaded.trained))
     else:
         return None
     with _lock:

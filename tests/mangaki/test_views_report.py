@@ -33,28 +33,32 @@ def test_the_report_is_for_staff_unless_public(client, settings):
 def test_without_models_the_report_says_how_to_train(client, staff, model_storage):
     content = client.get(reverse("model-report")).content.decode()
     assert "No model has been trained yet" in content
-    for name in ("rmse", "gate", "map"):
+    for name in ("lists", "rmse", "gate", "map"):
         assert client.get(reverse("model-plot", args=[name])).status_code == 404
 
 
 def test_report_lists_each_version_with_its_metrics_and_plots(client, staff, small_anime, model_storage):
-    rows = [model_train(algorithm=algorithm) for algorithm in ("als", "balse", "als")]
+    rows = [model_train(algorithm=algorithm) for algorithm in ("als", "balse", "als", "ease")]
     response = client.get(reverse("model-report"))
     content = response.content.decode()
     assert [(r.algorithm, r.version) for r in response.context["versions"]] == [
         ("als", 2),
         ("als", 1),
         ("balse", 1),
+        ("ease", 1),
     ]
     for row in rows:
         assert f'data-algorithm="{row.algorithm}" data-version="{row.version}"' in content
-        assert f"{row.metrics['rmse']:.4f}" in content and f"{row.metrics['rmse_cold']:.4f}" in content
-    assert content.count("● active") == 2
-    for name in ("rmse", "gate", "map"):
+        assert f"{row.metrics['ndcg']:.4f}" in content and f"{row.metrics['most_rated_ndcg']:.4f}" in content
+        if row.algorithm != "ease":
+            assert f"{row.metrics['rmse']:.4f}" in content and f"{row.metrics['rmse_cold']:.4f}" in content
+    assert "rmse" not in rows[-1].metrics  # a ranker predicts no ratings
+    assert content.count("● active") == 3
+    for name in ("lists", "rmse", "gate", "map"):
         assert f'src="{reverse("model-plot", args=[name])}"' in content
 
 
-@pytest.mark.parametrize("name", ["rmse", "gate", "map"])
+@pytest.mark.parametrize("name", ["lists", "rmse", "gate", "map"])
 def test_plots_are_svg_images_that_cannot_run_scripts(client, staff, small_anime, model_storage, name):
     popular = Work.objects.popular().first()
     Work.objects.filter(pk=popular.pk).update(title=XSS)  # the map names the most rated works

@@ -4,7 +4,8 @@ import sys
 
 def test_importing_the_package_does_not_import_django():
     code = (
-        "import sys, recommender, recommender.evaluation, recommender.datasets, recommender.synthetic, "
+        "import sys, recommender, recommender.evaluation, recommender.list_evaluation, recommender.datasets, "
+        "recommender.synthetic, recommender.ease_reference, "
         "recommender.topk, recommender.evaluate; "
         "assert 'django' not in sys.modules, 'django was imported'"
     )
