@@ -67,7 +67,9 @@ def ours_runner(model_class, uses_tags: bool):
         else:
             _, fit_seconds = timed(model.fit, X_train, y_train)
         predictions, predict_seconds = timed(model.predict, X_test)
-        extra = f"beta={model.beta_:.4g} gamma={model.gamma_:.4g}" if isinstance(model, BALSE) else ""
+        extra = ""
+        if isinstance(model, BALSE):
+            extra = f"beta={model.beta_:.4g} gamma={model.gamma_:.4g} ({model.count_scale} count)"
         return predictions, fit_seconds, predict_seconds, extra
 
     return run
