@@ -22,7 +22,7 @@ from recommender.base import Explanation as ModelExplanation
 from .adapter import user_ratings
 from .choices import COUNTED_CHOICES, RATING_VALUES
 from .models import Rating, Tag, TrainedModel, Work
-from .serving import LoadedModel, active_model, first_active_model
+from .serving import LoadedModel, active_models, first_active_model
 
 Algorithm = TrainedModel.Algorithm
 N_TAGS = 3
@@ -84,16 +84,21 @@ def _fallback(user, category: str | None, limit: int, algorithm: str, reason: st
     return RecommendationList(items, algorithm, None, True, reason)
 
 
-def _serving(algorithm: str | None) -> tuple[str, LoadedModel | None]:
-    """The algorithm to serve and its loaded model: the one asked for, or the best one trained."""
-    if algorithm is not None:
-        return algorithm, active_model(algorithm)
-    loaded = first_active_model(SERVING_ORDER)
-    return (loaded.algorithm if loaded is not None else Algorithm.default().value), loaded
+def _serving(algorithm: str | None) -> tuple[str, LoadedModel | None, LoadedModel | None]:
+    """(algorithm served, its model, the rating model beside it), read with one query.
 
-
-def _rating_model(algorithm: str, loaded: LoadedModel) -> LoadedModel | None:
-    return loaded if Algorithm(algorithm).predicts_ratings else active_model(Algorithm.BALSE)
+    The served model is the one asked for, or the first trained in ``SERVING_ORDER``. The
+    rating model predicts the listed works' ratings and names their tags: the served model
+    itself when it predicts ratings, else (a ranker) the active BALSE.
+    """
+    wanted = [Algorithm(algorithm)] if algorithm is not None else list(SERVING_ORDER)
+    models = active_models([*wanted, Algorithm.BALSE] if Algorithm.BALSE not in wanted else wanted)
+    served = next((models[a] for a in wanted if a in models), None)
+    if served is None:
+        return (algorithm or Algorithm.default().value), None, None
+    if Algorithm(served.algorithm).predicts_ratings:
+        return served.algorithm, served, served
+    return served.algorithm, served, models.get(Algorithm.BALSE)
 
 
 def _tags(loaded: LoadedModel, explanation: ModelExplanation, work: Work) -> list[tuple[Tag, float]]:
@@ -122,7 +127,7 @@ def recommendations_for(
             algorithm or Algorithm.default(),
             "Sign in and rate a few works for personal picks.",
         )
-    algorithm, loaded = _serving(algorithm)
+    algorithm, loaded, rating = _serving(algorithm)
     if loaded is None:
         return _fallback(user, category, limit, algorithm, "No recommendation model is trained yet.")
     item_ids, values = user_ratings(user.pk)
@@ -140,10 +145,7 @@ def recommendations_for(
     candidates = loaded.catalogue.candidates(category_id, nsfw_ok)
     wanted = limit + CANDIDATE_MARGIN
     listed = loaded.model.recommend(item_ids, values, n=wanted, candidates=candidates)
-    # The rating model predicts each listed work's rating and names its tags: the model that
-    # listed them when it predicts ratings, else (a ranker's list) the active BALSE, which
-    # also fills a list the ranker cannot (works added since its training).
-    rating = _rating_model(algorithm, loaded)
+    # The rating model also fills a list the ranker cannot (works added since its training).
     rating_state = None
     if rating is not None:
         rating_state = listed.state if rating is loaded else rating.model.user_state(item_ids, values)

@@ -164,14 +164,18 @@ def active_model(algorithm: str) -> LoadedModel | None:
     return _resolve(algorithm, _active_rows([algorithm]).get(algorithm))
 
 
+def active_models(algorithms) -> dict[str, LoadedModel]:
+    """The active model of each of ``algorithms`` that has a usable one, in their order: one query."""
+    rows = _active_rows(algorithms)
+    resolved = {
+        str(algorithm): _resolve(str(algorithm), rows.get(str(algorithm))) for algorithm in algorithms
+    }
+    return {algorithm: loaded for algorithm, loaded in resolved.items() if loaded is not None}
+
+
 def first_active_model(algorithms) -> LoadedModel | None:
     """The active model of the first of ``algorithms`` that has one (one query), or None."""
-    rows = _active_rows(algorithms)
-    for algorithm in algorithms:
-        loaded = _resolve(algorithm, rows.get(algorithm))
-        if loaded is not None:
-            return loaded
-    return None
+    return next(iter(active_models(algorithms).values()), None)
 
 
 def forget_loaded_models() -> None:

@@ -30,6 +30,7 @@ class BALSE(RatingModel):
     """
 
     uses_tags = True
+    _defaults_of_older_archives = {"count_scale": "linear"}  # the gate took raw counts before
     _saved_arrays = ("items_", "item_counts_")
     _saved_scalars = ("beta_", "gamma_")
 
@@ -162,6 +163,10 @@ class BALSE(RatingModel):
     def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:
         """The n items closest to `item_id` in the ALS item-factor space (cosine), best first."""
         return self.als_.similar_items(item_id, n)
+
+    def item_coordinates(self, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """The map of the works in ALS's factor space (`ALS.item_coordinates`)."""
+        return self.als_.item_coordinates(n_components)
 
     def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
         """Tags that push the prediction up (LASSO) and the person's closest rated items (ALS)."""

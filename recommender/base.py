@@ -82,6 +82,9 @@ class RatingModel:
 
     # Whether `fit` takes `item_tags` (the item × tag matrix).
     uses_tags = False
+    # Hyperparameters added since the first release, with the value that reproduces what an
+    # archive written without them meant (a newer default may mean something else).
+    _defaults_of_older_archives: dict[str, Any] = {}
 
     _saved_arrays: tuple[str, ...] = ()
     _saved_scalars: tuple[str, ...] = ()
@@ -178,6 +181,6 @@ class RatingModel:
     def load(cls, source: PathOrFile):
         """Read a model written by `save` from a path or a binary file object."""
         params, arrays = load_arrays(source, cls.__name__)
-        model = cls(**params)
+        model = cls(**{**cls._defaults_of_older_archives, **params})
         model._from_arrays(arrays)
         return model

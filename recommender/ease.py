@@ -216,12 +216,13 @@ class EASE(RatingModel):
         rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
         return np.where(rows >= 0, scores[np.maximum(rows, 0)], -np.inf)
 
-    def _weight(self, row: int, column: int) -> float:
-        start, end = self.weight_indptr_[row], self.weight_indptr_[row + 1]
-        position = start + np.searchsorted(self.weight_indices_[start:end], column)
-        if position < end and self.weight_indices_[position] == column:
-            return float(self.weight_data_[position])
-        return 0.0
+    def _columns(self) -> sp.csc_matrix:
+        """The served weights by column (cached): who pulls item j up, for explanations."""
+        cached = getattr(self, "_cached_columns", None)
+        if cached is None or cached[0] is not self.weight_data_:
+            cached = (self.weight_data_, self.weight_matrix().tocsc())
+            self._cached_columns = cached
+        return cached[1]
 
     def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
         """The person's rated items that raise ``item_id``'s score most, and the popularity prior."""
@@ -229,12 +230,21 @@ class EASE(RatingModel):
         target = int(lookup(self.items_, np.array([item_id]))[0])
         if target < 0:
             return Explanation()
-        rows, inputs = state.parameters["rows"], state.parameters["inputs"]
-        contributions = np.array([inputs[i] * self._weight(int(row), target) for i, row in enumerate(rows)])
-        order = np.argsort(-contributions, kind="stable")[:n_neighbours] if rows.size else []
-        neighbours = [
-            (int(self.items_[rows[i]]), float(contributions[i])) for i in order if contributions[i] > 0
-        ]
+        neighbours = []
+        rows = state.parameters["rows"]
+        if n_neighbours > 0 and rows.size:
+            columns = self._columns()
+            start, end = columns.indptr[target], columns.indptr[target + 1]
+            linked, weights = columns.indices[start:end], columns.data[start:end]
+            # Input weight of each linked item in this person's ratings (0 when not rated).
+            order = np.argsort(rows, kind="stable")
+            positions = np.minimum(np.searchsorted(rows[order], linked), rows.size - 1)
+            rated = rows[order][positions] == linked
+            contributions = np.where(rated, state.parameters["inputs"][order][positions], 0.0) * weights
+            best = np.argsort(-contributions, kind="stable")[:n_neighbours]
+            neighbours = [
+                (int(self.items_[linked[i]]), float(contributions[i])) for i in best if contributions[i] > 0
+            ]
         return Explanation(neighbours=neighbours, popularity=max(float(self.intercept_[target]), 0.0))
 
     def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:

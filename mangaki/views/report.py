@@ -26,7 +26,7 @@ PLOTS = [
     (
         "gate",
         "BALSE's gate over popularity",
-        "σ(β(R − γ)): how much BALSE trusts ALS rather than the tags as a work gets more ratings.",
+        "σ(β(log(1 + R) − γ)): how much BALSE trusts ALS rather than the tags as a work gets more ratings.",
     ),
     (
         "map",

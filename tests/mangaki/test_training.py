@@ -57,6 +57,7 @@ def test_training_records_a_measured_active_version_with_its_artifact(small_anim
     assert row.status == TrainedModel.Status.READY and row.is_active and row.version == 1
     assert row.n_ratings == Rating.objects.count()
     assert 0 < row.metrics["rmse"] < 3 and row.metrics["n_test"] > 0
+    assert 0 <= row.metrics["ndcg"] <= 1 and row.metrics["most_rated_ndcg"] > 0
     assert row.train_seconds > 0
     with default_storage.open(row.artifact_name, "rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == row.artifact_sha256
@@ -65,6 +66,38 @@ def test_training_records_a_measured_active_version_with_its_artifact(small_anim
     assert np.all(np.isfinite(model.predict(some)))
     # No partial upload is left next to the artifacts.
     assert not list((model_storage / "incoming").glob("*"))
+
+
+def test_the_ranker_is_measured_by_its_lists_and_beats_the_most_rated_one(small_anime, model_storage):
+    row = model_train(algorithm="ease")
+    assert row.status == TrainedModel.Status.READY and row.is_active
+    metrics = row.metrics
+    assert "rmse" not in metrics  # it ranks, it predicts no rating
+    assert metrics["ndcg"] > metrics["most_rated_ndcg"] > 0
+    assert metrics["newcomer_k3_ndcg"] > 0 and 0 < metrics["coverage"] <= 1
+    curve = metrics["ndcg_by_ratings"]
+    assert [entry["low"] for entry in curve][:4] == [1, 3, 5, 10]
+    assert all(0 <= entry["ndcg"] <= 1 and entry["most_rated"] is not None for entry in curve)
+    listed = load_model(row).recommend([int(rating_arrays().X[0, 1])], [RATING_VALUES["like"]], n=5)
+    assert listed.item_ids.size == 5
+
+
+def test_a_ranker_with_worse_lists_is_rejected(small_anime, model_storage, settings):
+    settings.MANGAKI_QUALITY_GATE_NDCG_MARGIN = 0.01
+    good = model_train(algorithm="ease")
+    # Dividing each work's weights by its number of ratings squared lists the obscure first.
+    bad = model_train(algorithm="ease", hyperparameters={"popularity_exponent": 2.0})
+    good.refresh_from_db()
+    assert bad.ndcg < good.ndcg - 0.01
+    assert bad.status == TrainedModel.Status.REJECTED and not bad.is_active and good.is_active
+    assert "NDCG@10" in bad.reason
+
+
+def test_a_first_ranker_no_better_than_most_rated_is_not_activated(small_anime, model_storage):
+    row = model_train(algorithm="ease", hyperparameters={"popularity_exponent": 2.0})
+    assert row.status == TrainedModel.Status.REJECTED and not row.is_active
+    assert "does not beat the most-rated list" in row.reason
+    assert row.ndcg <= row.metrics["most_rated_ndcg"]
 
 
 def test_a_second_training_replaces_the_active_version(small_anime, model_storage):

@@ -153,3 +153,20 @@ def test_explain_lists_positive_tags_and_liked_neighbours(fitted_balse, anime_sm
     assert similarities == sorted(similarities, reverse=True) and all(
         -1 <= value <= 1 for value in similarities
     )
+
+
+def test_an_archive_written_before_the_log_gate_keeps_its_raw_count_gate(fitted_balse):
+    import json
+
+    buffer = io.BytesIO()
+    fitted_balse.save(buffer)
+    buffer.seek(0)
+    with np.load(buffer, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    params = json.loads(str(arrays["__params__"]))
+    del params["count_scale"]  # what an older release wrote
+    arrays["__params__"] = np.array(json.dumps(params))
+    older = io.BytesIO()
+    np.savez(older, **arrays)
+    older.seek(0)
+    assert BALSE.load(older).count_scale == "linear"
