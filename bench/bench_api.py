@@ -8,8 +8,9 @@
 Three endpoints measured in the same run, next to each other:
   health           GET /api/health/ (trivial: no database) -- the floor of the stack
   works?top        GET /api/works/?ordering=top (anonymous)
-  recommendations  GET /api/recommendations/ (BALSE, 20 works with explanations), each request
-                   from another of ``--users`` real users of the data, with their API token
+  recommendations  GET /api/recommendations/ (what the site serves by default: EASE's list of 20
+                   works, with BALSE's predicted ratings and tags, and explanations), each
+                   request from another of ``--users`` real users of the data, with their API token
 
 (a) open loop: requests sent on a fixed schedule of ``--rate`` per second whatever the answers
     (latency counted from the scheduled time, so a slow server cannot hide its queue), p50/p99;
@@ -19,13 +20,17 @@ CPU seconds per request: user+system time of the gunicorn processes (and, separa
 PostgreSQL backends connected to the benchmark database) over each phase, divided by the
 requests answered. The client runs on the same machine and takes CPU from the server;
 throttling is off (API_THROTTLING=0) so that the measure is of the work, not of the 429s.
-Only ever targets 127.0.0.1.
+EASE and BALSE are trained (once, kept in the registry) if either has no active version, and
+the warm-up checks that the answers are EASE's lists with BALSE's predictions. It prints the
+resident memory of each gunicorn worker before and after the models are loaded, and the size
+of the models' artifacts. Only ever targets 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import secrets
 import socket
@@ -63,7 +68,11 @@ TARGET_P99_MS = 50
 # --- Setup: data, an active model, users with tokens.
 
 
-def ensure_active_model(algorithm: str = "balse") -> TrainedModel:
+# The default list: EASE ranks, BALSE beside it predicts ratings and names tags.
+SERVED_ALGORITHMS = ("ease", "balse")
+
+
+def ensure_active_model(algorithm: str) -> TrainedModel:
     active = TrainedModel.objects.filter(algorithm=algorithm, is_active=True).first()
     if active is None:
         from mangaki.services.training import model_train
@@ -147,6 +156,18 @@ def get(port: int, path: str, token: str | None = None) -> tuple[int, float]:
         client.close()
 
 
+def check_default_list(port: int, token: str) -> None:
+    """The answer is personal: EASE's list, with BALSE's predicted ratings beside it."""
+    client = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        client.request("GET", "/api/recommendations/", headers={"Authorization": f"Token {token}"})
+        body = json.loads(client.getresponse().read())
+    finally:
+        client.close()
+    assert (body["algorithm"], body["is_fallback"]) == ("ease", False), body["fallback_reason"]
+    assert body["results"] and all(item["predicted"] is not None for item in body["results"])
+
+
 # --- CPU accounting from /proc.
 
 
@@ -176,6 +197,32 @@ def processes(parent: int | None = None, name: str | None = None) -> list[int]:
         ):
             found.append(int(entry.name))
     return found
+
+
+def worker_memory(master: int) -> dict[int, float]:
+    """Resident memory (MiB) of each gunicorn worker."""
+    resident = {}
+    for pid in processes(parent=master):
+        if pid == master:
+            continue
+        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if row.startswith("VmRSS:"):
+                resident[pid] = int(row.split()[1]) / 1024
+    return resident
+
+
+def memory_report(before: dict[int, float], after: dict[int, float], models: list[TrainedModel]) -> str:
+    """Resident memory of each worker before and after loading the models; the artifacts' sizes."""
+    from django.core.files.storage import default_storage
+
+    workers = ", ".join(f"{before.get(pid, float('nan')):.0f} → {after[pid]:.0f}" for pid in sorted(after))
+    artifacts = ", ".join(
+        f"{model.algorithm} {default_storage.size(model.artifact_name) / 2**20:.1f} MiB" for model in models
+    )
+    return (
+        f"resident memory per worker, before → after loading the models: {workers} MiB\n"
+        f"artifacts (.npz): {artifacts}"
+    )
 
 
 # --- Load.
@@ -289,10 +336,11 @@ def main() -> int:
     if connection.vendor != "postgresql" or Work.objects.count() < 1000:
         print("needs PostgreSQL with the real data loaded: see the docstring")
         return 1
-    model = ensure_active_model()
+    models = [ensure_active_model(algorithm) for algorithm in SERVED_ALGORITHMS]
     tokens = user_tokens(args.users)
+    served = ", ".join(f"{model.algorithm} v{model.version} on {model.n_ratings} ratings" for model in models)
     print(
-        f"{Work.objects.count()} works; BALSE v{model.version} on {model.n_ratings} ratings; "
+        f"{Work.objects.count()} works; {served}; "
         f"{len(tokens)} users; database {settings.DATABASES['default']['NAME']}",
         flush=True,
     )
@@ -305,10 +353,15 @@ def main() -> int:
             Endpoint("works?top", "/api/works/?ordering=top"),
             Endpoint("recommendations", "/api/recommendations/", tokens),
         ]
+        without_models = {}
         for endpoint in endpoints:  # warm both workers: model load, connections, caches
+            if endpoint.tokens:  # the models are loaded by the first recommendations
+                without_models = worker_memory(server.pid)
             for _ in range(20):
                 status, _ = get(args.port, endpoint.path, endpoint.token())
                 assert status == 200, (endpoint.path, status)
+        check_default_list(args.port, tokens[0])
+        print(memory_report(without_models, worker_memory(server.pid), models), flush=True)
         header = (
             f"{'endpoint':<16} {'n':>6} {'err':>4} {'req/s':>8} "
             f"{'p50 ms':>8} {'p99 ms':>8} {'app ms':>9} {'db ms':>8}"
