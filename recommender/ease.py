@@ -108,16 +108,20 @@ class EASE(RatingModel):
         values = np.asarray(values, dtype=np.float64)
         if self.value_weights is None:
             return np.ones(values.size)
-        keys = np.array([float(value) for value, _ in self.value_weights])
-        weights = np.array([float(weight) for _, weight in self.value_weights])
-        matches = np.isclose(values[:, None], keys[None, :], rtol=0.0, atol=1e-9)
-        unknown = ~matches.any(axis=1)
+        pairs = sorted((float(value), float(weight)) for value, weight in self.value_weights)
+        keys = np.array([value for value, _ in pairs])
+        weights = np.array([weight for _, weight in pairs])
+        # The nearest known value of each rating (one binary search), which must be that value.
+        right = np.minimum(np.searchsorted(keys, values), keys.size - 1)
+        left = np.maximum(right - 1, 0)
+        nearest = np.where(np.abs(keys[left] - values) <= np.abs(keys[right] - values), left, right)
+        unknown = np.abs(keys[nearest] - values) > 1e-9
         if unknown.any():
             raise ValueError(
                 f"rating value {float(values[unknown][0])!r} has no input weight; "
-                f"value_weights knows {sorted(keys.tolist())}"
+                f"value_weights knows {keys.tolist()}"
             )
-        return weights[matches.argmax(axis=1)]
+        return weights[nearest]
 
     def _check_hyperparameters(self) -> None:
         if self.regularization <= 0:

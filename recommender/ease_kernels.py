@@ -85,10 +85,10 @@ def strongest_per_row(matrix: np.ndarray, n_kept: int, symmetric: bool, out_indi
             values = matrix[i].astype(np.float64)
             key = -np.abs(values)
         key[i] = np.inf
-        chosen = np.argsort(key, kind="mergesort")[:n_kept]
-        if symmetric:  # best first, for similar items
-            out_indices[i] = chosen
+        chosen = np.sort(np.argpartition(key, n_kept - 1)[:n_kept])  # O(n); then order the kept
+        if symmetric:  # best first (ties by column), for similar items
+            out_indices[i] = chosen[np.argsort(key[chosen], kind="mergesort")]
         else:
-            out_indices[i] = np.sort(chosen)
+            out_indices[i] = chosen
         for position in range(n_kept):
             out_values[i, position] = values[out_indices[i, position]]
