@@ -139,7 +139,10 @@ class TrainedModel(models.Model):
     """
 
     class Algorithm(models.TextChoices):
-        """The one list of algorithms: training, beat, serving, pages and API all read it."""
+        """The one list of algorithms: training, beat, serving, pages and API all read it.
+
+        Listed best lists first: with no algorithm asked for, the first one trained serves.
+        """
 
         EASE = "ease", "EASE"
         BALSE = "balse", "BALSE"

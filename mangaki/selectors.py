@@ -29,8 +29,8 @@ N_TAGS = 3
 N_NEIGHBOURS = 3
 # Candidates asked for beyond ``limit``, in case some turn out hidden or deleted since the snapshot.
 CANDIDATE_MARGIN = 10
-# When no algorithm is asked for: the best lists first, then whatever else is trained.
-SERVING_ORDER = (Algorithm.EASE, Algorithm.BALSE, Algorithm.ALS, Algorithm.LASSO)
+# When no algorithm is asked for: the first one trained, in the enum's order (best lists first).
+SERVING_ORDER = tuple(Algorithm)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 from ..models import TrainedModel, Work
 
 METRICS = [("rmse", "overall"), ("rmse_cold", "cold (few ratings)"), ("rmse_freeze", "freeze (unrated)")]
-LIST_COLOURS = {"ease": "#e11d48", "balse": "#4f46e5", "als": "#10b981", "lasso": "#f59e0b"}
+PALETTE = ["#e11d48", "#4f46e5", "#10b981", "#f59e0b", "#0ea5e9", "#a855f7"]  # by algorithm, in order
 MAP_LABELS = 14
 _cache: dict[tuple, bytes] = {}
 _lock = threading.Lock()
@@ -67,7 +67,7 @@ def lists_plot(rows: list[TrainedModel]) -> bytes:
             marker="o",
             markersize=3,
             linewidth=2,
-            color=LIST_COLOURS.get(row.algorithm, "#334155"),
+            color=PALETTE[TrainedModel.Algorithm.values.index(row.algorithm) % len(PALETTE)],
             label=label,
         )
         if not baseline_drawn and any(entry.get("most_rated") is not None for entry in curve):
