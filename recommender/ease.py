@@ -197,11 +197,16 @@ class EASE(RatingModel):
         state = super().user_state(item_ids, values)
         rows = lookup(self.items_, state.item_ids)
         known = rows >= 0
-        return UserState(
-            state.item_ids,
-            state.values,
-            {"rows": rows[known], "inputs": self.input_weights(state.values[known])},
-        )
+        parameters = {"rows": rows[known], "inputs": self.input_weights(state.values[known])}
+        parameters["inputs_by_row"] = self._inputs_by_row(parameters["rows"], parameters["inputs"])
+        return UserState(state.item_ids, state.values, parameters)
+
+    def _inputs_by_row(self, rows: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        """The person's input weight of every item (0 where not rated; an item rated twice: its first)."""
+        dense = np.zeros(self.items_.size)
+        unique_rows, first = np.unique(rows, return_index=True)
+        dense[unique_rows] = inputs[first]
+        return dense
 
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
         """intercept + Σ over the person's rated items of input × weight row; unknown items score −inf."""
@@ -235,16 +240,16 @@ class EASE(RatingModel):
         if target < 0:
             return Explanation()
         neighbours = []
-        rows = state.parameters["rows"]
-        if n_neighbours > 0 and rows.size:
+        parameters = state.parameters
+        if n_neighbours > 0 and parameters["rows"].size:
             columns = self._columns()
             start, end = columns.indptr[target], columns.indptr[target + 1]
             linked, weights = columns.indices[start:end], columns.data[start:end]
+            inputs_by_row = parameters.get("inputs_by_row")  # absent from a state built by hand
+            if inputs_by_row is None:
+                inputs_by_row = self._inputs_by_row(parameters["rows"], parameters["inputs"])
             # Input weight of each linked item in this person's ratings (0 when not rated).
-            order = np.argsort(rows, kind="stable")
-            positions = np.minimum(np.searchsorted(rows[order], linked), rows.size - 1)
-            rated = rows[order][positions] == linked
-            contributions = np.where(rated, state.parameters["inputs"][order][positions], 0.0) * weights
+            contributions = inputs_by_row[linked] * weights
             best = np.argsort(-contributions, kind="stable")[:n_neighbours]
             neighbours = [
                 (int(self.items_[linked[i]]), float(contributions[i])) for i in best if contributions[i] > 0

@@ -190,6 +190,22 @@ class LASSO(RatingModel):
             self._cached_item_tag_rows = cached
         return cached[1], cached[2]
 
+    def _tag_products(self, item_ids: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """t_i · coef for raw ``item_ids`` (0 for ids beyond the matrix), summed in the tag order.
+
+        The few items of one answer, straight from the CSR arrays: building a sparse selector
+        matrix for them cost more than the products themselves.
+        """
+        n_rows = self.tag_indptr_.size - 1
+        inside = (item_ids >= 0) & (item_ids < n_rows)
+        safe = np.where(inside, item_ids, 0)
+        starts = self.tag_indptr_[safe]
+        lengths = np.where(inside, self.tag_indptr_[safe + 1] - starts, 0)
+        owner = np.repeat(np.arange(item_ids.size), lengths)
+        pointers = np.arange(owner.size) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        products = self.tag_data_[pointers] * coef[self.tag_indices_[pointers]]
+        return np.bincount(owner, weights=products, minlength=item_ids.size)
+
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
         """Predicted ratings; aligned with `items_` by default."""
         self._check_fitted()
@@ -198,13 +214,16 @@ class LASSO(RatingModel):
             tag_rows, baseline_rows = self._item_tag_rows()
         else:
             item_ids = np.asarray(item_ids, dtype=np.int64)
-            tag_rows, baseline_rows = self._tag_rows_of(item_ids), lookup(self.baseline_.items_, item_ids)
+            tag_rows, baseline_rows = None, lookup(self.baseline_.items_, item_ids)
         if parameters["coef"] is None:
             known = baseline_rows >= 0
             scores = np.full(baseline_rows.size, self.baseline_.global_mean_ + parameters["bias"])
             scores[known] += self.baseline_.item_bias_[baseline_rows[known]]
         else:
-            scores = tag_rows @ parameters["coef"]
+            if tag_rows is None:
+                scores = self._tag_products(item_ids, parameters["coef"])
+            else:
+                scores = tag_rows @ parameters["coef"]
             scores += parameters["intercept"]
         return np.clip(scores, self.rating_min_, self.rating_max_, out=scores)
 
