@@ -54,14 +54,19 @@ def choice_values(choices: np.ndarray | list[str]) -> np.ndarray:
 
 
 def rating_arrays() -> RatingArrays:
-    """All ratings, with every choice (wontsee and willsee included), in one query."""
+    """All ratings, with every choice (wontsee and willsee included), in one query.
+
+    Rows come sorted by (user, work), whatever order the database returned them in, so that a
+    training on the same ratings gives the same model.
+    """
     read_at = timezone.now()
     rows = list(Rating.objects.order_by().values_list("user_id", "work_id", "choice"))
     if not rows:
         return RatingArrays(np.empty((0, 2), dtype=np.int64), np.empty(0), read_at)
     users, works, choices = zip(*rows, strict=True)
     X = np.column_stack([np.fromiter(users, np.int64, len(rows)), np.fromiter(works, np.int64, len(rows))])
-    return RatingArrays(X, choice_values(np.array(choices, dtype=object)), read_at)
+    order = np.lexsort((X[:, 1], X[:, 0]))
+    return RatingArrays(X[order], choice_values(np.array(choices, dtype=object))[order], read_at)
 
 
 def user_ratings(user_id: int) -> tuple[np.ndarray, np.ndarray]:

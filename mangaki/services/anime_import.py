@@ -150,9 +150,11 @@ def _parse_ratings(path: Path, known_works: set[str], report: ImportReport) -> d
 
 def _sync_tags(works: dict[str, dict], report: ImportReport) -> dict[str, int]:
     titles = {genre for work in works.values() for genre in work["genres"]}
-    by_slug = {slugify(title): title for title in titles}
+    # Created in a fixed order (by slug), so tag ids, and the tag columns of the models, do not
+    # depend on Python's per-process string hashing.
+    by_slug = {slugify(title): title for title in sorted(titles)}
     existing = set(Tag.objects.filter(slug__in=by_slug).values_list("slug", flat=True))
-    new = [Tag(slug=slug, title=title) for slug, title in by_slug.items() if slug not in existing]
+    new = [Tag(slug=slug, title=title) for slug, title in sorted(by_slug.items()) if slug not in existing]
     Tag.objects.bulk_create(new)
     report.tags_created = len(new)
     ids = dict(Tag.objects.filter(slug__in=by_slug).values_list("slug", "pk"))

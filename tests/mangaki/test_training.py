@@ -36,6 +36,8 @@ def test_rating_arrays_hold_every_rating_with_its_value(small_anime):
     for rating in some:
         assert pairs[(rating.user_id, rating.work_id)] == RATING_VALUES[rating.choice]
     assert data.n_users == Rating.objects.values("user").distinct().count()
+    # Sorted by (user, work) whatever the database's order: the same ratings, the same model.
+    assert (np.lexsort((data.X[:, 1], data.X[:, 0])) == np.arange(data.n_ratings)).all()
 
 
 def test_tag_matrix_has_a_column_per_tag_and_per_type(small_anime):
