@@ -5,8 +5,9 @@ the active model (``recommend``: a rating made a second ago changes the next ans
 it, and the rating model beside it, why each listed work suits them (``explain``). This module
 only maps ids to Works and applies the site's rules (category, NSFW, what was rated); it never
 reads a model's learned arrays. Queries per call are constant in the number of ratings: the
-active version checks, the profile, the person's ratings, the chosen works with their category,
-their neighbours with theirs, and one prefetch of the chosen works' tags.
+active version checks, the profile (unless loaded with the user), the person's ratings, the
+listed works and their neighbours (the rated works that explain them) with their category in
+one, and one prefetch of the chosen works' tags.
 """
 
 from __future__ import annotations
@@ -111,6 +112,12 @@ def _tags(loaded: LoadedModel, explanation: ModelExplanation, work: Work) -> lis
     return [(tag, weight) for tag, weight in found if tag is not None and weight > 0][:N_TAGS]
 
 
+def _works_by_pk(pks) -> dict[int, Work]:
+    """The works of ``pks`` that still exist, with their category, by id (one query)."""
+    works = Work.objects.filter(pk__in=list(pks)).select_related("category").order_by()
+    return {work.pk: work for work in works}
+
+
 def recommendations_for(
     user, category: str | None = None, limit: int = 20, algorithm: str | None = None
 ) -> RecommendationList:
@@ -161,10 +168,26 @@ def recommendations_for(
     listed_by = {pk: (source, state) for source, state, ids in lists for pk in ids.tolist()}
     order = [pk for _, _, ids in lists for pk in ids.tolist()]
 
-    works = Work.objects.safe_for(user).filter(pk__in=order).select_related("category")
-    by_pk = {work.pk: work for work in works}
-    chosen = [by_pk[pk] for pk in order if pk in by_pk][:limit]
+    # Which of the person's ratings pull each work up: asked of the model that listed it. The
+    # works most likely shown are explained first, so that their neighbours (works the person
+    # rated) come in the same query as the works themselves.
+    reasons: dict[int, ModelExplanation] = {}
+
+    def explain_listed(pks) -> set[int]:
+        for pk in pks:
+            if pk not in reasons:
+                source, state = listed_by[pk]
+                reasons[pk] = source.model.explain(state, pk, n_tags=0, n_neighbours=N_NEIGHBOURS)
+        return {neighbour for pk in pks for neighbour, _ in reasons[pk].neighbours}
+
+    neighbour_ids = explain_listed(order[:limit])
+    by_pk = _works_by_pk({*order, *neighbour_ids})
+    # Hidden (NSFW for this profile) or deleted since the snapshot: the next listed ones instead.
+    chosen = [by_pk[pk] for pk in order if pk in by_pk and (nsfw_ok or not by_pk[pk].nsfw)][:limit]
     chosen_ids = np.array([work.pk for work in chosen], dtype=np.int64)
+    missing = explain_listed(chosen_ids.tolist()) - by_pk.keys()
+    if missing:  # only when a replacement brought neighbours of its own
+        by_pk.update(_works_by_pk(missing))
 
     predicted: dict[int, float] = {}
     tag_reasons: dict[int, ModelExplanation] = {}
@@ -174,17 +197,6 @@ def recommendations_for(
         tag_reasons = {
             pk: rating.model.explain(rating_state, pk, n_tags=N_TAGS, n_neighbours=0) for pk in predicted
         }
-    # Which of the person's ratings pull each work up: asked of the model that listed it.
-    reasons = {}
-    for work in chosen:
-        source, state = listed_by[work.pk]
-        reasons[work.pk] = source.model.explain(state, work.pk, n_tags=0, n_neighbours=N_NEIGHBOURS)
-    neighbour_ids = {pk for reason in reasons.values() for pk, _ in reason.neighbours}
-    neighbour_works = (
-        {work.pk: work for work in Work.objects.filter(pk__in=neighbour_ids).select_related("category")}
-        if neighbour_ids
-        else {}
-    )
     # Only the recommended works show their genres; a neighbour is a title and a link.
     prefetch_related_objects(chosen, "tags")
     items = [
@@ -194,9 +206,9 @@ def recommendations_for(
             explanation=Explanation(
                 tags=_tags(rating, tag_reasons[work.pk], work) if work.pk in tag_reasons else [],
                 neighbours=[
-                    (neighbour_works[pk], weight)
+                    (by_pk[pk], weight)
                     for pk, weight in reasons[work.pk].neighbours
-                    if pk in neighbour_works and weight > 0
+                    if pk in by_pk and weight > 0
                 ],
                 popular=reasons[work.pk].popularity > 0,
             ),

@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import TokenScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from ..models import Category, TrainedModel
-from ..selectors import recommendations_for
-from .serializers import TagSerializer, WorkSummarySerializer
+from ..selectors import RecommendationList, recommendations_for
+from .serializers import TagSerializer, WorkSummarySerializer, work_summary
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 
 MAX_RECOMMENDATIONS = 100
+
+
+class TokenWithProfileAuthentication(TokenAuthentication):
+    """Token authentication that reads the user's profile in the same query.
+
+    The list hides NSFW works unless the profile allows them: without this, one more query per
+    request (sessions already load the profile with the user: ``ProfileModelBackend``).
+    """
+
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        try:
+            token = model.objects.select_related("user__profile").get(key=key)
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token
+
+
+class TokenWithProfileScheme(OpenApiAuthenticationExtension):
+    """In the schema, the very ``tokenAuth`` scheme of REST framework's token authentication.
+
+    The other views' ``TokenAuthentication`` declares it; declaring it again from this
+    subclass would be a second component of the same name.
+    """
+
+    target_class = TokenWithProfileAuthentication
+    name = []
+
+    def get_security_requirement(self, auto_schema):
+        return {TokenScheme.name: []}
+
+    def get_security_definition(self, auto_schema):
+        return []  # one definition per name: none
 
 
 class RecommendationQuerySerializer(serializers.Serializer):
@@ -75,10 +115,56 @@ class RecommendationListSerializer(serializers.Serializer):
     fallback_reason = serializers.CharField(allow_blank=True)
     results = RecommendationSerializer(source="items", many=True)
 
+    def to_representation(self, recommendations: RecommendationList) -> dict:
+        """The declared shape, built as plain dicts (the tests check it against the fields above).
+
+        Walking the nested fields one by one cost more than choosing the works: a list of 20
+        holds about 160 nested objects. Each work is rendered once per answer (a neighbour comes
+        back again and again).
+        """
+        rendered: dict[int, dict] = self.context.get("rendered_works", {})
+
+        def summary(work) -> dict:
+            found = rendered.get(work.pk)
+            if found is None:
+                found = rendered[work.pk] = work_summary(work)
+            return found
+
+        return {
+            "algorithm": str(recommendations.algorithm),
+            "model_version": None
+            if recommendations.model_version is None
+            else int(recommendations.model_version),
+            "is_fallback": bool(recommendations.is_fallback),
+            "fallback_reason": str(recommendations.fallback_reason),
+            "results": [
+                {
+                    "work": summary(item.work),
+                    "predicted": None if item.predicted is None else float(item.predicted),
+                    "explanation": {
+                        "tags": [
+                            {"tag": {"slug": str(tag.slug), "title": str(tag.title)}, "weight": float(weight)}
+                            for tag, weight in item.explanation.tags
+                        ],
+                        "neighbours": [
+                            {"work": summary(work), "similarity": float(similarity)}
+                            for work, similarity in item.explanation.neighbours
+                        ],
+                        "popular": bool(item.explanation.popular),
+                    },
+                }
+                for item in recommendations.items
+            ],
+        }
+
 
 class RecommendationsView(APIView):
     """What the requesting user should watch or read next, and why."""
 
+    authentication_classes = [
+        TokenWithProfileAuthentication if authentication is TokenAuthentication else authentication
+        for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    ]
     permission_classes = [IsAuthenticated]
     throttle_classes = [AnonThrottle, UserThrottle, ScopedThrottle]
     throttle_scope = "recommendations"

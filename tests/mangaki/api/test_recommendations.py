@@ -1,12 +1,20 @@
 """GET /api/recommendations/: the selector's answer on the small real data, with real trained models."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 
+from mangaki.api.recommendations import RecommendationListSerializer
+from mangaki.api.serializers import WorkSummarySerializer, work_summary
 from mangaki.models import Rating, TrainedModel, Work
+from mangaki.selectors import recommendations_for
 from mangaki.services.ratings import rating_set
 from mangaki.services.training import model_train
+from mangaki.serving import forget_loaded_models
+from tests.factories import UserFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
 from .conftest import error_fields
@@ -14,9 +22,20 @@ from .conftest import error_fields
 pytestmark = pytest.mark.django_db
 
 
+# Token with user and profile, the active versions, the ratings, the listed works with their
+# neighbours, the chosen works' tags.
+QUERIES_PER_ANSWER = 5
+
+
 @pytest.fixture
 def balse(small_anime, model_storage):
     return model_train(algorithm="balse")
+
+
+@pytest.fixture
+def ease_and_balse(small_anime, model_storage):
+    """What the site serves by default: EASE's list, with BALSE's predictions and tags."""
+    return {algorithm: model_train(algorithm=algorithm) for algorithm in ("ease", "balse")}
 
 
 def rate_popular(user, count: int, choices=("favorite",)) -> list[Work]:
@@ -91,5 +110,57 @@ def test_queries_do_not_grow_with_the_limit(balse, user, me):
         with CaptureQueriesContext(connection) as captured:
             assert len(me.get("/api/recommendations/", {"limit": limit}).json()["results"]) == limit
         counts.append(len(captured))
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1] == QUERIES_PER_ANSWER
     assert Rating.objects.filter(user=user).count() == 5
+
+
+def test_the_default_list_is_the_rankers_with_predictions_in_constant_queries(ease_and_balse, client_of):
+    few, many = UserFactory(), UserFactory()
+    rate_popular(few, 3)
+    rate_popular(many, 60, choices=("favorite", "like", "dislike"))
+    counts = []
+    for user in (few, many):
+        client = client_of(user)
+        client.get("/api/recommendations/")  # loads the models into this process
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/api/recommendations/").json()
+        counts.append(len(captured))
+        assert (body["algorithm"], body["is_fallback"]) == ("ease", False)
+        assert len(body["results"]) == 20
+        assert all(item["predicted"] is not None for item in body["results"])
+    assert counts == [QUERIES_PER_ANSWER, QUERIES_PER_ANSWER]
+
+
+def generic_rendering(result) -> dict:
+    """What REST framework's field-by-field walk of the declared serializers gives."""
+    serializer = RecommendationListSerializer(result, context={"rendered_works": {}})
+    return serializers.Serializer.to_representation(serializer, result)
+
+
+def test_the_answer_is_what_the_declared_serializers_render(ease_and_balse, user):
+    rate_popular(user, 30, choices=("favorite", "dislike", "like"))
+    result = recommendations_for(user, limit=20)
+    assert result.items and any(item.explanation.tags for item in result.items)
+    assert any(item.explanation.neighbours for item in result.items)
+    # The shapes a work can take: a poster or none, a number of episodes or none.
+    result.items[0].work.poster_url = "https://example.org/poster.jpg"
+    result.items[1].work.nb_episodes = None
+    fast = RecommendationListSerializer(result, context={"rendered_works": {}}).data
+    assert json.dumps(fast) == json.dumps(generic_rendering(result))  # keys in the same order too
+    for work in [item.work for item in result.items[:2]]:
+        assert work_summary(work) == WorkSummarySerializer(work).data
+    fallback = recommendations_for(None, limit=3)
+    assert json.dumps(RecommendationListSerializer(fallback).data) == json.dumps(generic_rendering(fallback))
+
+
+def test_works_hidden_since_the_snapshot_are_replaced_as_a_fresh_snapshot_would(ease_and_balse, user, me):
+    rate_popular(user, 40, choices=("favorite", "like", "dislike"))
+    first = me.get("/api/recommendations/", {"limit": 10}).json()["results"]
+    hidden = [item["work"]["id"] for item in first[::2]]
+    Work.objects.filter(pk__in=hidden).update(nsfw=True)  # no work added: the snapshot is kept
+    stale = me.get("/api/recommendations/", {"limit": 10}).json()
+    forget_loaded_models()
+    fresh = me.get("/api/recommendations/", {"limit": 10}).json()
+    assert not {item["work"]["id"] for item in stale["results"]} & set(hidden)
+    assert len(stale["results"]) == 10
+    assert stale == fresh
