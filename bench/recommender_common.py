@@ -27,6 +27,7 @@ def warm_up_compiled_kernels() -> float:
     import scipy.sparse as sp
 
     from recommender import BALSE
+    from recommender.ease import EASE
 
     started = time.perf_counter()
     rng = np.random.default_rng(0)
@@ -35,6 +36,9 @@ def warm_up_compiled_kernels() -> float:
     model = BALSE(n_epochs=2).fit(X, rng.normal(size=600), item_tags=tags)
     model.predict(X)
     model.fold_in(X[:5, 1], np.ones(5))
+    choices = rng.choice([4.0, 2.0, 0.1, 0.5, -0.5, -2.0], size=600)
+    for ranker in (EASE(), EASE(value_weights=None, intercept=False)):
+        ranker.fit(X, choices).recommend(X[:5, 1], choices[:5], n=5)
     return time.perf_counter() - started
 
 
@@ -57,3 +61,16 @@ def print_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
             text = "-" if missing else format(value, fmt)
             cells.append(f"{text:>{width}}")
         print("  ".join(cells))
+
+
+def print_markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    """The same table as `print_table`, as GitHub Markdown (for a closing note or a README)."""
+    print("| " + " | ".join(header.strip() for _, header, _ in columns) + " |")
+    print("|" + "|".join(" --- " if fmt.startswith("<") else " ---: " for _, _, fmt in columns) + "|")
+    for row in rows:
+        cells = []
+        for key, _, fmt in columns:
+            value = row.get(key)
+            missing = value is None or (isinstance(value, float) and np.isnan(value))
+            cells.append("-" if missing else format(value, fmt).strip())
+        print("| " + " | ".join(cells) + " |")
