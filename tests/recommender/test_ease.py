@@ -43,10 +43,9 @@ def test_fast_solver_agrees_with_the_dense_reference(options):
 
 def test_scores_of_a_training_user_are_their_ratings_times_the_weights():
     X, y = random_ratings(seed=1)
-    model = EASE(regularization=5.0, max_neighbours=1000).fit(X, y)
-    _, weights, prior = ease_reference(
-        X, model.input_weights(y), regularization=5.0, dropout=0.25, intercept=True, popularity_exponent=0.1
-    )
+    options = dict(regularization=5.0, dropout=0.25, intercept=True, popularity_exponent=0.1)
+    model = EASE(max_neighbours=1000, **options).fit(X, y)
+    _, weights, prior = ease_reference(X, model.input_weights(y), **options)
     for user in (0, 7, 42):
         mine = X[:, 0] == user
         dense = np.zeros(model.items_.size)
@@ -102,8 +101,10 @@ def test_a_favorite_pulls_harder_than_a_like_and_a_dislike_less_than_both():
     scores = {value: model.score(model.user_state([item], [value])) for value in (4.0, 2.0, -2.0)}
     prior = model.intercept_
     pull = {value: scores[value] - prior for value in scores}
-    np.testing.assert_allclose(pull[4.0], 1.2 * pull[2.0], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(pull[-2.0], 0.3 * pull[2.0], rtol=1e-6, atol=1e-9)
+    favorite, like, dislike = model.input_weights(np.array([4.0, 2.0, -2.0]))
+    assert favorite > like > dislike > 0
+    np.testing.assert_allclose(pull[4.0], favorite / like * pull[2.0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(pull[-2.0], dislike / like * pull[2.0], rtol=1e-6, atol=1e-9)
 
 
 def test_one_rating_or_none_still_ranks_by_the_learned_popularity():
