@@ -5,8 +5,10 @@
 Uses the database of DATABASE_URL (default: the SQLite file), loading fixtures/anime first
 if it holds no rating; artifacts go to a temporary MEDIA_ROOT. Each run is the training
 service exactly as the Celery task calls it: one query for every rating, the item×tag
-matrix, the held-out measure (80/20), the refit on everything, the `.npz` written through
-storage, the quality gate and the activation. Target: under 30 s per algorithm.
+matrix, the held-out measures (the top-N list protocol for every algorithm, next to the
+most-rated list; RMSE on 80/20 for the rating models), the refit on everything, the `.npz`
+written through storage, the quality gate and the activation. Prints where the time goes
+(measuring, refitting) and the measures. Target: under 60 s per algorithm.
 """
 
 from __future__ import annotations
@@ -23,21 +25,24 @@ from bench.django_setup import setup_with_real_data  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--algorithm", action="append", choices=["als", "lasso", "balse"])
+    parser.add_argument("--algorithm", action="append", choices=["ease", "balse", "als", "lasso"])
     parser.add_argument("--repeat", type=int, default=3)
     arguments = parser.parse_args()
 
     setup_with_real_data()
 
-    from mangaki.models import Rating
+    from mangaki.models import Rating, TrainedModel
     from mangaki.services.training import model_train
+
+    def figure(value, spec=".4f"):
+        return "-" if value is None else format(value, spec)
 
     print(f"{Rating.objects.count()} ratings\n")
     print(
         f"{'algorithm':9} {'run':>3} {'total s':>8} {'measure s':>9} {'refit s':>8} "
-        f"{'RMSE':>7} {'cold':>7} {'freeze':>7}"
+        f"{'NDCG@10':>8} {'most-rated':>10} {'RMSE':>7} {'cold':>7}"
     )
-    for algorithm in arguments.algorithm or ["als", "lasso", "balse"]:
+    for algorithm in arguments.algorithm or TrainedModel.Algorithm.values:
         totals = []
         for run in range(arguments.repeat):
             started = time.perf_counter()
@@ -46,13 +51,12 @@ def main() -> None:
             totals.append(total)
             m = row.metrics
             print(
-                f"{algorithm:9} {run + 1:>3} {total:>8.2f} {m['fit_seconds'] + m['predict_seconds']:>9.2f} "
-                f"{m['refit_seconds']:>8.2f} {m['rmse']:>7.4f} {m['rmse_cold']:>7.4f} "
-                f"{m['rmse_freeze'] if m['rmse_freeze'] is not None else float('nan'):>7.4f}  "
-                f"v{row.version} {row.status}",
+                f"{algorithm:9} {run + 1:>3} {total:>8.2f} {m['measure_seconds']:>9.2f} "
+                f"{m['refit_seconds']:>8.2f} {figure(m['ndcg']):>8} {figure(m['most_rated_ndcg']):>10} "
+                f"{figure(m.get('rmse')):>7} {figure(m.get('rmse_cold')):>7}  v{row.version} {row.status}",
                 flush=True,
             )
-        print(f"{algorithm:9} median {statistics.median(totals):.2f} s (target < 30 s)\n")
+        print(f"{algorithm:9} median {statistics.median(totals):.2f} s (target < 60 s)\n")
 
 
 if __name__ == "__main__":

@@ -256,7 +256,9 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
             raise TrainingError(f"{data.n_ratings} ratings; at least {MIN_RATINGS_TO_TRAIN} are needed")
 
         progress("measure")
+        measure_started = time.perf_counter()
         row.metrics = measure(algorithm=algorithm, hyperparameters=params, X=data.X, y=data.y, tags=tags)
+        row.metrics["measure_seconds"] = time.perf_counter() - measure_started
 
         progress("refit")
         refit_started = time.perf_counter()
