@@ -50,41 +50,42 @@ def shown_versions() -> list[TrainedModel]:
     return sorted(chosen.values(), key=lambda row: order.index(row.algorithm))
 
 
+NEWCOMER_MAX_RATINGS = 10  # the protocol gives newcomers 1, 3, 5 or 10 ratings
+
+
 def lists_plot(rows: list[TrainedModel]) -> bytes:
-    """Held-out NDCG@10 by how many ratings people had, per model, next to the most-rated list."""
+    """Held-out NDCG@10 by how many ratings people had, per model, next to the most-rated list.
+
+    Newcomers (given 1 to 10 ratings, measured on all the others) and existing users (measured
+    on a fifth held out) are two protocols: drawn as two unconnected pieces of each curve.
+    """
     figure, axes = _figure()
     baseline_drawn = False
+
+    def draw(curve: list[dict], key: str, **style) -> None:
+        for newcomers in (True, False):
+            # A bin is drawn at its lower bound (1, 3, 5, 10; then 11–31, 32–63…).
+            part = [entry for entry in curve if (entry["low"] <= NEWCOMER_MAX_RATINGS) == newcomers]
+            if part and all(entry.get(key) is not None for entry in part):
+                axes.plot([entry["low"] for entry in part], [entry[key] for entry in part], **style)
+                style.pop("label", None)  # one legend entry per curve
+
     for row in rows:
         curve = row.metrics.get("ndcg_by_ratings") or []
-        if not curve:
-            continue
-        # A bin is drawn at its lower bound (1, 3, 5, 10 for newcomers; 11–31, 32–63… after).
-        x = [entry["low"] for entry in curve]
+        colour = PALETTE[TrainedModel.Algorithm.values.index(row.algorithm) % len(PALETTE)]
         label = f"{row.get_algorithm_display()} v{row.version}"
-        axes.plot(
-            x,
-            [entry["ndcg"] for entry in curve],
-            marker="o",
-            markersize=3,
-            linewidth=2,
-            color=PALETTE[TrainedModel.Algorithm.values.index(row.algorithm) % len(PALETTE)],
-            label=label,
-        )
-        if not baseline_drawn and any(entry.get("most_rated") is not None for entry in curve):
-            axes.plot(
-                x,
-                [entry.get("most_rated") for entry in curve],
-                linestyle="--",
-                color="#64748b",
-                linewidth=1.5,
-                label="most-rated list",
-            )
+        draw(curve, "ndcg", marker="o", markersize=3, linewidth=2, color=colour, label=label)
+        if curve and not baseline_drawn:
+            draw(curve, "most_rated", linestyle="--", color="#64748b", linewidth=1.5, label="most-rated list")
             baseline_drawn = True
+    axes.axvline(NEWCOMER_MAX_RATINGS + 0.5, color="#cbd5e1", linewidth=1)
+    axes.text(0.02, 0.02, "newcomers", transform=axes.transAxes, fontsize=8, color="#475569")
+    axes.text(0.98, 0.02, "existing users", transform=axes.transAxes, fontsize=8, color="#475569", ha="right")
     axes.set_xscale("log")
-    axes.set_xlabel("ratings the person had given (newcomers 1–10, then existing users)")
+    axes.set_xlabel("ratings the person had given")
     axes.set_ylabel("held-out NDCG@10 (higher is better)")
     axes.set_ylim(bottom=0)
-    axes.legend(loc="best", fontsize=8)
+    axes.legend(loc="upper left", fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
