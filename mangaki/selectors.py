@@ -21,7 +21,8 @@ from recommender.base import Explanation as ModelExplanation
 
 from .adapter import user_ratings
 from .choices import COUNTED_CHOICES, RATING_VALUES
-from .models import Rating, Tag, TaggedWork, TrainedModel, Work
+from .models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
+from .precompiled import PrecompiledQuery
 from .serving import LoadedModel, active_models, first_active_model
 
 Algorithm = TrainedModel.Algorithm
@@ -112,15 +113,61 @@ def _tags(loaded: LoadedModel, explanation: ModelExplanation, work: Work) -> lis
 
 
 # What a recommendation list shows of a work (its card, its summary in the API, a neighbour's
-# title and link). Its other columns (synopsis, counters, dates) are left to the work's page:
-# reading them costs most of the time spent building these works.
+# title and link). Its other columns (synopsis, counters, dates) are left to the work's page
+# (they load on access, as after ``only()``): converting them cost most of the time spent
+# building these works.
 LISTED_WORK_FIELDS = ("title", "category", "work_type", "nb_episodes", "poster_url", "nsfw", "nb_ratings")
+_LISTED_COLUMNS = tuple(  # in the model's order, as Model.from_db wants them
+    field.attname
+    for field in Work._meta.concrete_fields
+    if field.primary_key or field.name in LISTED_WORK_FIELDS
+)
+_NSFW = _LISTED_COLUMNS.index("nsfw")
+
+
+def _listed_works(*pks: int):
+    return (
+        Work.objects.filter(pk__in=pks)
+        .order_by()
+        .values_list(*_LISTED_COLUMNS, "category__slug", "category__name")
+    )
+
+
+# Run on every recommendation: compiled once per number of works (see mangaki.precompiled).
+_listed_works_sql = PrecompiledQuery(_listed_works)
 
 
 def _works_by_pk(pks) -> dict[int, Work]:
-    """The works of ``pks`` that still exist, with their category, by id (one query)."""
-    works = Work.objects.filter(pk__in=list(pks)).select_related("category").only(*LISTED_WORK_FIELDS)
-    return {work.pk: work for work in works.order_by()}
+    """The works of ``pks`` that still exist, with their category, by id (one query).
+
+    Built from plain rows: the same Works as ``select_related("category").only(...)`` gives
+    (one Category object per category), in about half the time.
+    """
+    alias = Work.objects.db
+    categories: dict[int, Category] = {}
+    works: dict[int, Work] = {}
+    for *values, slug, name in _listed_works_sql.rows(*{int(pk) for pk in pks}):
+        values[_NSFW] = bool(values[_NSFW])  # SQLite answers 0 or 1
+        work = Work.from_db(alias, _LISTED_COLUMNS, values)
+        category = categories.get(work.category_id)
+        if category is None:
+            category = Category.from_db(alias, ("id", "slug", "name"), (work.category_id, slug, name))
+            categories[work.category_id] = category
+        work.category = category
+        works[work.pk] = work
+    return works
+
+
+def _tags_of_works(*work_ids: int):
+    return (
+        TaggedWork.objects.filter(work_id__in=work_ids)
+        .order_by("tag__title", "tag_id")
+        .values_list("work_id", "tag_id", "tag__slug", "tag__title")
+    )
+
+
+# Run on every recommendation: compiled once per number of works (see mangaki.precompiled).
+_tags_of_works_sql = PrecompiledQuery(_tags_of_works)
 
 
 def _prefetch_tags(works: list[Work]) -> None:
@@ -132,11 +179,7 @@ def _prefetch_tags(works: list[Work]) -> None:
     """
     if not works:
         return
-    rows = (
-        TaggedWork.objects.filter(work_id__in=[work.pk for work in works])
-        .order_by("tag__title", "tag_id")
-        .values_list("work_id", "tag_id", "tag__slug", "tag__title")
-    )
+    rows = _tags_of_works_sql.rows(*{work.pk for work in works})
     tags: dict[int, Tag] = {}
     by_work: dict[int, list[Tag]] = {work.pk: [] for work in works}
     for work_id, tag_id, slug, title in rows:

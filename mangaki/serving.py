@@ -24,6 +24,7 @@ from recommender.indexing import lookup
 
 from .adapter import item_tag_matrix
 from .models import Category, TrainedModel, Work
+from .precompiled import PrecompiledQuery
 from .services.training import load_model
 
 logger = logging.getLogger(__name__)
@@ -114,14 +115,22 @@ def _load(row_id: int, latest_work_id: int | None) -> LoadedModel:
     )
 
 
-def _active_rows(algorithms) -> dict[str, tuple[int, str, int | None]]:
-    """(row id, artifact digest, newest work id) of the active row of each of ``algorithms``: one query."""
+def _active_rows_query(*algorithms: str):
     newest_work = Work.objects.order_by("-pk").values("pk")[:1]
-    rows = (
-        TrainedModel.objects.filter(algorithm__in=list(algorithms), is_active=True)
+    return (
+        TrainedModel.objects.filter(algorithm__in=algorithms, is_active=True)
         .annotate(latest_work=Subquery(newest_work))
         .values_list("algorithm", "pk", "artifact_sha256", "latest_work")
     )
+
+
+# Run on every recommendation: compiled once (see mangaki.precompiled).
+_active_rows_sql = PrecompiledQuery(_active_rows_query)
+
+
+def _active_rows(algorithms) -> dict[str, tuple[int, str, int | None]]:
+    """(row id, artifact digest, newest work id) of the active row of each of ``algorithms``: one query."""
+    rows = _active_rows_sql.rows(*(str(algorithm) for algorithm in algorithms))
     return {algorithm: (pk, sha256, latest) for algorithm, pk, sha256, latest in rows}
 
 

@@ -243,8 +243,8 @@ class EASE(RatingModel):
     def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
         """The person's rated items that raise ``item_id``'s score most, and the popularity prior."""
         self._check_fitted()
-        target = int(lookup(self.items_, np.array([item_id]))[0])
-        if target < 0:
+        target = int(np.searchsorted(self.items_, item_id))
+        if target == self.items_.size or self.items_[target] != item_id:
             return Explanation()
         neighbours = []
         parameters = state.parameters
@@ -255,12 +255,12 @@ class EASE(RatingModel):
             inputs_by_row = parameters.get("inputs_by_row")  # absent from a state built by hand
             if inputs_by_row is None:
                 inputs_by_row = self._inputs_by_row(parameters["rows"], parameters["inputs"])
-            # Input weight of each linked item in this person's ratings (0 when not rated).
+            # Input weight of each linked item in this person's ratings (0 when not rated). A
+            # popular work's column links thousands of works: sort only those that pull it up.
             contributions = inputs_by_row[linked] * weights
-            best = np.argsort(-contributions, kind="stable")[:n_neighbours]
-            neighbours = [
-                (int(self.items_[linked[i]]), float(contributions[i])) for i in best if contributions[i] > 0
-            ]
+            positive = np.flatnonzero(contributions > 0)
+            best = positive[np.argsort(-contributions[positive], kind="stable")[:n_neighbours]]
+            neighbours = [(int(self.items_[linked[i]]), float(contributions[i])) for i in best]
         return Explanation(neighbours=neighbours, popularity=max(float(self.intercept_[target]), 0.0))
 
     def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:
