@@ -8,8 +8,13 @@ again by the same protocol, `list_split(X_train, seed=1)`: EASE is fitted on the
 rows and asked for the lists of the inner held-out users and of the inner newcomers (given k = 3
 and 10 ratings). The protocol's held-out rows and newcomers are never read.
 
-Criterion: per dataset, the mean of three NDCG@10 (existing users, newcomers k = 3, newcomers
-k = 10); the search maximises the mean of that over the datasets. Coordinate search from the
+Criterion (`--criterion`): the issue asks to beat the literature's EASE (binary, λ = 500) for
+existing users and for newcomers at k = 3 and 10, on both datasets; `worst-ratio` (the default)
+maximises the smallest of those six NDCG@10 ratios to it, so no group pays for another's gain.
+`mean` maximises the mean over the datasets of the three NDCG@10 instead (it favours newcomers,
+whose figures are higher and move more). Among the configurations within 0.005 of the best
+score, the one with the best mean is chosen: the top is flat, and MovieLens's 47 validation
+newcomers make its last digits noise. Coordinate search from the
 current defaults of `EASE()`: regularization, dropout, popularity exponent, intercept, then the
 value weights (binary; graded, favorite above like; small positive weights for neutral, won't see
 and dislike; zero; or negative evidence), one at a time, each set to its best value before the
@@ -39,6 +44,7 @@ from recommender.ease import EASE  # noqa: E402
 from recommender.list_evaluation import evaluate_lists, list_split  # noqa: E402
 
 NEWCOMER_KS = (3, 10)
+NEAR_BEST = 0.005
 
 # Input weights of (favorite 4.0, like 2.0, neutral 0.1, will see 0.5, won't see −0.5, dislike −2.0);
 # like is always 1 so that λ keeps one scale across variants.
@@ -56,9 +62,9 @@ WEIGHT_VARIANTS: dict[str, tuple[float, ...] | None] = {
 }
 # Searched in this order: the strong levers first, the fine value weights last.
 GRIDS: dict[str, list] = {
-    "regularization": [50.0, 100.0, 200.0, 400.0, 800.0],
-    "dropout": [0.0, 0.1, 0.25, 0.4, 0.55, 0.7],
-    "popularity_exponent": [0.0, 0.05, 0.1, 0.2],
+    "regularization": [50.0, 100.0, 200.0, 300.0, 400.0, 800.0],
+    "dropout": [0.0, 0.1, 0.25, 0.4, 0.55, 0.7, 0.8],
+    "popularity_exponent": [0.0, 0.05, 0.1, 0.2, 0.3],
     "intercept": [False, True],
     "value_weights": list(WEIGHT_VARIANTS),
 }
@@ -147,12 +153,18 @@ def label_of(params: dict) -> str:
 
 
 class Search:
-    """Cached evaluations over every dataset; the score of a configuration is the mean criterion."""
+    """Cached evaluations over every dataset, scored by the chosen criterion (``worst-ratio``: the
+    smallest ratio of the six NDCG@10 to the literature's EASE; ``mean``: mean criterion)."""
 
-    def __init__(self, validations: list[Validation]):
+    def __init__(self, validations: list[Validation], criterion: str = "worst-ratio", reference=None):
         self.validations = validations
+        self.criterion = criterion
         self.results: dict[tuple, dict[str, Result]] = {}
         self.params: dict[tuple, dict] = {}
+        self.reference: dict[str, Result] | None = None
+        if reference is not None:
+            self.score(reference)
+            self.reference = self.results[key_of(reference)]
 
     def score(self, params: dict) -> float:
         key = key_of(params)
@@ -172,7 +184,24 @@ class Search:
         return self.mean(key)
 
     def mean(self, key: tuple) -> float:
+        if self.criterion == "worst-ratio" and self.reference is not None:
+            return self.worst_ratio(key)
         return float(np.mean([result.criterion for result in self.results[key].values()]))
+
+    def mean_criterion(self, key: tuple) -> float:
+        return float(np.mean([result.criterion for result in self.results[key].values()]))
+
+    def worst_ratio(self, key: tuple) -> float:
+        """The smallest NDCG@10 ratio to the reference over datasets × (existing, k = 3, k = 10)."""
+        ratios = []
+        for name, result in self.results[key].items():
+            reference = self.reference[name]
+            ratios += [
+                result.existing / reference.existing,
+                result.newcomer_k3 / reference.newcomer_k3,
+                result.newcomer_k10 / reference.newcomer_k10,
+            ]
+        return float(min(ratios))
 
 
 def coordinate_search(search: Search, start: dict, passes: int, deadline: float) -> dict:
@@ -226,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--max-minutes", type=float, default=25.0, help="no new coordinate after this")
+    parser.add_argument("--criterion", choices=["worst-ratio", "mean"], default="worst-ratio")
     args = parser.parse_args(argv)
     print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
     validations = []
@@ -257,10 +287,15 @@ def main(argv: list[str] | None = None) -> int:
         popularity_exponent=0.0,
     )
     started = time.perf_counter()
-    search = Search(validations)
-    print("\nconfiguration: per dataset NDCG@10 existing/newcomers k=3/k=10 → mean criterion")
-    search.score(literature)
-    chosen = coordinate_search(search, start, args.passes, started + 60 * args.max_minutes)
+    print(f"\nconfiguration: per dataset NDCG@10 existing/newcomers k=3/k=10 → {args.criterion}")
+    search = Search(validations, args.criterion, reference=literature)
+    found = coordinate_search(search, start, args.passes, started + 60 * args.max_minutes)
+    # The top of the search is flat and noisy (MovieLens has some 50 newcomers): among the
+    # configurations within NEAR_BEST of the best score, keep the one with the best mean criterion.
+    best_score = search.mean(key_of(found))
+    near_best = [key for key in search.results if search.mean(key) >= best_score - NEAR_BEST]
+    chosen = search.params[max(near_best, key=search.mean_criterion)]
+    print(f"best score: {label_of(found)}; within {NEAR_BEST} of it, best mean criterion: {label_of(chosen)}")
     print(f"\nsearch: {len(search.results)} configurations in {(time.perf_counter() - started) / 60:.1f} min")
 
     rows = []
@@ -278,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         rows.append(row)
     rows.sort(key=lambda row: -row["mean"])
-    columns = [("config", f"{'configuration':<62}", "<62"), ("mean", "mean", ".4f")]
+    columns = [("config", f"{'configuration':<62}", "<62"), ("mean", args.criterion, ".4f")]
     for validation in validations:
         short = validation.name.split("-")[0]
         columns += [

@@ -30,7 +30,7 @@ def ease_reference(
     inverse = np.linalg.inv(gram + np.diag(penalty))
     weights = -inverse / np.diag(inverse)[None, :]
     np.fill_diagonal(weights, 0.0)
-    counts = np.count_nonzero(dense[:, : items.size], axis=0)
+    counts = np.bincount(lookup(items, X[:, 1]), minlength=items.size)  # ratings, whatever their weight
     weights[:, : items.size] /= np.maximum(counts, 1)[None, :] ** popularity_exponent
     prior = weights[-1, : items.size] if intercept else np.zeros(items.size)
     return items, weights[: items.size, : items.size], prior
