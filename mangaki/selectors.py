@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.db.models import DEFERRED
 
 from recommender.base import Explanation as ModelExplanation
 
@@ -106,8 +107,10 @@ def _serving(algorithm: str | None) -> tuple[str, LoadedModel | None, LoadedMode
     return served.algorithm, served, models.get(Algorithm.BALSE)
 
 
-def _tags(loaded: LoadedModel, explanation: ModelExplanation, work: Work) -> list[tuple[Tag, float]]:
-    tags = {tag.pk: tag for tag in work.tags.all()}
+def _tags(
+    loaded: LoadedModel, explanation: ModelExplanation, work_tags: list[Tag]
+) -> list[tuple[Tag, float]]:
+    tags = {tag.pk: tag for tag in work_tags}
     found = [(tags.get(loaded.tag_of_column.get(column)), weight) for column, weight in explanation.tags]
     return [(tag, weight) for tag, weight in found if tag is not None and weight > 0][:N_TAGS]
 
@@ -117,11 +120,11 @@ def _tags(loaded: LoadedModel, explanation: ModelExplanation, work: Work) -> lis
 # (they load on access, as after ``only()``): converting them cost most of the time spent
 # building these works.
 LISTED_WORK_FIELDS = ("title", "category", "work_type", "nb_episodes", "poster_url", "nsfw", "nb_ratings")
-_LISTED_COLUMNS = tuple(  # in the model's order, as Model.from_db wants them
-    field.attname
-    for field in Work._meta.concrete_fields
-    if field.primary_key or field.name in LISTED_WORK_FIELDS
+_LISTED = [field.primary_key or field.name in LISTED_WORK_FIELDS for field in Work._meta.concrete_fields]
+_LISTED_COLUMNS = tuple(
+    field.attname for field, listed in zip(Work._meta.concrete_fields, _LISTED, strict=True) if listed
 )
+_LISTED_POSITIONS = [position for position, listed in enumerate(_LISTED) if listed]
 _NSFW = _LISTED_COLUMNS.index("nsfw")
 
 
@@ -146,8 +149,14 @@ def _works_by_pk(pks) -> dict[int, Work]:
     alias = Work.objects.db
     categories: dict[int, Category] = {}
     works: dict[int, Work] = {}
-    for *values, slug, name in _listed_works_sql.rows(*{int(pk) for pk in pks}):
-        values[_NSFW] = bool(values[_NSFW])  # SQLite answers 0 or 1
+    if not pks:
+        return works
+    for *row, slug, name in _listed_works_sql.rows(*{int(pk) for pk in pks}):
+        row[_NSFW] = bool(row[_NSFW])  # SQLite answers 0 or 1
+        # Every column, the unread ones DEFERRED: what Work.from_db would build from the row.
+        values = [DEFERRED] * len(_LISTED)
+        for position, value in zip(_LISTED_POSITIONS, row, strict=True):
+            values[position] = value
         work = Work.from_db(alias, _LISTED_COLUMNS, values)
         category = categories.get(work.category_id)
         if category is None:
@@ -170,41 +179,50 @@ def _tags_of_works(*work_ids: int):
 _tags_of_works_sql = PrecompiledQuery(_tags_of_works)
 
 
-def _prefetch_tags(works: list[Work]) -> None:
-    """``prefetch_related_objects(works, "tags")``, in one lighter query: each tag built once.
-
-    Afterwards every work's ``tags.all()`` answers from memory with its tags in Tag's order,
-    exactly as after the generic prefetch, which built one Tag per (work, tag) row and
-    compared their keys one by one.
-    """
-    if not works:
-        return
-    rows = _tags_of_works_sql.rows(*{work.pk for work in works})
-    tags: dict[int, Tag] = {}
+def _tags_by_work(works: list[Work]) -> dict[int, list[Tag]]:
+    """The tags of each of ``works`` in Tag's order, in one query, each Tag built once."""
     by_work: dict[int, list[Tag]] = {work.pk: [] for work in works}
-    for work_id, tag_id, slug, title in rows:
+    if not works:
+        return by_work
+    tags: dict[int, Tag] = {}
+    for work_id, tag_id, slug, title in _tags_of_works_sql.rows(*by_work):
         tag = tags.get(tag_id)
         if tag is None:
             tag = tags[tag_id] = Tag.from_db(
                 TaggedWork.objects.db, ("id", "slug", "title"), (tag_id, slug, title)
             )
         by_work[work_id].append(tag)
+    return by_work
+
+
+def _attach_tags(works: list[Work], tags_by_work: dict[int, list[Tag]]) -> None:
+    """Leave each work as ``prefetch_related_objects(works, "tags")`` would: ``tags.all()`` from memory.
+
+    The generic prefetch built one Tag per (work, tag) row and compared their keys one by one.
+    """
     for work in works:
         # What the generic prefetch leaves: the relation's own queryset, already evaluated.
         queryset = work.tags.get_queryset()
-        queryset._result_cache = by_work[work.pk]
+        queryset._result_cache = tags_by_work[work.pk]
         queryset._prefetch_done = True
         work._prefetched_objects_cache = {**getattr(work, "_prefetched_objects_cache", {}), "tags": queryset}
 
 
 def recommendations_for(
-    user, category: str | None = None, limit: int = 20, algorithm: str | None = None
+    user,
+    category: str | None = None,
+    limit: int = 20,
+    algorithm: str | None = None,
+    *,
+    with_tags: bool = True,
 ) -> RecommendationList:
     """The ``limit`` works ``user`` should like most, with why; the fallback list when it cannot.
 
     ``algorithm`` None serves the best lists (EASE, or the best model trained). ``user`` may be
     None or anonymous. Works the user rated with any choice are excluded, NSFW works hidden
-    unless their profile allows them; ``category`` is a Category slug.
+    unless their profile allows them; ``category`` is a Category slug. The listed works come
+    with their tags (``work.tags.all()`` without a query, as pages show them) unless
+    ``with_tags`` is false, for a caller that never reads them (the API).
     """
     if algorithm is not None and algorithm not in Algorithm.values:
         raise ValueError(f"Unknown algorithm {algorithm!r}; expected one of {', '.join(Algorithm.values)}.")
@@ -260,9 +278,16 @@ def recommendations_for(
         return {neighbour for pk in pks for neighbour, _ in reasons[pk].neighbours}
 
     neighbour_ids = explain_listed(order[:limit])
-    by_pk = _works_by_pk({*order, *neighbour_ids})
-    # Hidden (NSFW for this profile) or deleted since the snapshot: the next listed ones instead.
-    chosen = [by_pk[pk] for pk in order if pk in by_pk and (nsfw_ok or not by_pk[pk].nsfw)][:limit]
+    by_pk = _works_by_pk({*order[:limit], *neighbour_ids})
+
+    def shown(pk: int) -> bool:
+        work = by_pk.get(pk)
+        return work is not None and (nsfw_ok or not work.nsfw)
+
+    if not all(shown(pk) for pk in order[:limit]):
+        # Hidden (NSFW for this profile) or deleted since the snapshot: the next listed ones instead.
+        by_pk.update(_works_by_pk(set(order[limit:]) - by_pk.keys()))
+    chosen = [by_pk[pk] for pk in order if shown(pk)][:limit]
     chosen_ids = np.array([work.pk for work in chosen], dtype=np.int64)
     missing = explain_listed(chosen_ids.tolist()) - by_pk.keys()
     if missing:  # only when a replacement brought neighbours of its own
@@ -277,13 +302,17 @@ def recommendations_for(
             pk: rating.model.explain(rating_state, pk, n_tags=N_TAGS, n_neighbours=0) for pk in predicted
         }
     # Only the recommended works show their genres; a neighbour is a title and a link.
-    _prefetch_tags(chosen)
+    tags_by_work = _tags_by_work(chosen)
+    if with_tags:
+        _attach_tags(chosen, tags_by_work)
     items = [
         Recommendation(
             work=work,
             predicted=predicted.get(work.pk),
             explanation=Explanation(
-                tags=_tags(rating, tag_reasons[work.pk], work) if work.pk in tag_reasons else [],
+                tags=_tags(rating, tag_reasons[work.pk], tags_by_work[work.pk])
+                if work.pk in tag_reasons
+                else [],
                 neighbours=[
                     (by_pk[pk], weight)
                     for pk, weight in reasons[work.pk].neighbours

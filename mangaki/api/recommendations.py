@@ -182,6 +182,7 @@ class RecommendationsView(APIView):
             category=category.slug if (category := query.validated_data.get("category")) else None,
             limit=query.validated_data["limit"],
             algorithm=query.validated_data.get("algorithm"),
+            with_tags=False,  # a work summary names no genres
         )
         output = RecommendationListSerializer(recommendations, context={"rendered_works": {}})
         return Response(output.data)
