@@ -6,9 +6,10 @@ cost several times what running the SQL did: 1.1 and 0.6 ms of CPU against about
 (PostgreSQL, measured in a web worker's setting; see ``bench/bench_api.py``).
 
 Only for ``values_list`` querysets whose columns the database driver already returns as the
-Python values wanted (integers, text): rows come straight from the cursor, without the
-converters Django would apply (a boolean or a date would differ on SQLite). The queries still go
-through Django's cursor, so they are counted, logged and wrapped like any other.
+Python values wanted (integers, text; booleans through ``PartialModel``): rows come straight
+from the cursor, without the converters Django would apply (a boolean or a date would differ on
+SQLite). The queries still go through Django's cursor, so they are counted, logged and wrapped
+like any other. ``PartialModel`` turns such rows into model instances, as ``only()`` would.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Hashable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import DEFERRED, BooleanField, Model, QuerySet
 
 
 class PrecompiledQuery:
@@ -50,3 +51,44 @@ class PrecompiledQuery:
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, parameters)
             return cursor.fetchall()
+
+
+class PartialModel:
+    """Instances of ``model`` from rows of some of its columns: what ``only(*field_names)`` gives.
+
+    ``columns`` are the columns to select, primary key first, in the model's order; the others
+    are DEFERRED (read from the database if ever accessed). Booleans are made booleans (SQLite
+    answers 0 or 1); every other listed column must come from the driver as wanted.
+    """
+
+    def __init__(self, model: type[Model], field_names: tuple[str, ...]):
+        fields = model._meta.concrete_fields
+        listed = [
+            position
+            for position, field in enumerate(fields)
+            if field.primary_key or field.name in field_names
+        ]
+        self.model = model
+        self.columns = tuple(fields[position].attname for position in listed)
+        self._size = len(fields)
+        self._positions = listed
+        self._booleans = [
+            (index, position)
+            for index, position in enumerate(listed)
+            if isinstance(fields[position], BooleanField)
+        ]
+
+    def lookups(self, prefix: str = "") -> tuple[str, ...]:
+        """``columns`` as ``values_list`` names, reached from another model through ``prefix``."""
+        fields = self.model._meta.concrete_fields
+        return tuple(prefix + fields[position].name for position in self._positions)
+
+    def instance(self, alias: str, row) -> Model:
+        """The instance of one row of ``columns`` (a sequence of exactly their values)."""
+        values = [DEFERRED] * self._size
+        for position, value in zip(self._positions, row, strict=True):
+            values[position] = value
+        for index, position in self._booleans:
+            if row[index] is not None:
+                values[position] = bool(row[index])
+        return self.model.from_db(alias, self.columns, values)

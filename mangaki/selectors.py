@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import DEFERRED
 
 from recommender.base import Explanation as ModelExplanation
 
 from .adapter import user_ratings
 from .choices import COUNTED_CHOICES, RATING_VALUES
 from .models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
-from .precompiled import PrecompiledQuery
+from .precompiled import PartialModel, PrecompiledQuery
 from .serving import LoadedModel, active_models, first_active_model
 
 Algorithm = TrainedModel.Algorithm
@@ -120,19 +119,14 @@ def _tags(
 # (they load on access, as after ``only()``): converting them cost most of the time spent
 # building these works.
 LISTED_WORK_FIELDS = ("title", "category", "work_type", "nb_episodes", "poster_url", "nsfw", "nb_ratings")
-_LISTED = [field.primary_key or field.name in LISTED_WORK_FIELDS for field in Work._meta.concrete_fields]
-_LISTED_COLUMNS = tuple(
-    field.attname for field, listed in zip(Work._meta.concrete_fields, _LISTED, strict=True) if listed
-)
-_LISTED_POSITIONS = [position for position, listed in enumerate(_LISTED) if listed]
-_NSFW = _LISTED_COLUMNS.index("nsfw")
+_LISTED = PartialModel(Work, LISTED_WORK_FIELDS)
 
 
 def _listed_works(*pks: int):
     return (
         Work.objects.filter(pk__in=pks)
         .order_by()
-        .values_list(*_LISTED_COLUMNS, "category__slug", "category__name")
+        .values_list(*_LISTED.columns, "category__slug", "category__name")
     )
 
 
@@ -152,12 +146,7 @@ def _works_by_pk(pks) -> dict[int, Work]:
     if not pks:
         return works
     for *row, slug, name in _listed_works_sql.rows(*{int(pk) for pk in pks}):
-        row[_NSFW] = bool(row[_NSFW])  # SQLite answers 0 or 1
-        # Every column, the unread ones DEFERRED: what Work.from_db would build from the row.
-        values = [DEFERRED] * len(_LISTED)
-        for position, value in zip(_LISTED_POSITIONS, row, strict=True):
-            values[position] = value
-        work = Work.from_db(alias, _LISTED_COLUMNS, values)
+        work = _LISTED.instance(alias, row)
         category = categories.get(work.category_id)
         if category is None:
             category = Category.from_db(alias, ("id", "slug", "name"), (work.category_id, slug, name))

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import TokenScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from ..models import Category, TrainedModel
+from ..models import Category, Profile, TrainedModel
+from ..precompiled import PartialModel, PrecompiledQuery
 from ..selectors import RecommendationList, recommendations_for
 from .serializers import TagSerializer, WorkSummarySerializer, work_summary
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
@@ -22,22 +25,42 @@ from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 MAX_RECOMMENDATIONS = 100
 
 
+# The token, its user and the user's profile in one precompiled query (see mangaki.precompiled):
+# what a recommendation needs of them (the profile's NSFW choice, the user's id and status).
+# Their other columns (password, dates, names) are DEFERRED: read if anything ever asks.
+_TOKEN = PartialModel(Token, ("user",))
+_USER = PartialModel(get_user_model(), ("username", "is_active", "is_staff", "is_superuser"))
+_PROFILE = PartialModel(Profile, ("user", "nsfw_ok", "is_shared", "is_guest"))
+_token_sql = PrecompiledQuery(
+    lambda key: Token.objects.filter(key=key).values_list(
+        *_TOKEN.lookups(), *_USER.lookups("user__"), *_PROFILE.lookups("user__profile__")
+    )
+)
+
+
 class TokenWithProfileAuthentication(TokenAuthentication):
     """Token authentication that reads the user's profile in the same query.
 
     The list hides NSFW works unless the profile allows them: without this, one more query per
-    request (sessions already load the profile with the user: ``ProfileModelBackend``).
+    request (sessions already load the profile with the user: ``ProfileModelBackend``). Built
+    from one precompiled row: REST framework's ``select_related`` get cost 1 ms of CPU.
     """
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user__profile").get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        if not token.user.is_active:
+        found = _token_sql.rows(key)
+        if not found:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        row, alias = found[0], Token.objects.db
+        token_end = len(_TOKEN.columns)
+        user_end = token_end + len(_USER.columns)
+        token = _TOKEN.instance(alias, row[:token_end])
+        user = _USER.instance(alias, row[token_end:user_end])
+        token.user = user
+        if row[user_end] is not None:  # else ``user.profile`` is looked up (and missing) on access
+            user.profile = _PROFILE.instance(alias, row[user_end:])
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return token.user, token
+        return user, token
 
 
 class TokenWithProfileScheme(OpenApiAuthenticationExtension):

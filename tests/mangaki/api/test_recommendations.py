@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from mangaki.api.recommendations import RecommendationListSerializer
 from mangaki.api.serializers import WorkSummarySerializer, work_summary
-from mangaki.models import Rating, TrainedModel, Work
+from mangaki.models import Profile, Rating, TrainedModel, Work
 from mangaki.selectors import recommendations_for
 from mangaki.services.ratings import rating_set
 from mangaki.services.training import model_train
@@ -164,3 +164,30 @@ def test_works_hidden_since_the_snapshot_are_replaced_as_a_fresh_snapshot_would(
     assert not {item["work"]["id"] for item in stale["results"]} & set(hidden)
     assert len(stale["results"]) == 10
     assert stale == fresh
+
+
+def test_the_token_brings_its_user_and_profile_and_is_refused_when_it_should_be(
+    ease_and_balse, anon, client_of
+):
+    user = UserFactory()
+    rate_popular(user, 5)
+    user.profile.nsfw_ok = True
+    user.profile.save()
+    Work.objects.filter(pk__in=[item.work.pk for item in recommendations_for(user, limit=3).items]).update(
+        nsfw=True
+    )
+    client = client_of(user)
+    shown = {
+        item["work"]["id"] for item in client.get("/api/recommendations/", {"limit": 3}).json()["results"]
+    }
+    assert Work.objects.filter(pk__in=shown, nsfw=True).exists()  # the profile was read: NSFW allowed
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert anon.get("/api/recommendations/").status_code == 401
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get("/api/recommendations/").status_code == 401
+    type(user).objects.filter(pk=user.pk).update(is_active=True)
+    Profile.objects.filter(user=user).delete()  # a user without a profile: NSFW hidden, no error
+    body = client.get("/api/recommendations/", {"limit": 3}).json()
+    assert body["results"] and not Work.objects.filter(
+        pk__in=[i["work"]["id"] for i in body["results"]], nsfw=True
+    )
