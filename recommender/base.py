@@ -77,6 +77,13 @@ def as_ratings(item_ids, values) -> tuple[np.ndarray, np.ndarray]:
     return item_ids, values
 
 
+def fit_model(model, X: np.ndarray, y: np.ndarray, item_tags=None):
+    """``model.fit(X, y)``, with the item × tag matrix when the model uses it (``uses_tags``)."""
+    if getattr(model, "uses_tags", False):
+        return model.fit(X, y, item_tags=item_tags)
+    return model.fit(X, y)
+
+
 class RatingModel:
     """Base class of every model: Baseline, ALS, LASSO, BALSE, EASE and MostRated."""
 

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.base import fit_model
 from recommender.indexing import check_ratings, lookup, unique_ids
 
 LIKE_VALUE = 2.0
@@ -176,13 +177,6 @@ def _rows_by_user(users: np.ndarray) -> dict[int, np.ndarray]:
     order = np.argsort(users, kind="stable")
     ids, starts = np.unique(users[order], return_index=True)
     return dict(zip(ids.tolist(), np.split(order, starts[1:]), strict=True))
-
-
-def fit_model(model, X: np.ndarray, y: np.ndarray, item_tags: sp.spmatrix | None):
-    """``model.fit`` with the item tags when the model uses them (``uses_tags``)."""
-    if getattr(model, "uses_tags", False):
-        return model.fit(X, y, item_tags=item_tags)
-    return model.fit(X, y)
 
 
 def evaluate_lists(

@@ -30,6 +30,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from recommender.base import fit_model
+
 from ..adapter import item_tag_matrix, rating_arrays, tag_columns
 from ..models import Rating, TrainedModel
 from .measuring import measure
@@ -162,10 +164,6 @@ def _new_model(algorithm: str, hyperparameters: dict):
     return Algorithm(algorithm).model_class(**hyperparameters)
 
 
-def _fit(model, X, y, tags):
-    return model.fit(X, y, item_tags=tags) if model.uses_tags else model.fit(X, y)
-
-
 def _gate(row: TrainedModel, active: TrainedModel | None) -> str:
     """The rejection reason, or "" when ``row`` may replace the active model.
 
@@ -262,7 +260,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
 
         progress("refit")
         refit_started = time.perf_counter()
-        model = _fit(_new_model(algorithm, params), data.X, data.y, tags)
+        model = fit_model(_new_model(algorithm, params), data.X, data.y, tags)
         row.metrics["refit_seconds"] = time.perf_counter() - refit_started
 
         progress("store")
