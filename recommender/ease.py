@@ -38,7 +38,13 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from recommender.base import Explanation, RatingModel, UserState
-from recommender.ease_kernels import accumulate_rows, gram_matrix, strongest_per_row, weights_from_inverse
+from recommender.ease_kernels import (
+    accumulate_rows,
+    gram_matrix,
+    links_to_column,
+    strongest_per_row,
+    weights_from_inverse,
+)
 from recommender.indexing import check_ratings, group_by_row, lookup, unique_ids
 
 # Input weight of each Mangaki choice value: favorite, like, neutral, will see, won't see, dislike.
@@ -204,15 +210,14 @@ class EASE(RatingModel):
         rows = lookup(self.items_, state.item_ids)
         known = rows >= 0
         parameters = {"rows": rows[known], "inputs": self.input_weights(state.values[known])}
-        parameters["inputs_by_row"] = self._inputs_by_row(parameters["rows"], parameters["inputs"])
+        parameters["distinct"] = self._distinct_rows(parameters["rows"], parameters["inputs"])
         return UserState(state.item_ids, state.values, parameters)
 
-    def _inputs_by_row(self, rows: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-        """The person's input weight of every item (0 where not rated; an item rated twice: its first)."""
-        dense = np.zeros(self.items_.size)
-        unique_rows, first = np.unique(rows, return_index=True)
-        dense[unique_rows] = inputs[first]
-        return dense
+    @staticmethod
+    def _distinct_rows(rows: np.ndarray, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The person's rated rows, ascending, each once with its input (an item rated twice: its first)."""
+        distinct, first = np.unique(rows, return_index=True)
+        return distinct, inputs[first]
 
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
         """intercept + Σ over the person's rated items of input × weight row; unknown items score −inf."""
@@ -231,14 +236,6 @@ class EASE(RatingModel):
         rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
         return np.where(rows >= 0, scores[np.maximum(rows, 0)], -np.inf)
 
-    def _columns(self) -> sp.csc_matrix:
-        """The served weights by column (cached): who pulls item j up, for explanations."""
-        cached = getattr(self, "_cached_columns", None)
-        if cached is None or cached[0] is not self.weight_data_:
-            cached = (self.weight_data_, self.weight_matrix().tocsc())
-            self._cached_columns = cached
-        return cached[1]
-
     def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
         """The person's rated items that raise ``item_id``'s score most, and the popularity prior."""
         self._check_fitted()
@@ -248,18 +245,26 @@ class EASE(RatingModel):
         neighbours = []
         parameters = state.parameters
         if n_neighbours > 0 and parameters["rows"].size:
-            columns = self._columns()
-            start, end = columns.indptr[target], columns.indptr[target + 1]
-            linked, weights = columns.indices[start:end], columns.data[start:end]
-            inputs_by_row = parameters.get("inputs_by_row")  # absent from a state built by hand
-            if inputs_by_row is None:
-                inputs_by_row = self._inputs_by_row(parameters["rows"], parameters["inputs"])
-            # Input weight of each linked item in this person's ratings (0 when not rated). A
-            # popular work's column links thousands of works: sort only those that pull it up.
-            contributions = inputs_by_row[linked] * weights
+            distinct = parameters.get("distinct")  # absent from a state built by hand
+            if distinct is None:
+                distinct = self._distinct_rows(parameters["rows"], parameters["inputs"])
+            rows, inputs = distinct
+            # What each rated item adds to the target's score: its input × its weight towards the
+            # target, found in its own row (a few hundred binary searches, where the target's
+            # column of a popular work holds thousands of links).
+            contributions = np.empty(rows.size)
+            links_to_column(
+                self.weight_indptr_,
+                self.weight_indices_,
+                self.weight_data_,
+                rows,
+                inputs,
+                target,
+                contributions,
+            )
             positive = np.flatnonzero(contributions > 0)
             best = positive[np.argsort(-contributions[positive], kind="stable")[:n_neighbours]]
-            neighbours = [(int(self.items_[linked[i]]), float(contributions[i])) for i in best]
+            neighbours = [(int(self.items_[rows[i]]), float(contributions[i])) for i in best]
         return Explanation(neighbours=neighbours, popularity=max(float(self.intercept_[target]), 0.0))
 
     def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:

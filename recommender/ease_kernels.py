@@ -70,6 +70,33 @@ def accumulate_rows(
             out[indices[pointer]] += weight * data[pointer]
 
 
+@njit(cache=True)
+def links_to_column(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    column: int,
+    out: np.ndarray,
+) -> None:
+    """out[r] = weights[r] · W[rows[r], column] (0 without that link), for W in CSR arrays whose
+    columns are ascending in each row: one binary search per row."""
+    for position in range(rows.size):
+        row = rows[position]
+        low, high = indptr[row], indptr[row + 1]
+        while low < high:
+            middle = (low + high) // 2
+            if indices[middle] < column:
+                low = middle + 1
+            else:
+                high = middle
+        if low < indptr[row + 1] and indices[low] == column:
+            out[position] = weights[position] * data[low]
+        else:
+            out[position] = 0.0
+
+
 @njit(cache=True, parallel=True)
 def strongest_per_row(matrix: np.ndarray, n_kept: int, symmetric: bool, out_indices, out_values) -> None:
     """Per row, the ``n_kept`` columns with the largest |value| (or, with ``symmetric``, the largest
