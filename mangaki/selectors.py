@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 
 from recommender.base import Explanation as ModelExplanation
 
@@ -186,19 +187,6 @@ def _tags_by_work(works: list[Work]) -> dict[int, list[Tag]]:
     return by_work
 
 
-def _attach_tags(works: list[Work], tags_by_work: dict[int, list[Tag]]) -> None:
-    """Leave each work as ``prefetch_related_objects(works, "tags")`` would: ``tags.all()`` from memory.
-
-    The generic prefetch built one Tag per (work, tag) row and compared their keys one by one.
-    """
-    for work in works:
-        # What the generic prefetch leaves: the relation's own queryset, already evaluated.
-        queryset = work.tags.get_queryset()
-        queryset._result_cache = tags_by_work[work.pk]
-        queryset._prefetch_done = True
-        work._prefetched_objects_cache = {**getattr(work, "_prefetched_objects_cache", {}), "tags": queryset}
-
-
 def recommendations_for(
     user,
     category: str | None = None,
@@ -292,10 +280,13 @@ def recommendations_for(
         tag_reasons = {
             pk: rating.model.explain(rating_state, pk, n_tags=N_TAGS, n_neighbours=0) for pk in predicted
         }
-    # Only the recommended works show their genres; a neighbour is a title and a link.
-    tags_by_work = _tags_by_work(chosen)
+    # Only the recommended works show their genres; a neighbour is a title and a link. Pages
+    # read them as ``work.tags.all()`` (Django's prefetch); the API only needs those that explain.
     if with_tags:
-        _attach_tags(chosen, tags_by_work)
+        prefetch_related_objects(chosen, "tags")
+        tags_by_work = {work.pk: list(work.tags.all()) for work in chosen}
+    else:
+        tags_by_work = _tags_by_work(chosen)
     items = [
         Recommendation(
             work=work,
