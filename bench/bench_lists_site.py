@@ -14,7 +14,7 @@ For each dataset folder (default fixtures/anime; any folder in its CSV format, e
    `recommender.list_evaluation.list_split(seed=0)` splits them: users with at least 20 ratings
    hold out 20%, 10% of those users are newcomers left out of training altogether;
 3. the held-out and newcomer ratings are deleted (one bulk delete, then `manage.py ranking`, so
-   that the counters `top()` sorts on are exact; they are checked), and EASE, BALSE and ALS are
+   that the counters the fallback sorts on are exact; they are checked), and EASE, BALSE and ALS are
    trained with `model_train`, as the site trains them;
 4. every existing test user is asked `recommendations_for(user, category="anime", limit=10)` with
    the default algorithm and with "balse" and "als", and measured against their held-out likes
@@ -22,7 +22,7 @@ For each dataset folder (default fixtures/anime; any folder in its CSV format, e
    first k of `split.order`) through the rating service `rating_set`, asked again, and measured
    on the rest;
 5. the site's non-personal list: `recommendations_for(user, ..., algorithm="lasso")` while LASSO
-   has no trained model is the site's own fallback for a signed-in person (the top list of the
+   has no trained model is the site's own fallback for a signed-in person (the most rated works of the
    category, NSFW hidden, minus what they rated; what a visitor or a newcomer with too few
    ratings gets); LASSO is trained last, only for its training time;
 6. the library, on the same split and the same rows: `evaluate_lists` of `EASE()`, `BALSE()`,
@@ -73,7 +73,7 @@ SITE_ROWS = (
     ("site: served default", None),
     ("site: BALSE", "balse"),
     ("site: ALS", "als"),
-    ("site: fallback top list", "lasso"),
+    ("site: fallback (most rated)", "lasso"),
 )
 TRAINED_BEFORE_MEASURING = ("ease", "balse", "als")
 TRAINED_AFTER_MEASURING = ("lasso",)
