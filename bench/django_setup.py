@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_with_real_data() -> None:
-    """Configure and start Django, then load fixtures/anime once if the database has no rating.
+    """Start Django, migrate, then load fixtures/anime once if the database has no rating.
 
     Artifacts go to a scratch MEDIA_ROOT shared by the benchmarks (bench_serving reuses the
     model bench_training trained), unless MEDIA_ROOT is set.
@@ -28,7 +28,7 @@ def setup_with_real_data() -> None:
 
     from mangaki.models import Rating
 
+    call_command("migrate", verbosity=0)  # a new database has no tables yet
     if not Rating.objects.exists():
         print("loading fixtures/anime (once)…", flush=True)
-        call_command("migrate", verbosity=0)
         call_command("load_anime", verbosity=0)
