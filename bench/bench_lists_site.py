@@ -582,7 +582,7 @@ def print_markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) 
 
 def dataset_folders(args) -> list[tuple[str, Path]]:
     folders = [(Path(folder).name or str(folder), Path(folder)) for folder in args.folder or []]
-    if not folders and not args.with_movielens:
+    if not folders:
         folders = [("fixtures/anime", ROOT / "fixtures" / "anime")]
     for _, folder in folders:
         for stem in ("works", "ratings"):
