@@ -108,6 +108,7 @@ def rankers(threads: int) -> list[tuple[str, object]]:
         "value_weights": None,
         "intercept": False,
         "popularity_exponent": 0.0,
+        "max_neighbours": 1_000_000,  # every weight kept: the dense B of the paper
     }
     return [
         ("most rated", MostRated),
