@@ -37,7 +37,7 @@ class WorkFilter(django_filters.FilterSet):
         field_name="tags__slug",
         to_field_name="slug",
         queryset=Tag.objects.all(),
-        conjoined=True,
+        method="with_all_tags",
         help_text="Tag (genre) slug; repeat the parameter to require several tags.",
     )
     type = django_filters.CharFilter(
@@ -57,6 +57,9 @@ class WorkFilter(django_filters.FilterSet):
     class Meta:
         model = Work
         fields = ["category", "tag", "type", "search", "ordering"]
+
+    def with_all_tags(self, works: QuerySet, name: str, tags) -> QuerySet:
+        return works.with_all_tags(tags)
 
     def order(self, works: QuerySet, name: str, value: str) -> QuerySet:
         return WORK_ORDERINGS[value](works)
