@@ -248,6 +248,12 @@ CELERY_BEAT_SCHEDULE = {
 # throttling per anonymous client and per user (stricter for recommendations and tokens),
 # one JSON error shape for every 4xx. API_THROTTLING=0 turns throttling off (benchmarks).
 _API_THROTTLING = env_bool("API_THROTTLING", True)
+# Reverse proxies in front of the server: throttling counts per client address, taken that
+# many entries from the end of X-Forwarded-For. 0 (the default) ignores the header, which
+# any client can write (a random one per request would otherwise escape every limit).
+_NUM_PROXIES = os.environ.get("NUM_PROXIES", "0")
+if not _NUM_PROXIES.isdigit():
+    raise ImproperlyConfigured(f"NUM_PROXIES must be a whole number of proxies, not {_NUM_PROXIES!r}")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request is answered 401 with WWW-Authenticate: Token.
@@ -267,6 +273,7 @@ REST_FRAMEWORK = {
         "recommendations": "30/min" if _API_THROTTLING else None,
         "token": "10/min" if _API_THROTTLING else None,
     },
+    "NUM_PROXIES": int(_NUM_PROXIES),
     "EXCEPTION_HANDLER": "mangaki.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mangaki.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

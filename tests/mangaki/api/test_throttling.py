@@ -38,6 +38,23 @@ def test_anonymous_clients_are_throttled_per_address(db, rates, anon, me):
     assert me.get("/api/works/").status_code == 200  # a signed-in user has their own budget
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(db, rates, anon):
+    rates(anon="3/min")
+    for number in range(3):
+        assert anon.get("/api/works/", HTTP_X_FORWARDED_FOR=f"203.0.113.{number}").status_code == 200
+    assert_throttled(anon.get("/api/works/", HTTP_X_FORWARDED_FOR="198.51.100.7"))
+
+
+def test_behind_one_proxy_the_client_is_the_last_forwarded_address(db, rates, anon, settings):
+    rates(anon="2/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    # The proxy appends the address it saw; what the client wrote before it does not count.
+    for forged in ("1.1.1.1", "2.2.2.2"):
+        assert anon.get("/api/works/", HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.5").status_code == 200
+    assert_throttled(anon.get("/api/works/", HTTP_X_FORWARDED_FOR="3.3.3.3, 203.0.113.5"))
+    assert anon.get("/api/works/", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 200
+
+
 def test_users_are_throttled_per_user(db, rates, client_of, user, staff):
     rates(user="2/min")
     mine, other = client_of(user), client_of(staff)
