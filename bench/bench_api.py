@@ -104,6 +104,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DEBUG": "0",
+        "HTTPS": "0",  # the clients speak plain HTTP to 127.0.0.1
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": HOST,
         "API_THROTTLING": "0",

@@ -8,6 +8,6 @@ class MangakiConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import signals  # connects the profile creation signal
+        from . import checks, signals  # noqa: F401  (registers the deploy checks; connects the profile signal)
 
         post_migrate.connect(signals.ensure_categories, sender=self, dispatch_uid="mangaki_ensure_categories")

@@ -35,7 +35,20 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 DEBUG = env_bool("DEBUG")
+# Reverse proxies in front of the server. The API's throttles count per client address, taken
+# that many entries from the end of X-Forwarded-For; 0 (the default) ignores the header, which
+# any client can write (a random one per request would otherwise escape every limit).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -61,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "mangaki",
 ]
 
@@ -73,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "mangaki.urls"
@@ -141,11 +156,57 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# --- E-mail (password resets). Development prints mails on the console; production sends
+# them by SMTP (EMAIL_HOST…) unless EMAIL_BACKEND names another backend explicitly, so a
+# reset link never lands in the server log by default. `check --deploy` warns without EMAIL_HOST.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mangaki <noreply@localhost>")
+
+# --- HTTPS. On by default in production (DEBUG off): HTTP is redirected, cookies are Secure,
+# browsers are told to come back over HTTPS only (HSTS, a year). HTTPS=0 turns it all off for a
+# server reached over plain HTTP (a test, a benchmark, a private network). Behind a proxy that
+# terminates TLS, set NUM_PROXIES: its X-Forwarded-Proto then says whether the request was HTTPS.
+HTTPS = env_bool("HTTPS", not DEBUG)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]  # load balancers probe over plain HTTP
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if NUM_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts and frames
+# from this site only; posters may come from any HTTPS host. Style attributes stay allowed
+# (cards colour their placeholder with one); the API docs' own page adds its inline style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "https:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Celery: a Redis broker when CELERY_BROKER_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -248,12 +309,6 @@ CELERY_BEAT_SCHEDULE = {
 # throttling per anonymous client and per user (stricter for recommendations and tokens),
 # one JSON error shape for every 4xx. API_THROTTLING=0 turns throttling off (benchmarks).
 _API_THROTTLING = env_bool("API_THROTTLING", True)
-# Reverse proxies in front of the server: throttling counts per client address, taken that
-# many entries from the end of X-Forwarded-For. 0 (the default) ignores the header, which
-# any client can write (a random one per request would otherwise escape every limit).
-_NUM_PROXIES = os.environ.get("NUM_PROXIES", "0")
-if not _NUM_PROXIES.isdigit():
-    raise ImproperlyConfigured(f"NUM_PROXIES must be a whole number of proxies, not {_NUM_PROXIES!r}")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request is answered 401 with WWW-Authenticate: Token.
@@ -273,7 +328,7 @@ REST_FRAMEWORK = {
         "recommendations": "30/min" if _API_THROTTLING else None,
         "token": "10/min" if _API_THROTTLING else None,
     },
-    "NUM_PROXIES": int(_NUM_PROXIES),
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "mangaki.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mangaki.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -291,4 +346,7 @@ SPECTACULAR_SETTINGS = {
         "AlgorithmEnum": "mangaki.models.TrainedModel.Algorithm",
         "TrainedModelStatusEnum": "mangaki.models.TrainedModel.Status",
     },
+    # Swagger UI served from this site (drf-spectacular-sidecar), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

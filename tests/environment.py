@@ -7,3 +7,6 @@ with DEBUG off, as production does, so it brings its own throwaway key.
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
+# The test client and the browser tests' live server speak plain HTTP; the HTTPS settings of
+# production are checked by their own tests (tests/mangaki/test_deploy_settings.py).
+os.environ.setdefault("HTTPS", "0")

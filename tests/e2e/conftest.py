@@ -43,6 +43,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def page(page):
+    """Playwright's page, failing the test if the Content-Security-Policy refused anything."""
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield page
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
+
+
+@pytest.fixture
 def site(live_server, settings, tmp_path):
     """The live site on the small real anime data, with ALS and BALSE trained for real."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
