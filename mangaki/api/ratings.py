@@ -68,8 +68,9 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return rating
 
     def get_work(self) -> Work:
+        """The work addressed, as the pages see it: an NSFW work is unknown without the opt-in."""
         work_id = parse_work_id(self.kwargs["work"])
-        work = Work.objects.select_related("category").filter(pk=work_id).first()
+        work = Work.objects.safe_for(self.request.user).select_related("category").filter(pk=work_id).first()
         if work is None:
             raise UnknownObject("work", f"No work with id {work_id}.")
         return work
@@ -118,7 +119,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payload = serializers.BulkRatingsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rows = payload.validated_data["ratings"]
-        works = Work.objects.in_bulk({row["work"] for row in rows})
+        works = Work.objects.safe_for(request.user).in_bulk({row["work"] for row in rows})
         errors: dict[int, dict[str, list[str]]] = {}
         first_row_of: dict[int, int] = {}
         for index, row in enumerate(rows):

@@ -207,3 +207,20 @@ def test_bulk_accepts_a_thousand_rows(db, me, user):
     assert response.json()["created"] == 1000
     assert Rating.objects.filter(user=user).count() == 1000
     assert Work.objects.filter(nb_likes=1).count() == 1000
+
+
+def test_an_nsfw_work_cannot_be_rated_without_the_opt_in(db, me, user):
+    hidden = WorkFactory(title="Hidden title", nsfw=True)
+    shown = WorkFactory()
+    response = me.put(f"/api/ratings/{hidden.pk}/", {"choice": "like"})
+    assert response.status_code == 404 and "Hidden title" not in response.content.decode()
+    bulk = me.post(
+        "/api/ratings/bulk/",
+        {"ratings": [{"work": shown.pk, "choice": "like"}, {"work": hidden.pk, "choice": "like"}]},
+    )
+    assert bulk.status_code == 400 and "ratings[1].work" in error_fields(bulk)
+    assert not Rating.objects.filter(user=user).exists()  # all or nothing
+
+    user.profile.nsfw_ok = True
+    user.profile.save()
+    assert me.put(f"/api/ratings/{hidden.pk}/", {"choice": "like"}).status_code == 201
