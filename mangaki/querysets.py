@@ -80,3 +80,25 @@ class WorkQuerySet(models.QuerySet):
         ):
             return self
         return self.filter(nsfw=False)
+
+
+def profile_visible_to(owner, viewer) -> bool:
+    """Whether ``viewer`` (any user, or anonymous) may see ``owner``'s profile and ratings.
+
+    Their own always; anyone else's only if it is shared, not a guest's and the account is
+    active. The profile pages and the API both ask this.
+    """
+    if viewer is not None and viewer.is_authenticated and viewer.pk == owner.pk:
+        return True
+    profile = getattr(owner, "profile", None)
+    return bool(profile and profile.is_shared and not profile.is_guest and owner.is_active)
+
+
+def model_report_visible_to(viewer) -> bool:
+    """Whether ``viewer`` may read the model registry (its versions, figures, failures).
+
+    Staff, or everyone when MANGAKI_PUBLIC_MODEL_REPORT is on: the report page and the API.
+    """
+    if settings.MANGAKI_PUBLIC_MODEL_REPORT:
+        return True
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_staff)

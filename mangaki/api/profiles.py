@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 
 from ..models import Rating, Work
+from ..querysets import profile_visible_to
 from . import serializers
 from .exceptions import UnknownObject
 from .filters import RatingFilter
@@ -35,15 +36,9 @@ class PublicRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         owner = None
         if "\x00" not in username:
             owner = get_user_model().objects.select_related("profile").filter(username=username).first()
-        if owner is None or not self.is_visible(owner):
+        if owner is None or not profile_visible_to(owner, self.request.user):
             raise UnknownObject("username", f"No public profile named {username!r}.")
         return owner
-
-    def is_visible(self, owner) -> bool:
-        if owner.pk == self.request.user.pk:
-            return True
-        profile = getattr(owner, "profile", None)
-        return bool(profile and profile.is_shared and not profile.is_guest and owner.is_active)
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):

@@ -1,4 +1,4 @@
-"""The model registry: anyone reads it; staff retrain (a queued Celery task) and activate versions."""
+"""The model registry: read as the model report is (staff, unless public); staff retrain and activate."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from ..models import TrainedModel
 from ..services.training import TrainingError, model_activate
 from ..tasks import enqueue_training
 from . import serializers
-from .permissions import ReadAnyoneWriteStaff
+from .permissions import ReportReadersWriteStaff
 
 
 class TrainedModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Trained recommendation models: versions, held-out metrics, which one serves each algorithm."""
 
     serializer_class = serializers.TrainedModelSerializer
-    permission_classes = [ReadAnyoneWriteStaff]
+    permission_classes = [ReportReadersWriteStaff]
 
     def get_queryset(self) -> QuerySet:
         return TrainedModel.objects.order_by("algorithm", "-version")

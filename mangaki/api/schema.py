@@ -36,8 +36,11 @@ class AutoSchema(SpectacularAutoSchema):
         codes = ["401", "429"]
         if has_body or parameters:
             codes.append("400")
-        if self.method not in SAFE_METHODS:
-            # Staff-only actions, and session requests without their CSRF token.
+        restricted_reads = any(
+            getattr(permission, "restricts_reads", False) for permission in self.view.get_permissions()
+        )
+        if self.method not in SAFE_METHODS or restricted_reads:
+            # Staff-only actions and reads (the registry), session requests without their CSRF token.
             codes.append("403")
         if in_path or paginated:
             codes.append("404")

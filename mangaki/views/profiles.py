@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from ..choices import Choice
 from ..forms import ProfileSettingsForm
 from ..models import Rating
+from ..querysets import profile_visible_to
 from .cards import decorate, nsfw_allowed
 
 
@@ -22,7 +23,7 @@ def my_profile(request):
 def profile(request, username: str):
     owner = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
     is_owner = request.user.is_authenticated and request.user.pk == owner.pk
-    if not is_owner and (not owner.profile.is_shared or owner.profile.is_guest):
+    if not profile_visible_to(owner, request.user):
         raise Http404("This profile is private.")
     ratings = Rating.objects.filter(user=owner).select_related("work__category").order_by("-date")
     if not nsfw_allowed(request.user):

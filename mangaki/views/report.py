@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from ..models import TrainedModel
+from ..querysets import model_report_visible_to
 from . import report_plots
 
 PLOTS = [
@@ -49,7 +49,7 @@ REPORTED = (
 
 
 def check_access(request) -> HttpResponse | None:
-    if settings.MANGAKI_PUBLIC_MODEL_REPORT or (request.user.is_authenticated and request.user.is_staff):
+    if model_report_visible_to(request.user):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

@@ -45,6 +45,13 @@ def test_private_profile_is_only_visible_to_its_owner(client, user):
     assert client.get(url).status_code == 200
 
 
+def test_a_deactivated_account_is_hidden_on_the_page_and_in_the_api(client, user):
+    user.is_active = False
+    user.save()
+    assert client.get(reverse("profile", args=[user.username])).status_code == 404
+    assert client.get(f"/api/users/{user.username}/ratings/").status_code == 404
+
+
 def test_guest_profiles_are_never_public(client):
     from mangaki.services.guests import guest_create
 

@@ -29,7 +29,6 @@ READS = [
     ("get", "/api/works/", None),
     ("get", "/api/categories/", None),
     ("get", "/api/tags/", None),
-    ("get", "/api/models/", None),
     ("get", "/api/health/", None),
     ("get", "/api/schema/", None),
 ]
@@ -49,6 +48,8 @@ def test_anyone_reads_the_catalogue(clients, method, path, body):
         ("delete", "/api/ratings/{work}/", None),
         ("post", "/api/ratings/bulk/", {"ratings": [{"work": "{work}", "choice": "like"}]}),
         ("get", "/api/recommendations/", None),
+        ("get", "/api/models/", None),
+        ("get", "/api/models/{model}/", None),
         ("delete", "/api/auth/token/", None),
         ("post", "/api/models/retrain/", {"algorithm": "als"}),
         ("post", "/api/models/{model}/activate/", {}),
@@ -66,13 +67,17 @@ def test_anonymous_writes_and_private_reads_are_401(clients, work, ready_model, 
 
 
 @pytest.mark.parametrize(
-    "path, body",
-    [("/api/models/retrain/", {"algorithm": "als"}), ("/api/models/{model}/activate/", {})],
+    "method, path, body",
+    [
+        ("get", "/api/models/", None),
+        ("post", "/api/models/retrain/", {"algorithm": "als"}),
+        ("post", "/api/models/{model}/activate/", {}),
+    ],
 )
-def test_staff_actions_are_403_for_other_users(clients, ready_model, path, body):
+def test_staff_actions_are_403_for_other_users(clients, ready_model, method, path, body):
     ready_model.is_active = False
     ready_model.save()
-    response = clients[USER].post(path.format(model=ready_model.pk), body, format="json")
+    response = getattr(clients[USER], method)(path.format(model=ready_model.pk), body, format="json")
     assert response.status_code == 403
     assert error_fields(response) == {None: "permission_denied"}
     ready_model.refresh_from_db()

@@ -1,4 +1,4 @@
-"""The model registry: public list; staff retrain (a Celery task id) and activate a version."""
+"""The model registry: read like the model report (staff, unless public); staff retrain and activate."""
 
 import pytest
 
@@ -18,9 +18,10 @@ def two_als_versions(small_anime, model_storage):
     return first, second
 
 
-def test_the_registry_lists_versions_metrics_and_the_active_flag(two_als_versions, anon):
+def test_the_registry_lists_versions_metrics_and_the_active_flag(two_als_versions, client_of, staff):
     first, second = two_als_versions
-    body = anon.get("/api/models/").json()
+    reader = client_of(staff)
+    body = reader.get("/api/models/").json()
     assert body["count"] == 2
     rows = {row["version"]: row for row in body["results"]}
     assert rows[1]["algorithm"] == "als" and rows[1]["status"] in {"ready", "rejected"}
@@ -29,7 +30,17 @@ def test_the_registry_lists_versions_metrics_and_the_active_flag(two_als_version
     assert rows[active.version]["is_active"] is True
     assert rows[1]["metrics"]["rmse"] == pytest.approx(first.metrics["rmse"])
     assert rows[1]["n_ratings"] == first.n_ratings > 0
-    assert anon.get(f"/api/models/{second.pk}/").json()["version"] == 2
+    assert reader.get(f"/api/models/{second.pk}/").json()["version"] == 2
+
+
+def test_the_registry_is_read_by_whoever_may_see_the_report(two_als_versions, anon, me, settings):
+    first, _ = two_als_versions
+    assert anon.get("/api/models/").status_code == 401
+    assert me.get("/api/models/").status_code == 403
+    assert me.get(f"/api/models/{first.pk}/").status_code == 403
+    settings.MANGAKI_PUBLIC_MODEL_REPORT = True
+    assert anon.get("/api/models/").json()["count"] == 2
+    assert me.post("/api/models/retrain/", {"algorithm": "als"}).status_code == 403  # writes stay staff's
 
 
 def test_staff_activate_an_older_version(two_als_versions, client_of, staff):
