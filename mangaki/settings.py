@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mangaki.middleware.reject_nul_in_path",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -320,7 +321,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser"],
+    "DEFAULT_PARSER_CLASSES": ["mangaki.api.parsers.JSONParser", "rest_framework.parsers.FormParser"],
     "DEFAULT_THROTTLE_CLASSES": ["mangaki.api.throttles.AnonThrottle", "mangaki.api.throttles.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": "120/min" if _API_THROTTLING else None,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -47,7 +49,18 @@ def flatten_errors(detail: Any, field: str | None = None) -> list[dict[str, Any]
     return [{"field": field, "code": str(code), "message": str(detail)}]
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
 def exception_handler(exc: Exception, context: dict) -> Any:
+    if isinstance(exc, RequestDataTooBig):  # Django's limits on the body: JSON, not its HTML page
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(str(exc))
     if isinstance(exc, DjangoValidationError):
         # A service refused the input: same answer as a serializer would give.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -65,7 +78,8 @@ def exception_handler(exc: Exception, context: dict) -> Any:
             summary += f" (and {len(errors) - 5} more)"
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data.get("detail")
-        field = "body" if isinstance(exc, exceptions.ParseError) else getattr(exc, "field", None)
+        about_body = isinstance(exc, exceptions.ParseError | PayloadTooLarge)
+        field = "body" if about_body else getattr(exc, "field", None)
         errors = flatten_errors(detail, field)
         summary = "; ".join(error["message"] for error in errors)
     response.data = {"detail": summary, "errors": errors}

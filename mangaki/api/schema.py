@@ -19,6 +19,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Missing or invalid credentials.",
     "403": "Not allowed for this user (or a session request without its CSRF token).",
     "404": "No such object, page or public profile.",
+    "413": "The body is larger than the server accepts (2.5 MB).",
     "415": "The body is neither JSON nor a form.",
     "429": "Too many requests: retry after the number of seconds in the Retry-After header.",
 }
@@ -45,7 +46,7 @@ class AutoSchema(SpectacularAutoSchema):
         if in_path or paginated:
             codes.append("404")
         if has_body:
-            codes.append("415")
+            codes.extend(["413", "415"])
         responses = operation.setdefault("responses", {})
         for code in codes:
             if code not in responses:
