@@ -12,6 +12,7 @@ CACHE_URL          shared cache, e.g. redis://127.0.0.1:6379/1 (default: per-pro
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "mangaki",
 ]
 
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 answer
 ]
 
 ROOT_URLCONF = "mangaki.urls"
@@ -250,7 +253,18 @@ LOGGING = {
 }
 
 # --- Pages
-AUTHENTICATION_BACKENDS = ["mangaki.backends.ProfileModelBackend"]
+# Sign-in lockout (django-axes), for the login page, the admin's and the API's token endpoint:
+# after LOGIN_FAILURE_LIMIT wrong passwords for one username from one client address, that
+# pair is refused (429) for LOGIN_COOLOFF_MINUTES, even with the right password. A success
+# clears the count. Failed attempts are kept in the database (no log of successful ones).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "mangaki.backends.ProfileModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "mangaki.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "mangaki.views.accounts.locked_out"
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("mangaki.views.context.site")
 # The model report (/models/) is for staff unless this is on.
 MANGAKI_PUBLIC_MODEL_REPORT = env_bool("MANGAKI_PUBLIC_MODEL_REPORT", False)

@@ -27,14 +27,22 @@ class TokenView(APIView):
 
     @extend_schema(
         summary="Get my API token",
-        description="The same token until it is revoked. Stricter rate limit than the rest of the API.",
+        description="The same token until it is revoked. Stricter rate limit than the rest of the API; "
+        "after 5 wrong passwords for one username from one client, that username is locked for that "
+        "client for 15 minutes (429).",
         request=AuthTokenSerializer,
         responses={200: TokenSerializer},
         auth=[],
     )
     def post(self, request: Request) -> Response:
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
-        credentials.is_valid(raise_exception=True)
+        try:
+            credentials.is_valid(raise_exception=True)
+        finally:
+            # django-axes marks the request it was given (this one) when the username is locked
+            # for this client; its middleware answers the lockout from the underlying request.
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
         token, _ = Token.objects.get_or_create(user=credentials.validated_data["user"])
         return Response(TokenSerializer({"token": token.key}).data)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -47,3 +51,25 @@ class LoginView(auth_views.LoginView):
             if moved:
                 messages.success(self.request, f"{moved} ratings from this visit were added to your account.")
         return response
+
+
+def locked_out(request, response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer once a username is locked for this client: 429 with Retry-After.
+
+    JSON in the API's error shape under /api/, the sign-in page's message elsewhere.
+    """
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    minutes = math.ceil(seconds / 60)
+    message = (
+        f"Too many failed sign-ins for this account from your address: "
+        f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
+    if request.path.startswith("/api/"):
+        answer = JsonResponse(
+            {"detail": message, "errors": [{"field": None, "code": "locked_out", "message": message}]},
+            status=429,
+        )
+    else:
+        answer = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    answer["Retry-After"] = str(seconds)
+    return answer

@@ -45,7 +45,8 @@ def test_signing_up_after_rating_keeps_the_ratings_on_the_same_user():
     assert set(Rating.objects.filter(user=user).values_list("work_id", flat=True)) == {w.pk for w in works}
     assert client.get(reverse("home")).context["user"] == user
     fresh = Client()
-    assert fresh.login(username="newcomer", password=PASSWORD)
+    assert fresh.post(reverse("login"), {"username": "newcomer", "password": PASSWORD}).status_code == 302
+    assert fresh.get(reverse("home")).context["user"] == user
 
 
 def test_signing_up_without_ratings_creates_a_member():
@@ -129,3 +130,51 @@ def test_account_pages_render(url):
     if url in {"login", "signup", "password_reset"}:
         client = Client()
     assert client.get(reverse(url)).status_code == 200
+
+
+def log_in(client, username, password, address="203.0.113.9"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_wrong_passwords_lock_the_account_for_that_client_even_with_the_right_one(settings):
+    user = UserFactory(username="target")
+    user.set_password(PASSWORD)
+    user.save()
+    attacker = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(attacker, "target", "wrong guess").status_code == 200  # the form, with its error
+    assert log_in(attacker, "target", "wrong guess").status_code == 429  # the last one allowed
+    locked = log_in(attacker, "target", PASSWORD)
+    assert locked.status_code == 429
+    assert 0 < int(locked["Retry-After"]) <= 3600
+    assert "Too many failed sign-ins" in locked.content.decode()
+    assert "_auth_user_id" not in attacker.session
+    # The account's owner elsewhere, and other accounts from the same client, are not locked out.
+    assert log_in(Client(), "target", PASSWORD, address="198.51.100.20").status_code == 302
+    other = UserFactory(username="other")
+    other.set_password(PASSWORD)
+    other.save()
+    assert log_in(attacker, "other", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_count(settings):
+    UserFactory(username="target")
+    client = Client()
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, "target", "wrong", address="203.0.113.9")
+        client.defaults["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{number}"
+    assert log_in(client, "target", "still wrong").status_code == 429
+
+
+def test_a_success_clears_the_failures(settings):
+    user = UserFactory(username="forgetful")
+    user.set_password(PASSWORD)
+    user.save()
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "forgetful", "wrong")
+    assert log_in(client, "forgetful", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "forgetful", "wrong")
+    assert log_in(client, "forgetful", PASSWORD).status_code == 302

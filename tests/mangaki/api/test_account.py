@@ -69,3 +69,15 @@ def test_session_authentication_reads_and_writes_with_csrf(db, user, work):
     browser.cookies["csrftoken"] = secret
     accepted = browser.put(f"/api/ratings/{work.pk}/", {"choice": "like"}, HTTP_X_CSRFTOKEN=secret)
     assert accepted.status_code == 201
+
+
+def test_wrong_passwords_lock_the_token_endpoint_for_that_client(db, anon, user, settings):
+    wrong = {"username": user.username, "password": "guess"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert anon.post("/api/auth/token/", wrong).status_code == 400
+    last_guess = anon.post("/api/auth/token/", wrong)
+    right = anon.post("/api/auth/token/", {"username": user.username, "password": PASSWORD})
+    for answer in (last_guess, right):
+        assert answer.status_code == 429 and int(answer["Retry-After"]) > 0
+    assert error_fields(right) == {None: "locked_out"}
+    assert not Token.objects.filter(user=user).exists()
