@@ -214,7 +214,11 @@ CONTENT_SECURITY_POLICY = {
 
 # Celery: a Redis broker when CELERY_BROKER_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+# No result backend by default: every training records its outcome in the model registry and
+# nothing reads task results (a result backend would also be one more service a web request
+# waits on when it is down). CELERY_RESULT_BACKEND turns one on.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
@@ -227,6 +231,14 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queuing a task from a web request (a staff retrain) gives up within about 2 s when the broker
+# is down, and the request answers 503, instead of retrying for tens of seconds.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 
 # Ranking thresholds used by the Work querysets (Mangaki's production values).
 MANGAKI_TOP_MIN_RATINGS = 80
@@ -239,7 +251,12 @@ MANGAKI_RANDOM_MIN_RATINGS = 20
 # e.g. redis://127.0.0.1:6379/1; otherwise each process keeps its own in memory.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # A cache that is down costs a request at most this long, then throttling fails open.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -282,6 +299,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("MANGAKI_BROKER_VISIBILITY_TIMEOUT", "3600")),
     "unacked_restore_interval": int(os.environ.get("MANGAKI_BROKER_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": int(os.environ.get("MANGAKI_BROKER_RESTORE_THROTTLE", "10")),
+    "socket_connect_timeout": 0.5,  # a broker that is down is known at once
 }
 # Algorithms the beat schedule retrains; unset (None) means every one of TrainedModel.Algorithm.
 MANGAKI_RETRAIN_ALGORITHMS = None

@@ -55,6 +55,14 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """A service the request needs (the task queue) cannot be reached: 503, try again later."""
+
+    status_code = 503
+    default_detail = "A service this request needs is unavailable; try again later."
+    default_code = "service_unavailable"
+
+
 def exception_handler(exc: Exception, context: dict) -> Any:
     if isinstance(exc, RequestDataTooBig):  # Django's limits on the body: JSON, not its HTML page
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

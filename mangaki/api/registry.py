@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from ..models import TrainedModel
 from ..services.training import TrainingError, model_activate
 from ..tasks import enqueue_training
 from . import serializers
+from .exceptions import ServiceUnavailable
 from .permissions import ReportReadersWriteStaff
 
 
@@ -30,7 +32,7 @@ class TrainedModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         description="Queues a training of the algorithm and answers at once with the Celery task id; "
         "the new version appears in this list when it is done (active if it passes the quality gate).",
         request=serializers.RetrainSerializer,
-        responses={202: serializers.RetrainResultSerializer},
+        responses={202: serializers.RetrainResultSerializer, 503: serializers.ErrorSerializer},
     )
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def retrain(self, request: Request) -> Response:
@@ -39,6 +41,10 @@ class TrainedModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         algorithm = payload.validated_data["algorithm"]
         try:
             task_id = enqueue_training(algorithm)
+        except BrokerUnreachable as error:
+            raise ServiceUnavailable(
+                "The task queue cannot be reached, so no training was queued; try again later."
+            ) from error
         except TrainingError as error:
             # Only without a broker (tasks run eagerly, in this request): the failed
             # version is in the registry with its reason, as it would be after a worker ran it.
