@@ -26,7 +26,7 @@ from .adapter import user_ratings
 from .choices import COUNTED_CHOICES, RATING_VALUES
 from .models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from .precompiled import PartialModel, PrecompiledQuery
-from .serving import LoadedModel, active_models, first_active_model
+from .serving import LoadedModel, active_models, failed_to_load, first_active_model
 
 Algorithm = TrainedModel.Algorithm
 N_TAGS = 3
@@ -214,9 +214,16 @@ def recommendations_for(
             algorithm or Algorithm.default(),
             "Sign in and rate a few works for personal picks.",
         )
+    requested = algorithm
     algorithm, loaded, rating = _serving(algorithm)
     if loaded is None:
-        return _fallback(user, category, limit, algorithm, "No recommendation model is trained yet.")
+        wanted = [algorithm] if requested is not None else list(SERVING_ORDER)
+        reason = (
+            "The recommendation model cannot be read right now; here are the most rated works meanwhile."
+            if failed_to_load(wanted)
+            else "No recommendation model is trained yet."
+        )
+        return _fallback(user, category, limit, algorithm, reason)
     item_ids, values = user_ratings(user.pk)
     minimum = Algorithm(algorithm).min_ratings
     if item_ids.size < minimum:

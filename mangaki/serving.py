@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,8 +72,13 @@ class LoadedModel:
 
 
 _loaded: dict[str, LoadedModel] = {}
-_broken: set[tuple[int, str]] = set()
+# Artifacts that failed to load: (registry row id, digest) → (failures so far, when to retry).
+# A storage hiccup must not disable recommendations until a restart: the load is tried again
+# after RETRY_FIRST_SECONDS, doubling up to RETRY_MAX_SECONDS.
+_broken: dict[tuple[int, str], tuple[int, float]] = {}
 _lock = threading.Lock()
+RETRY_FIRST_SECONDS = 5.0
+RETRY_MAX_SECONDS = 300.0
 
 
 def _catalogue(latest_work_id: int | None) -> Catalogue:
@@ -152,7 +158,8 @@ def _resolve(algorithm: str, found: tuple[int, str, int | None] | None) -> Loade
             )
             _loaded[algorithm] = current
         return current
-    if (row_id, sha256) in _broken:
+    key = (row_id, sha256)
+    if key in _broken and time.monotonic() < _broken[key][1]:
         return None
     with _lock:
         current = _loaded.get(algorithm)
@@ -161,11 +168,26 @@ def _resolve(algorithm: str, found: tuple[int, str, int | None] | None) -> Loade
         try:
             current = _load(row_id, latest_work_id)
         except Exception:
-            logger.exception("cannot load the active %s model (registry row %s)", algorithm, row_id)
-            _broken.add((row_id, sha256))
+            failures = _broken.get(key, (0, 0.0))[0] + 1
+            wait = min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** (failures - 1))
+            _broken[key] = (failures, time.monotonic() + wait)
+            logger.exception(
+                "cannot load the active %s model (registry row %s, failure %d); retrying in %.0f s",
+                algorithm,
+                row_id,
+                failures,
+                wait,
+            )
             return None
+        _broken.pop(key, None)
         _loaded[algorithm] = current
         return current
+
+
+def failed_to_load(algorithms) -> bool:
+    """Whether the active version of one of ``algorithms`` exists but could not be loaded lately."""
+    rows = _active_rows(algorithms)
+    return any((row_id, sha256) in _broken for row_id, sha256, _ in rows.values())
 
 
 def active_model(algorithm: str) -> LoadedModel | None:

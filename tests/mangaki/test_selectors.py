@@ -1,5 +1,7 @@
 """recommendations_for and similar_works on the small real data, with models trained for real."""
 
+import io
+
 import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -192,6 +194,33 @@ def test_the_new_active_version_is_served_at_once(trained):
     assert recommendations_for(user, algorithm="als").model_version == second.version == 2
     model_activate(trained_model=trained["als"])
     assert recommendations_for(user, algorithm="als").model_version == 1
+
+
+def test_an_unreadable_artifact_is_retried_and_the_person_told_why(trained, model_storage, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from mangaki import serving
+
+    user = UserFactory()
+    rate(user, popular_works(5))
+    artifact = trained["ease"].artifact_name
+    with default_storage.open(artifact, "rb") as handle:
+        good = handle.read()
+    serving.forget_loaded_models()
+    default_storage.delete(artifact)  # storage lost it (a failed mount, a half-synced volume)
+
+    served = recommendations_for(user, algorithm="ease")
+    assert served.is_fallback and "cannot be read right now" in served.fallback_reason
+    default_storage.save(artifact, io.BytesIO(good))
+    # Within the back-off the process does not hammer storage: still the fallback.
+    assert recommendations_for(user, algorithm="ease").is_fallback
+    monkeypatch.setattr(serving, "RETRY_FIRST_SECONDS", 0.0)  # the back-off has elapsed
+    serving.forget_loaded_models()
+    default_storage.delete(artifact)
+    assert recommendations_for(user, algorithm="ease").is_fallback  # fails once more, retry due at once
+    default_storage.save(artifact, io.BytesIO(good))
+    served = recommendations_for(user, algorithm="ease")
+    assert not served.is_fallback and served.model_version == trained["ease"].version
 
 
 def test_similar_works_come_from_the_rankers_links_when_it_is_trained(small_anime, model_storage):
