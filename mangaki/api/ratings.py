@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -14,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..models import Rating, Work
-from ..services.ratings import rating_delete, rating_set
+from ..services.ratings import rating_delete, rating_set, ratings_bulk_set
 from . import serializers
 from .exceptions import UnknownObject
 from .filters import RatingFilter
@@ -119,28 +118,25 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payload = serializers.BulkRatingsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rows = payload.validated_data["ratings"]
-        works = Work.objects.safe_for(request.user).in_bulk({row["work"] for row in rows})
+        # The works this person may see (an NSFW work is unknown without the opt-in, as on the pages).
+        visible = set(
+            Work.objects.safe_for(request.user)
+            .filter(pk__in={row["work"] for row in rows})
+            .values_list("pk", flat=True)
+        )
         errors: dict[int, dict[str, list[str]]] = {}
         first_row_of: dict[int, int] = {}
-        for index, row in enumerate(rows):
-            if row["work"] not in works:
+        for index, row in enumerate(rows):  # every bad row named at once
+            if row["work"] not in visible:
                 errors[index] = {"work": [f"No work with id {row['work']}."]}
             elif row["work"] in first_row_of:
-                errors[index] = {
-                    "work": [f"Work {row['work']} is already rated in row {first_row_of[row['work']]}."]
-                }
+                message = f"Work {row['work']} is already rated in row {first_row_of[row['work']]}."
+                errors[index] = {"work": [message]}
             else:
                 first_row_of[row["work"]] = index
         if errors:
             raise ValidationError({"ratings": errors})
-        previous = dict(
-            Rating.objects.filter(user=request.user, work_id__in=works).values_list("work_id", "choice")
-        )
-        counts = {"created": 0, "changed": 0, "unchanged": 0}
-        with transaction.atomic():
-            for row in rows:
-                rating_set(user=request.user, work=works[row["work"]], choice=row["choice"])
-                before = previous.get(row["work"])
-                kind = "created" if before is None else "unchanged" if before == row["choice"] else "changed"
-                counts[kind] += 1
+        # All or nothing, set-based, the works locked in id order (services.ratings).
+        result = ratings_bulk_set(user=request.user, rows=[(row["work"], row["choice"]) for row in rows])
+        counts = {"created": result.created, "changed": result.changed, "unchanged": result.unchanged}
         return Response(serializers.BulkRatingsResultSerializer(counts).data)

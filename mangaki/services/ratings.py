@@ -1,23 +1,51 @@
-"""Rating and un-rating a work: the single write path for ratings (pages, API, imports)."""
+"""Rating and un-rating works: the single write path for ratings (pages, API, imports).
+
+Every write locks the rated works' rows first, in work-id order, then touches the ratings and
+the works' counters: two writers on the same works wait for each other instead of
+deadlocking, whatever order their rows came in. ``ratings_bulk_set`` and
+``ratings_bulk_delete`` do the same for many works at once with a fixed number of statements
+(one read, one insert, one update, one delete, and one counter UPDATE per kind of change).
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ExpressionWrapper, F, IntegerField, Value
+from django.utils import timezone
 
 from ..choices import COUNTER_FIELDS, Choice
 from ..models import Rating, Work
 from .counters import counter_values
 
 
-def _apply_delta(work_id: int, *, removed: str | None, added: str | None) -> None:
-    """Move one rating from choice ``removed`` to ``added`` in the work's counters (one UPDATE)."""
+def _apply_delta(work_ids, *, removed: str | None, added: str | None) -> None:
+    """Move one rating per work of ``work_ids`` from ``removed`` to ``added`` in its counters (one UPDATE)."""
     counts = {}
     for choice, field in COUNTER_FIELDS.items():
         delta = (choice == added) - (choice == removed)
         counts[choice] = ExpressionWrapper(F(field) + Value(delta), output_field=IntegerField())
-    Work.objects.filter(pk=work_id).update(**counter_values(counts))
+    Work.objects.filter(pk__in=list(work_ids)).update(**counter_values(counts))
+
+
+def _lock_works(work_ids) -> set[int]:
+    """Lock the rows of ``work_ids`` in id order (inside a transaction); the ids that exist."""
+    return set(
+        Work.objects.select_for_update()
+        .filter(pk__in=list(work_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _check_choice(choice: str, field: str = "choice") -> None:
+    if choice not in Choice.values:
+        raise ValidationError(
+            {field: f"Unknown choice {choice!r}; expected one of {', '.join(Choice.values)}."}
+        )
 
 
 def rating_set(*, user, work: Work, choice: str) -> Rating:
@@ -25,11 +53,9 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
 
     Raises ValidationError for an unknown choice. Setting the same choice twice is a no-op.
     """
-    if choice not in Choice.values:
-        raise ValidationError(
-            {"choice": f"Unknown choice {choice!r}; expected one of {', '.join(Choice.values)}."}
-        )
+    _check_choice(choice)
     with transaction.atomic():
+        _lock_works([work.pk])
         rating = Rating.objects.select_for_update().filter(user=user, work=work).first()
         if rating is None:
             try:
@@ -39,23 +65,104 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
                 # Another request created it between our read and our insert: update that one.
                 rating = Rating.objects.select_for_update().get(user=user, work=work)
             else:
-                _apply_delta(work.pk, removed=None, added=choice)
+                _apply_delta([work.pk], removed=None, added=choice)
                 return rating
         if rating.choice == choice:
             return rating
         previous = rating.choice
         rating.choice = choice
         rating.save(update_fields=["choice", "date"])
-        _apply_delta(work.pk, removed=previous, added=choice)
+        _apply_delta([work.pk], removed=previous, added=choice)
         return rating
 
 
 def rating_delete(*, user, work: Work) -> bool:
     """Remove ``user``'s rating of ``work``; returns whether there was one."""
     with transaction.atomic():
+        _lock_works([work.pk])
         rating = Rating.objects.select_for_update().filter(user=user, work=work).first()
         if rating is None:
             return False
         rating.delete()
-        _apply_delta(work.pk, removed=rating.choice, added=None)
+        _apply_delta([work.pk], removed=rating.choice, added=None)
         return True
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    created: int
+    changed: int
+    unchanged: int
+
+
+def ratings_bulk_set(*, user, rows) -> BulkResult:
+    """Give ``user``'s ratings the choices of ``rows`` ((work id, choice) pairs), all or nothing.
+
+    Raises ValidationError (nothing written) for an unknown choice, a work rated twice in
+    ``rows`` or a work that does not exist, naming the row (``ratings[i].field``). Rows equal
+    to the current rating change nothing (not even its date).
+    """
+    rows = [(int(work_id), choice) for work_id, choice in rows]
+    errors: dict[str, str] = {}
+    first_row_of: dict[int, int] = {}
+    for index, (work_id, choice) in enumerate(rows):
+        if choice not in Choice.values:
+            errors[f"ratings[{index}].choice"] = f"Unknown choice {choice!r}."
+        elif work_id in first_row_of:
+            errors[f"ratings[{index}].work"] = (
+                f"Work {work_id} is already rated in row {first_row_of[work_id]}."
+            )
+        else:
+            first_row_of[work_id] = index
+    if errors:
+        raise ValidationError(errors)
+    wanted = dict(rows)
+    with transaction.atomic():
+        existing_works = _lock_works(wanted)
+        missing = [index for index, (work_id, _) in enumerate(rows) if work_id not in existing_works]
+        if missing:
+            raise ValidationError(
+                {f"ratings[{index}].work": f"No work with id {rows[index][0]}." for index in missing}
+            )
+        current = {
+            rating.work_id: rating for rating in Rating.objects.filter(user=user, work_id__in=list(wanted))
+        }
+        created = [
+            Rating(user=user, work_id=work_id, choice=choice)
+            for work_id, choice in wanted.items()
+            if work_id not in current
+        ]
+        changed = []
+        moves: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+        now = timezone.now()
+        for work_id, choice in wanted.items():
+            rating = current.get(work_id)
+            if rating is None:
+                moves[(None, choice)].append(work_id)
+            elif rating.choice != choice:
+                moves[(rating.choice, choice)].append(work_id)
+                rating.choice, rating.date = choice, now
+                changed.append(rating)
+        Rating.objects.bulk_create(created)
+        Rating.objects.bulk_update(changed, ["choice", "date"])
+        for (removed, added), work_ids in moves.items():
+            _apply_delta(work_ids, removed=removed, added=added)
+    return BulkResult(
+        created=len(created), changed=len(changed), unchanged=len(wanted) - len(created) - len(changed)
+    )
+
+
+def ratings_bulk_delete(*, user, work_ids=None) -> int:
+    """Remove ``user``'s ratings of ``work_ids`` (every rating of theirs when None); how many."""
+    with transaction.atomic():
+        ratings = Rating.objects.filter(user=user)
+        if work_ids is not None:
+            ratings = ratings.filter(work_id__in=list(work_ids))
+        _lock_works(ratings.values_list("work_id", flat=True))
+        by_choice: dict[str, list[int]] = defaultdict(list)
+        for work_id, choice in ratings.values_list("work_id", "choice"):
+            by_choice[choice].append(work_id)
+        deleted, _ = ratings.delete()
+        for choice, rated in by_choice.items():
+            _apply_delta(rated, removed=choice, added=None)
+    return deleted

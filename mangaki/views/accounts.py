@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
@@ -45,11 +46,18 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         guest = self.request.user if is_guest(self.request.user) else None
-        response = super().form_valid(form)
-        if guest is not None and guest.pk != form.get_user().pk:
-            moved = guest_merge(guest=guest, into=form.get_user())
-            if moved:
-                messages.success(self.request, f"{moved} ratings from this visit were added to your account.")
+        moved = 0
+        # The merge and the login succeed together or not at all: if the merge fails, the
+        # visitor is still the guest with every rating, and can try again.
+        with transaction.atomic():
+            if guest is not None and guest.pk != form.get_user().pk:
+                moved = guest_merge(guest=guest, into=form.get_user())
+            response = super().form_valid(form)
+        if moved:
+            messages.success(
+                self.request,
+                f"{moved} rating{'s' if moved != 1 else ''} from this visit were added to your account.",
+            )
         return response
 
 
