@@ -55,13 +55,15 @@ def choice_values(choices: np.ndarray | list[str]) -> np.ndarray:
 
 
 def rating_arrays() -> RatingArrays:
-    """All ratings, with every choice (wontsee and willsee included), in one query.
+    """All members' ratings, with every choice (wontsee and willsee included), in one query.
 
     Rows come sorted by (user, work), whatever order the database returned them in, so that a
     training on the same ratings gives the same model.
     """
     read_at = timezone.now()
-    rows = list(Rating.objects.order_by().values_list("user_id", "work_id", "choice"))
+    # Members' ratings only: a guest's count once the account is claimed (services.ratings).
+    members = Rating.objects.exclude(user__profile__is_guest=True)
+    rows = list(members.order_by().values_list("user_id", "work_id", "choice"))
     if not rows:
         return RatingArrays(np.empty((0, 2), dtype=np.int64), np.empty(0), read_at)
     users, works, choices = zip(*rows, strict=True)

@@ -323,6 +323,9 @@ MANGAKI_MODEL_STORAGE_PREFIX = "models"
 MANGAKI_SIMILAR_MIN_RATINGS = 10
 # Guest accounts (visitors who rated without signing up) idle this long are deleted nightly.
 MANGAKI_GUEST_MAX_IDLE_DAYS = int(os.environ.get("MANGAKI_GUEST_MAX_IDLE_DAYS", "30"))
+# Guest accounts (a visitor's first rating) one client address may create per hour. Guests'
+# ratings count in the rankings and in training only once the account is claimed.
+MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR", 20)
 CELERY_BEAT_SCHEDULE = {
     "retrain-all-nightly": {
         "task": "mangaki.tasks.retrain_all",

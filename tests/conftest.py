@@ -31,6 +31,15 @@ def work(db):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Counts kept in the cache (throttles, guests per address) start from zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Password hashing is deliberately slow; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

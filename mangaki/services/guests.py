@@ -8,17 +8,23 @@ account instead moves the guest's ratings onto it.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
+from ..clients import client_address
 from ..models import Profile, Rating
-from .ratings import ratings_bulk_delete, ratings_bulk_set
+from .ratings import ratings_bulk_delete, ratings_bulk_set, ratings_count_in
 
+logger = logging.getLogger(__name__)
 GUEST_PREFIX = "guest-"
 BACKEND = "mangaki.backends.ProfileModelBackend"
 
@@ -43,10 +49,38 @@ def guest_create() -> object:
     return user
 
 
+class TooManyGuests(Exception):
+    """This client address created its hourly share of guest accounts."""
+
+
+def _count_new_guest(address: str) -> None:
+    """Count one more guest for ``address`` this hour; TooManyGuests past the limit.
+
+    Kept in the cache; if the cache is unreachable the guest is allowed (its ratings do not
+    move the rankings anyway until the account is claimed).
+    """
+    limit = settings.MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR
+    key = f"mangaki:new-guests:{address}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        created = cache.incr(key)
+    except (RedisError, OSError, ValueError) as error:  # ValueError: the key expired in between
+        logger.warning("guest limit not counted: %s", error)
+        return
+    if created > limit:
+        raise TooManyGuests(
+            "Too many new visitors from your address this hour: sign up or log in to keep rating."
+        )
+
+
 def guest_login(*, request) -> object:
-    """The user who owns this request's ratings: the signed-in user, or a new guest logged in."""
+    """The user who owns this request's ratings: the signed-in user, or a new guest logged in.
+
+    Raises TooManyGuests when the client's address already created its hourly share of guests.
+    """
     if request.user.is_authenticated:
         return request.user
+    _count_new_guest(client_address(request))
     user = guest_create()
     login(request, user, backend=BACKEND)
     return user
@@ -60,7 +94,8 @@ def guest_convert(*, user, username: str, email: str, password: str) -> object:
         user.set_password(password)
         user.save(update_fields=["username", "email", "password"])
         Profile.objects.filter(user=user).update(is_guest=False)
-    user.profile.refresh_from_db()
+        user.profile.refresh_from_db()
+        ratings_count_in(user=user)  # claimed: their ratings now count in the rankings
     return user
 
 

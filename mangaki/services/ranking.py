@@ -13,6 +13,7 @@ from .counters import counter_values
 def _choice_count(choice: str) -> Coalesce:
     ratings = (
         Rating.objects.filter(work=OuterRef("pk"), choice=choice)
+        .exclude(user__profile__is_guest=True)  # a guest's ratings count once the account is claimed
         .order_by()
         .values("work")
         .annotate(count=Count("pk"))

@@ -5,6 +5,11 @@ the works' counters: two writers on the same works wait for each other instead o
 deadlocking, whatever order their rows came in. ``ratings_bulk_set`` and
 ``ratings_bulk_delete`` do the same for many works at once with a fixed number of statements
 (one read, one insert, one update, one delete, and one counter UPDATE per kind of change).
+
+What a guest's rating is worth: a visitor's ratings are kept and used for their own
+recommendations, but they move the works' public counters (the rankings, the charts) only
+once the account is claimed by signing up or logging in (``ratings_count_in``), and training
+leaves them out until then. Creating guests in bulk therefore moves no ranking.
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ def _lock_works(work_ids) -> set[int]:
     )
 
 
+def _counts(user) -> bool:
+    """Whether ``user``'s ratings move the public counters: a member's do, a guest's not yet."""
+    profile = getattr(user, "profile", None)
+    return not (profile is not None and profile.is_guest)
+
+
 def _check_choice(choice: str, field: str = "choice") -> None:
     if choice not in Choice.values:
         raise ValidationError(
@@ -65,14 +76,16 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
                 # Another request created it between our read and our insert: update that one.
                 rating = Rating.objects.select_for_update().get(user=user, work=work)
             else:
-                _apply_delta([work.pk], removed=None, added=choice)
+                if _counts(user):
+                    _apply_delta([work.pk], removed=None, added=choice)
                 return rating
         if rating.choice == choice:
             return rating
         previous = rating.choice
         rating.choice = choice
         rating.save(update_fields=["choice", "date"])
-        _apply_delta([work.pk], removed=previous, added=choice)
+        if _counts(user):
+            _apply_delta([work.pk], removed=previous, added=choice)
         return rating
 
 
@@ -84,7 +97,8 @@ def rating_delete(*, user, work: Work) -> bool:
         if rating is None:
             return False
         rating.delete()
-        _apply_delta([work.pk], removed=rating.choice, added=None)
+        if _counts(user):
+            _apply_delta([work.pk], removed=rating.choice, added=None)
         return True
 
 
@@ -145,8 +159,9 @@ def ratings_bulk_set(*, user, rows) -> BulkResult:
                 changed.append(rating)
         Rating.objects.bulk_create(created)
         Rating.objects.bulk_update(changed, ["choice", "date"])
-        for (removed, added), work_ids in moves.items():
-            _apply_delta(work_ids, removed=removed, added=added)
+        if _counts(user):
+            for (removed, added), work_ids in moves.items():
+                _apply_delta(work_ids, removed=removed, added=added)
     return BulkResult(
         created=len(created), changed=len(changed), unchanged=len(wanted) - len(created) - len(changed)
     )
@@ -163,6 +178,24 @@ def ratings_bulk_delete(*, user, work_ids=None) -> int:
         for work_id, choice in ratings.values_list("work_id", "choice"):
             by_choice[choice].append(work_id)
         deleted, _ = ratings.delete()
-        for choice, rated in by_choice.items():
-            _apply_delta(rated, removed=choice, added=None)
+        if _counts(user):
+            for choice, rated in by_choice.items():
+                _apply_delta(rated, removed=choice, added=None)
     return deleted
+
+
+def ratings_count_in(*, user) -> int:
+    """Add ``user``'s ratings to the works' counters: once, when a guest account is claimed.
+
+    The caller has just made ``user`` a member (in the same transaction); returns how many
+    ratings now count.
+    """
+    with transaction.atomic():
+        rows = list(Rating.objects.filter(user=user).values_list("work_id", "choice"))
+        _lock_works(work_id for work_id, _ in rows)
+        by_choice: dict[str, list[int]] = defaultdict(list)
+        for work_id, choice in rows:
+            by_choice[choice].append(work_id)
+        for choice, rated in by_choice.items():
+            _apply_delta(rated, removed=None, added=choice)
+    return len(rows)

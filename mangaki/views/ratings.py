@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from ..choices import Choice
 from ..models import Work
-from ..services.guests import guest_login
+from ..services.guests import TooManyGuests, guest_login
 from ..services.ratings import rating_delete, rating_set
 from .cards import CHOICE_LABELS
 
@@ -34,7 +34,14 @@ def rate(request, pk: int):
         messages.error(request, error)
         return redirect_back(request, work)
     if choice:
-        rating_set(user=guest_login(request=request), work=work, choice=choice)
+        try:
+            owner = guest_login(request=request)
+        except TooManyGuests as refused:
+            if wants_json(request):
+                return JsonResponse({"error": str(refused)}, status=429)
+            messages.error(request, str(refused))
+            return redirect_back(request, work)
+        rating_set(user=owner, work=work, choice=choice)
     elif request.user.is_authenticated:
         rating_delete(user=request.user, work=work)
     # else: a visitor without a guest account has no rating to remove, and needs no account for that.

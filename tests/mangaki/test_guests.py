@@ -37,7 +37,9 @@ def test_idle_guests_are_deleted_with_their_ratings_and_the_rest_is_kept():
     assert {recent.pk, member.pk} <= remaining
     assert idle.pk not in remaining and silent_old.pk not in remaining
     work.refresh_from_db()
-    assert (work.nb_likes, work.nb_dislikes, work.nb_favorites, work.nb_ratings) == (0, 1, 1, 2)
+    # Only the member's rating counts: a guest's (the remaining dislike) counts once claimed.
+    assert (work.nb_likes, work.nb_dislikes, work.nb_favorites, work.nb_ratings) == (0, 0, 1, 1)
+    assert Rating.objects.filter(user=recent, choice="dislike").exists()
     assert guests_purge(older_than_days=30) == 0
 
 
