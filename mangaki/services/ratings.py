@@ -52,10 +52,10 @@ def _counts(user) -> bool:
     return not (profile is not None and profile.is_guest)
 
 
-def _check_choice(choice: str, field: str = "choice") -> None:
+def _check_choice(choice: str) -> None:
     if choice not in Choice.values:
         raise ValidationError(
-            {field: f"Unknown choice {choice!r}; expected one of {', '.join(Choice.values)}."}
+            {"choice": f"Unknown choice {choice!r}; expected one of {', '.join(Choice.values)}."}
         )
 
 

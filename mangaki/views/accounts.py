@@ -54,10 +54,8 @@ class LoginView(auth_views.LoginView):
                 moved = guest_merge(guest=guest, into=form.get_user())
             response = super().form_valid(form)
         if moved:
-            messages.success(
-                self.request,
-                f"{moved} rating{'s' if moved != 1 else ''} from this visit were added to your account.",
-            )
+            ratings, verb = ("ratings", "were") if moved != 1 else ("rating", "was")
+            messages.success(self.request, f"{moved} {ratings} from this visit {verb} added to your account.")
         return response
 
 

@@ -93,6 +93,7 @@ def test_a_guest_who_logs_in_brings_ratings_that_count_from_then_on(ranked):
     visitor = Client()
     visitor.post(reverse("rate", args=[obscure.pk]), {"choice": "like"}, **JSON)
     assert Work.objects.get(pk=obscure.pk).nb_likes == 0
-    visitor.post(reverse("login"), {"username": "returning", "password": PASSWORD})
+    page = visitor.post(reverse("login"), {"username": "returning", "password": PASSWORD}, follow=True)
+    assert "1 rating from this visit was added to your account." in page.content.decode()
     assert Rating.objects.get(work=obscure).user == member
     assert Work.objects.get(pk=obscure.pk).nb_likes == 1
