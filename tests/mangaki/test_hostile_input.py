@@ -64,3 +64,38 @@ def test_a_body_over_the_limit_is_a_json_413(token_client, settings):
     response = token_client.post("/api/ratings/bulk/", body, content_type="application/json")
     assert response.status_code == 413
     assert error_fields(response) == {"body": "too_large"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page_size=100&page=1",
+        "page_size=101",
+        "page=99999999999999999999",
+        "page_size=-1",
+        "search=" + "a" * 100,
+        "search=" + "a" * 101,
+        "ordering=top&page_size=100",
+        "ordering=nothing",
+        "type=" + "x" * 2000,
+        "tag=" + "&tag=".join(f"genre-{index:02}" for index in range(43)),
+        "category=nothing",
+    ],
+)
+def test_every_list_parameter_at_and_past_its_limit_is_answered_not_crashed(client, query):
+    for index in range(43):
+        TagFactory(title=f"Genre {index:02}")
+    response = client.get(f"/api/works/?{query}")
+    assert response.status_code in (200, 400, 404), response.content[:300]
+    if response.status_code != 200:
+        error_fields(response)  # the one error shape
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=100", "limit=101", "limit=0", "category=anime&limit=100", "algorithm=nothing"]
+)
+def test_recommendation_parameters_at_and_past_their_limits(token_client, query):
+    response = token_client.get(f"/api/recommendations/?{query}")
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 400:
+        error_fields(response)
