@@ -57,19 +57,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from mangaki.choices import Choice  # noqa: E402
+from mangaki.choices import COUNTER_FIELDS, Choice  # noqa: E402
 from mangaki.models import Rating, TrainedModel, Work  # noqa: E402
 from mangaki.services.ranking import ranking_recompute  # noqa: E402
 
-COUNTERS = (
-    "nb_favorites",
-    "nb_likes",
-    "nb_neutrals",
-    "nb_dislikes",
-    "nb_willsees",
-    "nb_wontsees",
-    "nb_ratings",
-)
+# Every counter kept per choice, and their total (the weighted ones derive from these).
+COUNTERS = (*COUNTER_FIELDS.values(), "nb_ratings")
 
 
 def request(port: int, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, float]:

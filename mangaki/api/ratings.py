@@ -7,7 +7,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -118,25 +117,12 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payload = serializers.BulkRatingsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rows = payload.validated_data["ratings"]
-        # The works this person may see (an NSFW work is unknown without the opt-in, as on the pages).
-        visible = set(
-            Work.objects.safe_for(request.user)
-            .filter(pk__in={row["work"] for row in rows})
-            .values_list("pk", flat=True)
+        # All or nothing, set-based, the works locked in id order; every bad row named at once.
+        # A work this person may not see (NSFW without the opt-in) is unknown, as on the pages.
+        result = ratings_bulk_set(
+            user=request.user,
+            rows=[(row["work"], row["choice"]) for row in rows],
+            works=Work.objects.safe_for(request.user),
         )
-        errors: dict[int, dict[str, list[str]]] = {}
-        first_row_of: dict[int, int] = {}
-        for index, row in enumerate(rows):  # every bad row named at once
-            if row["work"] not in visible:
-                errors[index] = {"work": [f"No work with id {row['work']}."]}
-            elif row["work"] in first_row_of:
-                message = f"Work {row['work']} is already rated in row {first_row_of[row['work']]}."
-                errors[index] = {"work": [message]}
-            else:
-                first_row_of[row["work"]] = index
-        if errors:
-            raise ValidationError({"ratings": errors})
-        # All or nothing, set-based, the works locked in id order (services.ratings).
-        result = ratings_bulk_set(user=request.user, rows=[(row["work"], row["choice"]) for row in rows])
         counts = {"created": result.created, "changed": result.changed, "unchanged": result.unchanged}
         return Response(serializers.BulkRatingsResultSerializer(counts).data)

@@ -109,19 +109,28 @@ class BulkResult:
     unchanged: int
 
 
-def ratings_bulk_set(*, user, rows) -> BulkResult:
+def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
     """Give ``user``'s ratings the choices of ``rows`` ((work id, choice) pairs), all or nothing.
 
-    Raises ValidationError (nothing written) for an unknown choice, a work rated twice in
-    ``rows`` or a work that does not exist, naming the row (``ratings[i].field``). Rows equal
-    to the current rating change nothing (not even its date).
+    ``works`` are the works this user may rate (default: every work; the API passes those the
+    person may see). Raises ValidationError, with nothing written, naming every bad row at once
+    (``ratings[i].choice``, ``ratings[i].work``): an unknown choice, a work rated twice in
+    ``rows``, a work that is not among ``works``. Rows equal to the current rating change
+    nothing (not even its date).
     """
     rows = [(int(work_id), choice) for work_id, choice in rows]
+    known = set(
+        (Work.objects.all() if works is None else works)
+        .filter(pk__in={w for w, _ in rows})
+        .values_list("pk", flat=True)
+    )
     errors: dict[str, str] = {}
     first_row_of: dict[int, int] = {}
     for index, (work_id, choice) in enumerate(rows):
         if choice not in Choice.values:
             errors[f"ratings[{index}].choice"] = f"Unknown choice {choice!r}."
+        if work_id not in known:
+            errors[f"ratings[{index}].work"] = f"No work with id {work_id}."
         elif work_id in first_row_of:
             errors[f"ratings[{index}].work"] = (
                 f"Work {work_id} is already rated in row {first_row_of[work_id]}."
@@ -132,11 +141,11 @@ def ratings_bulk_set(*, user, rows) -> BulkResult:
         raise ValidationError(errors)
     wanted = dict(rows)
     with transaction.atomic():
-        existing_works = _lock_works(wanted)
-        missing = [index for index, (work_id, _) in enumerate(rows) if work_id not in existing_works]
-        if missing:
+        locked = _lock_works(wanted)
+        if len(locked) != len(wanted):  # deleted since the check above
+            gone = [index for index, (work_id, _) in enumerate(rows) if work_id not in locked]
             raise ValidationError(
-                {f"ratings[{index}].work": f"No work with id {rows[index][0]}." for index in missing}
+                {f"ratings[{index}].work": f"No work with id {rows[index][0]}." for index in gone}
             )
         current = {
             rating.work_id: rating for rating in Rating.objects.filter(user=user, work_id__in=list(wanted))

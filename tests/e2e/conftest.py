@@ -56,12 +56,12 @@ def page(page):
 
 @pytest.fixture
 def site(live_server, settings, tmp_path):
-    """The live site on the small real anime data, with ALS and BALSE trained for real."""
+    """The live site on the small real anime data, with EASE, BALSE and ALS trained for real."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.MANGAKI_PUBLIC_MODEL_REPORT = True
     forget_loaded_models()
     call_command("load_anime", small=True, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
-    for algorithm in ("als", "balse"):
+    for algorithm in ("ease", "balse", "als"):
         model_train(algorithm=algorithm)
     yield live_server
     forget_loaded_models()

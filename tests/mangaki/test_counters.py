@@ -30,6 +30,16 @@ def counters(work_ids):
     return {row["pk"]: row for row in Work.objects.filter(pk__in=work_ids).values("pk", *COUNTERS)}
 
 
+def assert_counters_equal_a_recount(work_ids):
+    """The incrementally kept counters of ``work_ids`` equal a full recomputation (``ranking``)."""
+    incremental = counters(work_ids)
+    call_command("ranking", stdout=io.StringIO())
+    recounted = counters(work_ids)
+    for pk in work_ids:
+        for name in COUNTERS:
+            assert math.isclose(incremental[pk][name], recounted[pk][name], abs_tol=1e-9), (pk, name)
+
+
 def test_choice_values_are_the_documented_ones():
     assert RATING_VALUES == {
         "favorite": 4.0,

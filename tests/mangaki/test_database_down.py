@@ -4,11 +4,8 @@ A real process whose PostgreSQL is an address where nothing listens.
 """
 
 import json
-import os
-import subprocess
-import sys
 
-from django.conf import settings
+from tests.subprocess_support import run_django
 
 CODE = """
 import json
@@ -26,27 +23,9 @@ print(json.dumps(answers))
 
 
 def test_pages_and_api_answer_503_while_the_database_is_unreachable(tmp_path):
-    environment = {
-        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CACHE_URL"}
-    }
-    environment.update(
-        DJANGO_SETTINGS_MODULE="mangaki.settings",
-        SECRET_KEY="tests-only-" + "x" * 40,
-        HTTPS="0",
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL="postgres://postgres@127.0.0.1:1/unreachable",
-        MEDIA_ROOT=str(tmp_path / "media"),
+    answers = run_django(
+        CODE, DATABASE_URL="postgres://postgres@127.0.0.1:1/unreachable", MEDIA_ROOT=str(tmp_path / "media")
     )
-    result = subprocess.run(
-        [sys.executable, "-c", CODE],
-        env=environment,
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
     works = answers["/api/works/"]
     assert works["status"] == 503 and works["type"] == "application/json" and works["retry"] == "10"
     assert json.loads(works["body"])["errors"][0]["code"] == "service_unavailable"

@@ -1,12 +1,9 @@
 """Bulk rating writes: all or nothing, set-based, counters exact, and no deadlock between bulks."""
 
-import io
-import math
 import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -16,16 +13,7 @@ from mangaki.services.guests import guest_create, guest_merge
 from mangaki.services.ratings import rating_set, ratings_bulk_delete, ratings_bulk_set
 from tests.factories import UserFactory, WorkFactory
 
-from .test_counters import COUNTERS, counters
-
-
-def assert_counters_equal_a_recount(work_ids):
-    incremental = counters(work_ids)
-    call_command("ranking", stdout=io.StringIO())
-    recounted = counters(work_ids)
-    for pk in work_ids:
-        for name in COUNTERS:
-            assert math.isclose(incremental[pk][name], recounted[pk][name], abs_tol=1e-9), (pk, name)
+from .test_counters import assert_counters_equal_a_recount
 
 
 @pytest.mark.django_db

@@ -132,14 +132,19 @@ def test_account_pages_render(url):
     assert client.get(reverse(url)).status_code == 200
 
 
+def member(username: str):
+    user = UserFactory(username=username)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
 def log_in(client, username, password, address="203.0.113.9"):
     return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_wrong_passwords_lock_the_account_for_that_client_even_with_the_right_one(settings):
-    user = UserFactory(username="target")
-    user.set_password(PASSWORD)
-    user.save()
+    member("target")
     attacker = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(attacker, "target", "wrong guess").status_code == 200  # the form, with its error
@@ -151,9 +156,7 @@ def test_wrong_passwords_lock_the_account_for_that_client_even_with_the_right_on
     assert "_auth_user_id" not in attacker.session
     # The account's owner elsewhere, and other accounts from the same client, are not locked out.
     assert log_in(Client(), "target", PASSWORD, address="198.51.100.20").status_code == 302
-    other = UserFactory(username="other")
-    other.set_password(PASSWORD)
-    other.save()
+    member("other")
     assert log_in(attacker, "other", PASSWORD).status_code == 302
 
 
@@ -167,9 +170,7 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_count(settings):
 
 
 def test_a_success_clears_the_failures(settings):
-    user = UserFactory(username="forgetful")
-    user.set_password(PASSWORD)
-    user.save()
+    member("forgetful")
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         log_in(client, "forgetful", "wrong")

@@ -5,11 +5,7 @@ works' counters and in training only once the account is claimed; one client add
 a limited number of guest accounts per hour.
 """
 
-import io
-import math
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -18,7 +14,7 @@ from mangaki.models import Rating, Work
 from mangaki.services.ratings import rating_set
 from tests.factories import UserFactory, WorkFactory
 
-from .test_counters import COUNTERS, counters
+from .test_counters import assert_counters_equal_a_recount
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -76,13 +72,7 @@ def test_a_guest_rating_counts_once_the_account_is_claimed(ranked):
     assert guest.pk in set(rating_arrays().X[:, 0].tolist())
     # The counters equal a recount that leaves the remaining guests out.
     Client().post(reverse("rate", args=[obscure.pk]), {"choice": "dislike"}, **JSON)
-    ids = list(Work.objects.values_list("pk", flat=True))
-    incremental = counters(ids)
-    call_command("ranking", stdout=io.StringIO())
-    recounted = counters(ids)
-    for pk in ids:
-        for name in COUNTERS:
-            assert math.isclose(incremental[pk][name], recounted[pk][name], abs_tol=1e-9), (pk, name)
+    assert_counters_equal_a_recount(list(Work.objects.values_list("pk", flat=True)))
 
 
 def test_a_guest_who_logs_in_brings_ratings_that_count_from_then_on(ranked):

@@ -4,12 +4,7 @@ Runs a real process whose broker is a Redis that is down (nothing listens on por
 own SQLite database.
 """
 
-import json
-import os
-import subprocess
-import sys
-
-from django.conf import settings
+from tests.subprocess_support import run_django
 
 CODE = """
 import json, time
@@ -31,27 +26,12 @@ print(json.dumps({"status": response.status_code, "body": response.json(), "seco
 
 
 def test_a_retrain_with_the_broker_down_answers_503_and_the_probe_names_the_broker(tmp_path):
-    ours = {"DATABASE_URL", "CACHE_URL"}
-    environment = {key: value for key, value in os.environ.items() if key not in ours}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="mangaki.settings",
-        SECRET_KEY="tests-only-" + "x" * 40,
-        HTTPS="0",
-        ALLOWED_HOSTS="testserver",
+    answer = run_django(
+        CODE,
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         CELERY_BROKER_URL="redis://127.0.0.1:1/0",
         MEDIA_ROOT=str(tmp_path / "media"),
     )
-    result = subprocess.run(
-        [sys.executable, "-c", CODE],
-        env=environment,
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
     print(f"retrain with the broker down answered in {answer['seconds']:.2f} s")
     assert answer["status"] == 503
     assert answer["body"]["errors"] == [
