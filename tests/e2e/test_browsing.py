@@ -138,8 +138,8 @@ def test_the_widget_toggles_and_the_work_page_chart_follows(site, page: Page, sc
 
 def test_the_model_report_shows_the_registry_and_its_plots(site, page: Page, screenshot):
     page.goto(f"{site.url}/models/")
-    expect(page.locator("table.versions tbody tr")).to_have_count(2)
-    for name in ("rmse", "gate", "map"):
+    expect(page.locator("table.versions tbody tr")).to_have_count(3)  # EASE, BALSE and ALS, one version each
+    for name in ("lists", "rmse", "gate", "map"):
         image = page.locator(f"#plot-{name} img")
         image.scroll_into_view_if_needed()
         expect(image).to_be_visible()
