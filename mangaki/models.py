@@ -39,6 +39,8 @@ class Work(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="works")
     work_type = models.CharField("type", max_length=32, blank=True, help_text="TV, Movie, OVA, Manga…")
     nb_episodes = models.PositiveIntegerField("episodes", null=True, blank=True)
+    nb_volumes = models.PositiveIntegerField("volumes", null=True, blank=True)
+    nb_chapters = models.PositiveIntegerField("chapters", null=True, blank=True)
     synopsis = models.TextField(blank=True)
     poster_url = models.URLField(max_length=500, blank=True)
     nsfw = models.BooleanField("NSFW", default=False)
@@ -65,8 +67,10 @@ class Work(models.Model):
     class Meta:
         ordering = ["title"]
         constraints = [
+            # An external id names a work within its source's list of one category:
+            # MyAnimeList's anime 1 (Cowboy Bebop) and manga 1 (Monster) are two works.
             models.UniqueConstraint(
-                fields=["external_source", "external_id"], name="work_unique_external_id"
+                fields=["external_source", "category", "external_id"], name="work_unique_external_id"
             ),
         ]
         indexes = [
@@ -229,3 +233,38 @@ class TrainedModel(models.Model):
     def ndcg(self) -> float | None:
         """Held-out NDCG@10 of its lists for people with 20 or more ratings."""
         return self.metrics.get("ndcg")
+
+
+class RatingImport(models.Model):
+    """One uploaded MyAnimeList list, from upload to report (``services.rating_imports``).
+
+    The upload is read and checked when it is received; its entries wait here (``entries``)
+    until the import task writes them through the rating service, then are dropped, leaving
+    the report: ratings created, changed, unchanged, works added, and the skipped lines.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rating_imports"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    reason = models.TextField(blank=True, help_text="why it failed")
+    n_entries = models.PositiveIntegerField(default=0, help_text="entries read from the file")
+    entries = models.JSONField(default=list, blank=True, help_text="the entries to write, until written")
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["user", "-created"], name="ratingimport_user_created")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.user} ({self.status})"

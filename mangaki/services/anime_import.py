@@ -165,9 +165,9 @@ def _sync_works(works: dict[str, dict], category: Category, report: ImportReport
     fields = ("title", "work_type", "nb_episodes", "nsfw")
     existing = {
         work.external_id: work
-        for work in Work.objects.filter(external_source=SOURCE, external_id__in=works).only(
-            "pk", "external_id", *fields
-        )
+        for work in Work.objects.filter(
+            external_source=SOURCE, category=category, external_id__in=works
+        ).only("pk", "external_id", *fields)
     }
     new, changed = [], []
     for mal_id, data in works.items():
@@ -189,7 +189,9 @@ def _sync_works(works: dict[str, dict], category: Category, report: ImportReport
     Work.objects.bulk_update(changed, fields, batch_size=500)
     report.works_created, report.works_updated = len(new), len(changed)
     return dict(
-        Work.objects.filter(external_source=SOURCE, external_id__in=works).values_list("external_id", "pk")
+        Work.objects.filter(external_source=SOURCE, category=category, external_id__in=works).values_list(
+            "external_id", "pk"
+        )
     )
 
 
@@ -267,7 +269,9 @@ def anime_import(
     report = ImportReport()
     works = _parse_works(works_path, report)
     known = set(works) | set(
-        Work.objects.filter(external_source=SOURCE).values_list("external_id", flat=True)
+        Work.objects.filter(external_source=SOURCE, category__slug="anime").values_list(
+            "external_id", flat=True
+        )
     )
     ratings = _parse_ratings(ratings_path, known, report)
 
@@ -278,7 +282,7 @@ def anime_import(
         if len(work_ids) < len(known):
             work_ids.update(
                 Work.objects.filter(
-                    external_source=SOURCE, external_id__in=known - set(work_ids)
+                    external_source=SOURCE, category=category, external_id__in=known - set(work_ids)
                 ).values_list("external_id", "pk")
             )
         _sync_work_tags(works, work_ids, tag_ids)
