@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
+    "django.contrib.sessions",  # for clearsessions (sessions are stored by mangaki.sessions)
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_celery_beat",
@@ -165,6 +165,8 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Database sessions that record their user (mangaki/sessions.py), so deleting an account ends all of them.
+SESSION_ENGINE = "mangaki.sessions"
 
 # --- E-mail (password resets). Development prints mails on the console; production sends
 # them by SMTP (EMAIL_HOST…) unless EMAIL_BACKEND names another backend explicitly, so a
@@ -331,6 +333,11 @@ MANGAKI_GUEST_MAX_IDLE_DAYS = int(os.environ.get("MANGAKI_GUEST_MAX_IDLE_DAYS", 
 # Guest accounts (a visitor's first rating) one client address may create per hour. Guests'
 # ratings count in the rankings and in training only once the account is claimed.
 MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR", 20)
+# MyAnimeList list imports: the largest file (after gunzip), the most entries, and how many
+# imports one member may start per hour (each can add works to the catalogue).
+MANGAKI_IMPORT_MAX_BYTES = env_int("MANGAKI_IMPORT_MAX_BYTES", 30_000_000)
+MANGAKI_IMPORT_MAX_ENTRIES = env_int("MANGAKI_IMPORT_MAX_ENTRIES", 20_000)
+MANGAKI_IMPORTS_PER_HOUR = env_int("MANGAKI_IMPORTS_PER_HOUR", 10)
 CELERY_BEAT_SCHEDULE = {
     "retrain-all-nightly": {
         "task": "mangaki.tasks.retrain_all",

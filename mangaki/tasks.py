@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
+from .services.rating_imports import import_run
 from .services.training import algorithms_to_retrain, model_train, retrained_algorithms
 
 TRAINING_LIMITS = {
@@ -65,3 +66,18 @@ def retrain_if_enough_new_ratings() -> list[str]:
 def purge_idle_guests() -> int:
     """Delete the guest accounts of visitors who have not rated anything for a while (idempotent)."""
     return guests_purge(older_than_days=settings.MANGAKI_GUEST_MAX_IDLE_DAYS)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
+def import_ratings(import_id: int) -> str:
+    """Write an uploaded MyAnimeList list's ratings; its status afterwards (idempotent).
+
+    A redelivered task (its worker was killed) finds the import done, or writes it: the
+    writing is one transaction, so a killed worker left nothing half-written.
+    """
+    return import_run(import_id=import_id).status
+
+
+def enqueue_import(import_id: int) -> None:
+    """Queue the writing of an import through the broker (without one: run it now)."""
+    import_ratings.apply_async(args=[import_id])

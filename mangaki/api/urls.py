@@ -6,8 +6,9 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from .account import TokenView
+from .account import AccountView, TokenView
 from .catalogue import CategoryViewSet, TagViewSet, WorkViewSet
+from .imports import RatingImportViewSet
 from .profiles import PublicRatingViewSet
 from .ratings import RatingViewSet
 from .recommendations import RecommendationsView
@@ -22,12 +23,14 @@ router.register("works", WorkViewSet, basename="work")
 router.register("ratings", RatingViewSet, basename="rating")
 router.register(r"users/(?P<username>[^/]+)/ratings", PublicRatingViewSet, basename="public-rating")
 router.register("models", TrainedModelViewSet, basename="trained-model")
+router.register("imports", RatingImportViewSet, basename="rating-import")
 
 app_name = "api"
 urlpatterns = [
     *router.urls,
     path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("account/", AccountView.as_view(), name="account"),
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from this site; its script is a separate request (the split view), so the

@@ -1,0 +1,96 @@
+"""POST /api/imports/ and GET /api/imports/{id}/: upload, 202, follow to the report; hostile files refused."""
+
+import gzip
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from mangaki.choices import Choice
+from mangaki.models import Rating, RatingImport, Work
+from tests.factories import UserFactory
+from tests.mal_files import mal_export
+from tests.mangaki.api.conftest import error_fields
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
+
+ENTRIES = [
+    {"id": 1, "title": "Cowboy Bebop", "score": 10, "status": "Completed"},
+    {"id": 20, "title": "Naruto", "score": 6, "status": "Dropped"},
+    {"id": 30, "title": "Neon Genesis Evangelion", "score": 0, "status": "Plan to Watch"},
+    {"id": "x", "title": "Broken", "score": 8, "status": "Completed"},
+]
+
+
+def upload(client, document: bytes, name: str = "animelist_1700000000_-_1234567.xml.gz"):
+    return client.post("/api/imports/", {"file": SimpleUploadedFile(name, document)}, format="multipart")
+
+
+def test_an_upload_answers_202_and_the_import_reports_what_it_did(me, user):
+    response = upload(me, mal_export("anime", ENTRIES, gz=True))
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert response["Location"] == body["url"] and body["url"].endswith(f"/api/imports/{body['id']}/")
+    followed = me.get(f"/api/imports/{body['id']}/").json()
+    assert followed["status"] == "done" and followed["category"] == "anime"
+    assert followed["entries"] == 4 and followed["progress"] == {"written": 3, "total": 3}
+    report = followed["report"]
+    assert {key: report[key] for key in ("created", "updated", "unchanged", "new_works", "n_skipped")} == {
+        "created": 3, "updated": 0, "unchanged": 0, "new_works": 3, "n_skipped": 1}  # fmt: skip
+    assert report["skipped"][0]["mal_id"] == "x" and "series_animedb_id" in report["skipped"][0]["reason"]
+    assert dict(Rating.objects.filter(user=user).values_list("work__title", "choice")) == {
+        "Cowboy Bebop": Choice.FAVORITE, "Naruto": Choice.NEUTRAL, "Neon Genesis Evangelion": Choice.WILLSEE}  # fmt: skip
+    assert [item["id"] for item in me.get("/api/imports/").json()["results"]] == [body["id"]]
+
+
+def test_the_same_file_twice_changes_nothing(me):
+    document = mal_export("anime", ENTRIES)
+    upload(me, document)
+    again = me.get(upload(me, document).json()["url"]).json()["report"]
+    assert (again["created"], again["updated"], again["unchanged"], again["new_works"]) == (0, 0, 3, 0)
+
+
+@pytest.mark.parametrize(
+    ("document", "words"),
+    [
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><myanimelist>&a;</myanimelist>', "DOCTYPE"),
+        (b"<rss><channel/></rss>", "not <myanimelist>"),
+        (gzip.compress(mal_export("anime", ENTRIES))[:-20], "truncated"),
+        (mal_export("anime", ENTRIES).replace(b"Naruto", "Narut\u00f6".encode("latin-1")), "UTF-8"),
+    ],
+    ids=["entities", "wrong-root", "truncated-gzip", "wrong-encoding"],
+)
+def test_a_hostile_file_is_a_400_naming_the_file_and_nothing_is_written(me, document, words):
+    works = Work.objects.count()
+    response = upload(me, document, name="list.xml")
+    assert response.status_code == 400
+    assert error_fields(response) == {"file": "invalid"}
+    assert words in response.json()["errors"][0]["message"] and "list.xml" in response.json()["detail"]
+    assert not RatingImport.objects.exists() and Work.objects.count() == works and not Rating.objects.exists()
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(me, settings):
+    settings.MANGAKI_IMPORT_MAX_BYTES = 1000
+    response = upload(me, b"<myanimelist>" + b" " * 200_000 + b"</myanimelist>")
+    assert response.status_code == 413 and error_fields(response) == {"body": "too_large"}
+    assert not RatingImport.objects.exists()
+
+
+def test_a_missing_file_is_a_400_naming_the_field(me):
+    response = me.post("/api/imports/", {}, format="multipart")
+    assert response.status_code == 400 and error_fields(response) == {"file": "required"}
+
+
+def test_past_the_hourly_share_a_member_gets_429(me, settings):
+    settings.MANGAKI_IMPORTS_PER_HOUR = 1
+    assert upload(me, mal_export("anime", ENTRIES)).status_code == 202
+    refused = upload(me, mal_export("anime", ENTRIES))
+    assert refused.status_code == 429 and "imports in the last hour" in refused.json()["detail"]
+
+
+def test_imports_are_private_and_uploading_needs_an_account(me, anon, client_of):
+    own = upload(me, mal_export("anime", ENTRIES)).json()
+    other = client_of(UserFactory())
+    assert other.get(f"/api/imports/{own['id']}/").status_code == 404
+    assert other.get("/api/imports/").json()["results"] == []
+    assert anon.get(f"/api/imports/{own['id']}/").status_code == 401
+    assert upload(anon, mal_export("anime", ENTRIES)).status_code == 401
