@@ -77,7 +77,7 @@ STATUS_NAMES = {
 # ``series_type`` as a number, in older exports.
 SERIES_TYPES = {"1": "TV", "2": "OVA", "3": "Movie", "4": "Special", "5": "ONA", "6": "Music"}
 
-# Unscored entries: what their status says.
+# Unscored entries: what their status says (in the order the import page lists them).
 UNSCORED_CHOICES = {
     PLANNED: Choice.WILLSEE,
     IN_PROGRESS: Choice.WILLSEE,
@@ -99,16 +99,20 @@ TITLE_LENGTH = 255
 TYPE_LENGTH = 32
 
 
+# Scored entries: (lowest score, highest score, choice).
+SCORE_RANGES = [
+    (10, 10, Choice.FAVORITE),
+    (7, 9, Choice.LIKE),
+    (5, 6, Choice.NEUTRAL),
+    (1, 4, Choice.DISLIKE),
+]
+
+
 def choice_for(score: int, status: str | None) -> str | None:
-    """The choice of an entry with this score (0–10) and status (a key of ``STATUSES``' values)."""
-    if score >= 10:
-        return Choice.FAVORITE
-    if score >= 7:
-        return Choice.LIKE
-    if score >= 5:
-        return Choice.NEUTRAL
-    if score >= 1:
-        return Choice.DISLIKE
+    """The choice of an entry with this score (0–10) and status (one of ``STATUSES``' values)."""
+    for low, high, choice in SCORE_RANGES:
+        if low <= score <= high:
+            return choice
     return UNSCORED_CHOICES.get(status)
 
 
@@ -407,3 +411,14 @@ def write_list(kind: str, username: str, rows: Iterable[ExportRow]) -> bytes:
         ]
     out.append("</myanimelist>\n")
     return "\n".join(out).encode("utf-8")
+
+
+def mapping_table() -> list[tuple[str, str]]:
+    """(what MyAnimeList says, the choice it becomes): the table the import page shows."""
+    rows = [
+        (f"score {low}" if low == high else f"score {low}–{high}", choice)
+        for low, high, choice in SCORE_RANGES
+    ]
+    names = {**STATUS_NAMES[ANIME], IN_PROGRESS: "Watching / Reading", PLANNED: "Plan to Watch / Read"}
+    rows += [(f"no score, {names[status]}", choice) for status, choice in UNSCORED_CHOICES.items()]
+    return rows

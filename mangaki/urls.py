@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import accounts, catalogue, profiles, ratings, recommendations, report
+from .views import accounts, catalogue, imports, profiles, ratings, recommendations, report
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("recommendations/", recommendations.recommendations, name="recommendations"),
     path("works/<int:pk>/rate/", ratings.rate, name="rate"),
+    path("import/", imports.import_list, name="import"),
+    path("import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("models/", report.model_report, name="model-report"),
     path("models/plots/<slug:name>.svg", report.model_plot, name="model-plot"),
     path("profile/", profiles.my_profile, name="my-profile"),
@@ -16,6 +18,7 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/delete/", accounts.delete_account, name="account-delete"),
     path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/change/done/",

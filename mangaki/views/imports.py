@@ -1,0 +1,74 @@
+"""The import page: upload a MyAnimeList list, then watch it being written, then its report."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from kombu.exceptions import OperationalError as BrokerUnreachable
+
+from ..forms import ImportForm
+from ..mal import mapping_table
+from ..models import RatingImport
+from ..services.guests import is_guest
+from ..services.rating_imports import TooManyImports, import_fail, import_progress, import_receive
+from ..tasks import enqueue_import
+from .cards import CHOICE_LABELS
+
+RECENT_IMPORTS = 10
+
+
+@login_required
+def import_list(request):
+    """The upload form, and this person's recent imports."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rating_import = import_receive(user=request.user, file_name=upload.name, data=upload.read())
+        except ValidationError as refused:
+            form.add_error("file", refused.message_dict.get("file", refused.messages))
+        except TooManyImports as refused:
+            form.add_error("file", str(refused))
+        else:
+            try:
+                enqueue_import(rating_import.pk)
+            except BrokerUnreachable:
+                import_fail(rating_import=rating_import, reason="The task queue could not be reached.")
+                messages.error(request, "The import could not be started right now; nothing was imported. "
+                               "Try again in a few minutes.")  # fmt: skip
+            return redirect("import-detail", pk=rating_import.pk)
+    recent = RatingImport.objects.filter(user=request.user).select_related("category")[:RECENT_IMPORTS]
+    return render(
+        request,
+        "mangaki/import.html",
+        {
+            "form": form,
+            "recent": recent,
+            "is_guest_account": is_guest(request.user),
+            "max_entries": settings.MANGAKI_IMPORT_MAX_ENTRIES,
+            "mapping": [(said, choice, CHOICE_LABELS[choice]) for said, choice in mapping_table()],
+        },
+    )
+
+
+@login_required
+def import_detail(request, pk: int):
+    """One import: its progress while it runs (the page's script follows it), then its report."""
+    rating_import = get_object_or_404(
+        RatingImport.objects.select_related("category"), pk=pk, user=request.user
+    )
+    written, total = import_progress(rating_import)
+    return render(
+        request,
+        "mangaki/import_detail.html",
+        {
+            "rating_import": rating_import,
+            "report": rating_import.report,
+            "written": written,
+            "total": total,
+            "finished": rating_import.status in (RatingImport.Status.DONE, RatingImport.Status.FAILED),
+        },
+    )

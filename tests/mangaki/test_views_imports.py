@@ -1,0 +1,92 @@
+"""The import page: upload, redirect to the import's page, its report; refusals shown on the form."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from mangaki.choices import Choice
+from mangaki.mal import mapping_table
+from mangaki.models import Rating, RatingImport
+from mangaki.views.cards import CHOICE_LABELS
+from tests.factories import UserFactory
+from tests.mal_files import mal_export
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
+
+ENTRIES = [
+    {"id": 1, "title": "Cowboy Bebop", "score": 10, "status": "Completed"},
+    {"id": 2, "title": "Ghost & <Shell>", "score": 0, "status": "Plan to Watch"},
+    {"id": 3, "title": "Naruto", "score": 12, "status": "Completed"},
+]
+
+
+@pytest.fixture
+def member(client, user):
+    client.force_login(user)
+    return client
+
+
+def post_file(client, document: bytes, name="animelist.xml"):
+    return client.post(reverse("import"), {"file": SimpleUploadedFile(name, document)})
+
+
+def test_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("import"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_the_page_explains_the_mapping_it_applies(member):
+    html = member.get(reverse("import")).content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    for said, choice in mapping_table():
+        assert f"<td>{said}</td>" in html and escape(CHOICE_LABELS[choice]) in html
+
+
+def test_an_upload_leads_to_the_import_page_with_its_report(member, user):
+    response = post_file(member, mal_export("anime", ENTRIES))
+    rating_import = RatingImport.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "import-detail", args=[rating_import.pk]
+    )
+    page = member.get(response["Location"]).content.decode()
+    assert "Done: your ratings are in." in page
+    assert '<dd id="report-created">2</dd>' in page and '<dd id="report-new-works">2</dd>' in page
+    assert "&#x27;12&#x27;" in page  # the skipped line's reason, escaped
+    assert dict(Rating.objects.filter(user=user).values_list("work__title", "choice")) == {
+        "Cowboy Bebop": Choice.FAVORITE,
+        "Ghost & <Shell>": Choice.WILLSEE,
+    }
+    assert "animelist.xml" in member.get(reverse("import")).content.decode()
+
+
+def test_a_hostile_file_is_refused_on_the_form_and_nothing_is_stored(member):
+    response = post_file(
+        member, b'<!DOCTYPE a [<!ENTITY b SYSTEM "file:///etc/passwd">]><myanimelist>&b;</myanimelist>'
+    )
+    assert response.status_code == 200
+    assert "DOCTYPE" in response.context["form"].errors["file"][0]
+    assert not RatingImport.objects.exists() and not Rating.objects.exists()
+
+
+def test_someone_elses_import_is_not_found(member):
+    other = UserFactory()
+    theirs = RatingImport.objects.create(user=other, category_id=1, file_name="theirs.xml")
+    assert member.get(reverse("import-detail", args=[theirs.pk])).status_code == 404
+
+
+def test_a_guest_is_asked_to_sign_up(client):
+    from mangaki.services.guests import guest_create
+
+    client.force_login(guest_create(), backend="mangaki.backends.ProfileModelBackend")
+    response = post_file(client, mal_export("anime", ENTRIES))
+    assert "Sign up" in response.context["form"].errors["file"][0]
+    assert not RatingImport.objects.exists()
+
+
+def test_the_upload_needs_the_csrf_token(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert post_file(client, mal_export("anime", ENTRIES)).status_code == 403
+    assert not RatingImport.objects.exists()
