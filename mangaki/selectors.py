@@ -24,6 +24,7 @@ from recommender.base import Explanation as ModelExplanation
 
 from .adapter import user_ratings
 from .choices import COUNTED_CHOICES, RATING_VALUES
+from .exports import RatedWork
 from .models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from .precompiled import PartialModel, PrecompiledQuery
 from .serving import LoadedModel, active_models, failed_to_load, first_active_model
@@ -339,3 +340,15 @@ def similar_works(work: Work, limit: int = 8, user=None) -> list[Work]:
     )
     by_pk = {candidate.pk: candidate for candidate in found}
     return [by_pk[pk] for pk in nearest if pk in by_pk][:limit]
+
+
+# The columns of ``RatedWork``, in its order.
+EXPORT_COLUMNS = ("work_id", "work__category__slug", "work__title", "work__work_type",
+                  "work__external_source", "work__external_id", "work__nb_episodes", "work__nb_volumes",
+                  "work__nb_chapters", "choice", "date")  # fmt: skip
+
+
+def rating_export_rows(*, user) -> list[RatedWork]:
+    """Every rating of ``user``, NSFW works included (it is their own data), oldest first (one query)."""
+    rows = Rating.objects.filter(user=user).order_by("date", "pk").values_list(*EXPORT_COLUMNS)
+    return [RatedWork(*row) for row in rows]

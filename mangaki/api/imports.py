@@ -116,9 +116,7 @@ class RatingImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         request={"multipart/form-data": UploadSerializer},
         responses={
             202: RatingImportSerializer,
-            400: ErrorSerializer,
-            413: ErrorSerializer,
-            429: ErrorSerializer,
+            413: OpenApiResponse(ErrorSerializer, description="The file is over the size limit."),
             503: OpenApiResponse(ErrorSerializer, description="The task queue is down; nothing queued."),
         },
     )
@@ -138,7 +136,7 @@ class RatingImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         try:
             rating_import = import_receive(user=request.user, file_name=upload.name, data=upload.read())
         except TooManyImports as refused:
-            raise Throttled(detail=str(refused)) from None
+            raise Throttled(wait=refused.retry_after, detail=str(refused)) from None
         try:
             enqueue_import(rating_import.pk)
         except BrokerUnreachable as error:

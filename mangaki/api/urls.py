@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from .account import AccountView, TokenView
 from .catalogue import CategoryViewSet, TagViewSet, WorkViewSet
+from .export import RatingExportView
 from .imports import RatingImportViewSet
 from .profiles import PublicRatingViewSet
 from .ratings import RatingViewSet
@@ -27,6 +28,8 @@ router.register("imports", RatingImportViewSet, basename="rating-import")
 
 app_name = "api"
 urlpatterns = [
+    # Before the router's ratings/<work>/ route, which would take "export" for a work id.
+    path("ratings/export/", RatingExportView.as_view(), name="rating-export"),
     *router.urls,
     path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
     path("auth/token/", TokenView.as_view(), name="token"),

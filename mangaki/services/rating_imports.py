@@ -44,7 +44,11 @@ Status = RatingImport.Status
 
 
 class TooManyImports(Exception):
-    """This person started their hourly share of imports."""
+    """This person started their hourly share of imports; ``retry_after`` seconds until the next."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def _progress_key(import_id: int) -> str:
@@ -61,13 +65,17 @@ def import_receive(*, user, file_name: str, data: bytes) -> RatingImport:
     name = (file_name or "the file").rsplit("/", 1)[-1][:255]
     if is_guest(user):
         raise ValidationError({"file": "Sign up to import a list: your ratings so far come with you."})
-    hour_ago = timezone.now() - timedelta(hours=1)
-    if (
-        RatingImport.objects.filter(user=user, created__gte=hour_ago).count()
-        >= settings.MANGAKI_IMPORTS_PER_HOUR
-    ):
+    now, limit = timezone.now(), settings.MANGAKI_IMPORTS_PER_HOUR
+    recent = list(
+        RatingImport.objects.filter(user=user, created__gte=now - timedelta(hours=1))
+        .order_by("-created")
+        .values_list("created", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        wait = recent[-1] + timedelta(hours=1) - now
         raise TooManyImports(
-            f"You started {settings.MANGAKI_IMPORTS_PER_HOUR} imports in the last hour; try again later."
+            f"You started {limit} imports in the last hour; try again later.",
+            retry_after=max(int(wait.total_seconds()) + 1, 1),
         )
     try:
         parsed = read_list(

@@ -22,8 +22,18 @@ UNSCORED = {
     "Completed": Choice.NEUTRAL,
     "Dropped": Choice.WONTSEE,
 }
-SCORED = {10: Choice.FAVORITE, 9: Choice.LIKE, 8: Choice.LIKE, 7: Choice.LIKE, 6: Choice.NEUTRAL,
-          5: Choice.NEUTRAL, 4: Choice.DISLIKE, 3: Choice.DISLIKE, 2: Choice.DISLIKE, 1: Choice.DISLIKE}  # fmt: skip
+SCORED = {
+    10: Choice.FAVORITE,
+    9: Choice.LIKE,
+    8: Choice.LIKE,
+    7: Choice.LIKE,
+    6: Choice.NEUTRAL,
+    5: Choice.NEUTRAL,
+    4: Choice.DISLIKE,
+    3: Choice.DISLIKE,
+    2: Choice.DISLIKE,
+    1: Choice.DISLIKE,
+}
 
 
 @pytest.mark.parametrize(("kind", "statuses"), [("anime", ANIME_STATUSES), ("manga", MANGA_STATUSES)])
@@ -32,8 +42,16 @@ def test_every_status_and_score_maps_to_its_choice(kind, statuses):
     for s, status in enumerate(statuses):
         for score in range(11):
             mal_id = 100 * (s + 1) + score
-            entries.append({"id": mal_id, "title": f"{status} {score}", "score": score, "status": status,
-                            "volumes": 3, "chapters": 20})  # fmt: skip
+            entries.append(
+                {
+                    "id": mal_id,
+                    "title": f"{status} {score}",
+                    "score": score,
+                    "status": status,
+                    "volumes": 3,
+                    "chapters": 20,
+                }
+            )
             expected[mal_id] = SCORED[score] if score else UNSCORED[status]
     parsed = read_list(mal_export(kind, entries), **LIMITS)
     assert parsed.kind == kind
@@ -58,7 +76,7 @@ def test_anime_fields_lines_and_cdata_titles_with_markup_are_read_as_text():
                 "score": 0,
                 "status": "Plan to Watch",
             },
-        ],  # fmt: skip
+        ],
     )
     first, second = read_list(document, **LIMITS).entries
     assert (first.mal_id, first.title, first.work_type, first.episodes) == (1, title, "TV", 26)
@@ -168,7 +186,7 @@ GOOD = mal_export(
         "bad-type",
         "no-entries",
         "mixed",
-    ],  # fmt: skip
+    ],
 )
 def test_hostile_or_wrong_files_are_refused_with_the_reason(document, reason):
     with pytest.raises(MalFileError, match=None) as refused:
@@ -189,10 +207,17 @@ def test_more_entries_than_the_limit_are_refused():
 def test_a_written_list_reads_back_to_the_same_choices_and_titles(kind):
     tricky = "Re:Zero ]]> <i>kara</i> & “Hajimeru”"
     rows = [
-        ExportRow(mal_id=n + 1, title=tricky if n == 0 else f"Work {n}", choice=choice, work_type="TV",
-                  episodes=12, volumes=4, chapters=40)
+        ExportRow(
+            mal_id=n + 1,
+            title=tricky if n == 0 else f"Work {n}",
+            choice=choice,
+            work_type="TV",
+            episodes=12,
+            volumes=4,
+            chapters=40,
+        )
         for n, choice in enumerate(Choice.values)
-    ]  # fmt: skip
+    ]
     document = write_list(kind, "me & <you>", rows)
     parsed = read_list(document, **LIMITS)
     assert parsed.kind == kind and parsed.skipped == []

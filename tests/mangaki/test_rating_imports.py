@@ -55,7 +55,7 @@ def test_an_anime_export_matches_known_works_adds_unknown_ones_and_keeps_counter
                 "status": "Dropped",
             },
             {"id": 1, "title": "Cowboy Bebop", "score": 2, "status": "Completed"},
-        ],  # fmt: skip
+        ],
     )
     done = run_import(user, document)
     assert done.status == RatingImport.Status.DONE
@@ -64,8 +64,12 @@ def test_an_anime_export_matches_known_works_adds_unknown_ones_and_keeps_counter
     assert report["n_skipped"] == 1 and report["skipped"][0]["line"] == line_of(document, 3)
     assert choices_of(user) == {1: Choice.FAVORITE, 9999: Choice.WILLSEE, 9998: Choice.WONTSEE}
     added = Work.objects.get(external_source="myanimelist", external_id="9999")
-    assert (added.category.slug, added.title, added.work_type, added.nb_episodes) == ("anime", "A <b>new</b> show",
-                                                                                      "ONA", 10)  # fmt: skip
+    assert (added.category.slug, added.title, added.work_type, added.nb_episodes) == (
+        "anime",
+        "A <b>new</b> show",
+        "ONA",
+        10,
+    )
     assert Work.objects.get(external_id="9998").nb_episodes is None  # 0 episodes: unknown on MyAnimeList
     assert done.entries == [] and done.finished is not None
     assert_counters_equal_a_recount(list(Work.objects.values_list("pk", flat=True)))
@@ -96,8 +100,10 @@ def test_a_manga_export_grows_the_manga_catalogue_apart_from_anime_of_the_same_i
 
 
 def test_importing_the_same_file_again_changes_nothing(user):
-    document = mal_export("anime", [{"id": n, "title": f"Show {n}", "score": n % 11, "status": "Completed"}
-                                    for n in range(1, 30)])  # fmt: skip
+    document = mal_export(
+        "anime",
+        [{"id": n, "title": f"Show {n}", "score": n % 11, "status": "Completed"} for n in range(1, 30)],
+    )
     run_import(user, document)
     before = list(Rating.objects.filter(user=user).order_by("pk").values_list("pk", "choice", "date"))
     works_before = Work.objects.count()
@@ -109,13 +115,29 @@ def test_importing_the_same_file_again_changes_nothing(user):
 
 
 def test_a_newer_export_updates_what_changed_and_keeps_ratings_made_on_the_site(user):
-    run_import(user, mal_export("anime", [{"id": 1, "title": "A", "score": 0, "status": "Plan to Watch"},
-                                          {"id": 2, "title": "B", "score": 8, "status": "Completed"}]))  # fmt: skip
+    run_import(
+        user,
+        mal_export(
+            "anime",
+            [
+                {"id": 1, "title": "A", "score": 0, "status": "Plan to Watch"},
+                {"id": 2, "title": "B", "score": 8, "status": "Completed"},
+            ],
+        ),
+    )
     made_here = WorkFactory(title="Rated on the site")
     rating_set(user=user, work=made_here, choice=Choice.FAVORITE)
-    newer = run_import(user, mal_export("anime", [{"id": 1, "title": "A", "score": 10, "status": "Completed"},
-                                                  {"id": 2, "title": "B", "score": 8, "status": "Completed"},
-                                                  {"id": 3, "title": "C", "score": 4, "status": "Dropped"}]))  # fmt: skip
+    newer = run_import(
+        user,
+        mal_export(
+            "anime",
+            [
+                {"id": 1, "title": "A", "score": 10, "status": "Completed"},
+                {"id": 2, "title": "B", "score": 8, "status": "Completed"},
+                {"id": 3, "title": "C", "score": 4, "status": "Dropped"},
+            ],
+        ),
+    )
     assert (newer.report["created"], newer.report["updated"], newer.report["unchanged"]) == (1, 1, 1)
     assert choices_of(user) == {1: Choice.FAVORITE, 2: Choice.LIKE, 3: Choice.DISLIKE}
     assert Rating.objects.get(user=user, work=made_here).choice == Choice.FAVORITE
@@ -123,8 +145,11 @@ def test_a_newer_export_updates_what_changed_and_keeps_ratings_made_on_the_site(
 
 
 def test_a_redelivered_task_finds_the_import_done_and_writes_nothing_twice(user):
-    queued = import_receive(user=user, file_name="a.xml", data=mal_export("anime", [
-        {"id": 1, "title": "A", "score": 9, "status": "Completed"}]))  # fmt: skip
+    queued = import_receive(
+        user=user,
+        file_name="a.xml",
+        data=mal_export("anime", [{"id": 1, "title": "A", "score": 9, "status": "Completed"}]),
+    )
     assert queued.status == RatingImport.Status.QUEUED and len(queued.entries) == 1
     first = import_run(import_id=queued.pk)
     second = import_run(import_id=queued.pk)
@@ -133,8 +158,13 @@ def test_a_redelivered_task_finds_the_import_done_and_writes_nothing_twice(user)
 
 
 def test_an_unknown_work_without_a_title_is_skipped_with_the_reason(user):
-    document = mal_export("anime", [{"id": 77, "title": "", "score": 9, "status": "Completed"},
-                                    {"id": 78, "title": "Titled", "score": 9, "status": "Completed"}])  # fmt: skip
+    document = mal_export(
+        "anime",
+        [
+            {"id": 77, "title": "", "score": 9, "status": "Completed"},
+            {"id": 78, "title": "Titled", "score": 9, "status": "Completed"},
+        ],
+    )
     done = run_import(user, document)
     assert done.report["created"] == 1 and done.report["n_skipped"] == 1
     (skip,) = done.report["skipped"]
@@ -166,9 +196,17 @@ def test_guests_are_asked_to_sign_up_and_members_have_an_hourly_share(user, sett
 
 def test_a_work_deleted_while_the_import_waits_is_added_back_from_the_file(user):
     keep, gone = mal_work(1), mal_work(2)
-    queued = import_receive(user=user, file_name="a.xml", data=mal_export("anime", [
-        {"id": 1, "title": "A", "score": 9, "status": "Completed"},
-        {"id": 2, "title": "B", "score": 9, "status": "Completed"}]))  # fmt: skip
+    queued = import_receive(
+        user=user,
+        file_name="a.xml",
+        data=mal_export(
+            "anime",
+            [
+                {"id": 1, "title": "A", "score": 9, "status": "Completed"},
+                {"id": 2, "title": "B", "score": 9, "status": "Completed"},
+            ],
+        ),
+    )
     gone.delete()
     # The import adds the deleted work back from the file's title: a list is the person's record.
     done = import_run(import_id=queued.pk)

@@ -35,10 +35,18 @@ def test_an_upload_answers_202_and_the_import_reports_what_it_did(me, user):
     assert followed["entries"] == 4 and followed["progress"] == {"written": 3, "total": 3}
     report = followed["report"]
     assert {key: report[key] for key in ("created", "updated", "unchanged", "new_works", "n_skipped")} == {
-        "created": 3, "updated": 0, "unchanged": 0, "new_works": 3, "n_skipped": 1}  # fmt: skip
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "new_works": 3,
+        "n_skipped": 1,
+    }
     assert report["skipped"][0]["mal_id"] == "x" and "series_animedb_id" in report["skipped"][0]["reason"]
     assert dict(Rating.objects.filter(user=user).values_list("work__title", "choice")) == {
-        "Cowboy Bebop": Choice.FAVORITE, "Naruto": Choice.NEUTRAL, "Neon Genesis Evangelion": Choice.WILLSEE}  # fmt: skip
+        "Cowboy Bebop": Choice.FAVORITE,
+        "Naruto": Choice.NEUTRAL,
+        "Neon Genesis Evangelion": Choice.WILLSEE,
+    }
     assert [item["id"] for item in me.get("/api/imports/").json()["results"]] == [body["id"]]
 
 
@@ -85,6 +93,7 @@ def test_past_the_hourly_share_a_member_gets_429(me, settings):
     assert upload(me, mal_export("anime", ENTRIES)).status_code == 202
     refused = upload(me, mal_export("anime", ENTRIES))
     assert refused.status_code == 429 and "imports in the last hour" in refused.json()["detail"]
+    assert 3500 < int(refused["Retry-After"]) <= 3601
 
 
 def test_imports_are_private_and_uploading_needs_an_account(me, anon, client_of):

@@ -22,10 +22,13 @@ def schema(db, anon):
 
 def test_schema_lists_every_endpoint(schema):
     assert set(schema["paths"]) == {
+        "/api/account/",
         "/api/auth/token/",
         "/api/categories/",
         "/api/categories/{slug}/",
         "/api/health/",
+        "/api/imports/",
+        "/api/imports/{id}/",
         "/api/models/",
         "/api/models/{id}/",
         "/api/models/{id}/activate/",
@@ -33,6 +36,7 @@ def test_schema_lists_every_endpoint(schema):
         "/api/ratings/",
         "/api/ratings/{work}/",
         "/api/ratings/bulk/",
+        "/api/ratings/export/",
         "/api/recommendations/",
         "/api/tags/",
         "/api/tags/{slug}/",
