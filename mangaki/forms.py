@@ -1,4 +1,4 @@
-"""Forms of the pages: catalogue filters, sign up, profile settings."""
+"""Forms of the pages: catalogue filters, sign up, profile settings, deleting an account."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from .models import Profile
-from .services.guests import GUEST_PREFIX
+from .services.accounts import account_password_confirms
+from .services.guests import GUEST_PREFIX, is_guest
 
 SORTS = {
     "top": "Top rated",
@@ -64,3 +65,28 @@ class ProfileSettingsForm(forms.ModelForm):
         help_texts = {
             "nsfw_ok": "Works marked not safe for work stay hidden everywhere unless this is on.",
         }
+
+
+class AccountDeleteForm(forms.Form):
+    """Confirms deleting the account with its password; a guest account has none to give."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To confirm that it is you.",
+    )
+
+    def __init__(self, *args, user, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.request = user, request
+        if is_guest(user):
+            del self.fields["password"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        # Wrong passwords count toward the sign-in lockout, as on the login page.
+        if not account_password_confirms(request=self.request, user=self.user, password=password):
+            raise forms.ValidationError("That is not your password.", code="password_incorrect")
+        return password
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -268,3 +269,25 @@ class RatingImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.user} ({self.status})"
+
+
+class UserSession(AbstractBaseSession):
+    """A database session that records whose it is, so an account's sessions can all be ended.
+
+    Django's own session table cannot be searched by user; ``mangaki.sessions`` (the session
+    engine) fills ``user_id`` from the logged-in user each time the session is saved.
+    """
+
+    # No foreign key: a session may outlive its user by a request (a second browser saving
+    # after the account was deleted), and must then simply be gone, not break on a constraint.
+    user_id = models.IntegerField(null=True, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        # account_delete removes every session of a user through this index.
+        indexes = [models.Index(fields=["user_id"], name="usersession_user")]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

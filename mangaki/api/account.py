@@ -1,4 +1,7 @@
-"""API tokens: trade a username and password for a token, and revoke it. Sessions work as well."""
+"""API tokens: trade a username and password for a token, and revoke it. Sessions work as well.
+
+And deleting the account itself, confirmed with its password.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,15 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..services.accounts import account_delete, account_password_confirms
+from ..services.guests import is_guest
+from .serializers import ErrorSerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 
 
@@ -53,4 +60,57 @@ class TokenView(APIView):
     )
     def delete(self, request: Request) -> Response:
         Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Your password, to confirm. A visitor's (guest) account has none and may leave it out.",
+    )
+
+
+class AccountView(APIView):
+    permission_classes = [IsAuthenticated]
+    # A password check: the token endpoint's stricter rate applies here too.
+    throttle_classes = [AnonThrottle, UserThrottle, ScopedThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        summary="Delete my account",
+        description="Deletes the account for good: its ratings (the works' counters no longer count "
+        "them), its API token, every session where it is signed in, its profile and settings. "
+        'The JSON body {"password": "..."} confirms it (not needed for a guest account). A wrong or '
+        "missing password is a 400 on the field `password` and deletes nothing; wrong passwords "
+        "count toward the sign-in lockout (429), as on the token endpoint. "
+        "Download your ratings first (GET /api/ratings/export/?format=json).",
+        # OpenAPI 3.0 has no request bodies on DELETE: drf-spectacular leaves this serializer out
+        # of the schema, and the description above says what the body holds.
+        request=AccountDeleteSerializer,
+        responses={
+            204: OpenApiResponse(description="Deleted: the token and the session no longer work."),
+            400: OpenApiResponse(ErrorSerializer, description="Wrong or missing password; nothing deleted."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        body = AccountDeleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = request.user
+        if not is_guest(user):
+            password = body.validated_data.get("password", "")
+            if not password:
+                message = "Your password is required to delete the account."
+                raise serializers.ValidationError({"password": [ErrorDetail(message, "required")]})
+            # The underlying Django request: django-axes marks it when this client is locked out
+            # for this username, and its middleware then answers 429.
+            if not account_password_confirms(request=request._request, user=user, password=password):
+                raise serializers.ValidationError(
+                    {"password": [ErrorDetail("That is not your password.", "password_incorrect")]}
+                )
+        account_delete(user=user)
+        request.session.flush()  # a browser's session cookie is cleared too
         return Response(status=status.HTTP_204_NO_CONTENT)

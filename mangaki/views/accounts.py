@@ -1,4 +1,5 @@
-"""Sign up (keeping a visitor's ratings) and log in (merging them); the rest is django.contrib.auth."""
+"""Sign up (keeping a visitor's ratings), log in (merging them), delete the account; the rest is
+django.contrib.auth."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ import math
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
-from ..forms import SignupForm
+from ..forms import AccountDeleteForm, SignupForm
+from ..services.accounts import account_delete
 from ..services.guests import BACKEND, guest_convert, guest_merge, is_guest
+from .profiles import settings_page
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -57,6 +62,22 @@ class LoginView(auth_views.LoginView):
             ratings, verb = ("ratings", "were") if moved != 1 else ("rating", "was")
             messages.success(self.request, f"{moved} {ratings} from this visit {verb} added to your account.")
         return response
+
+
+@sensitive_post_parameters("password")
+@login_required
+def delete_account(request):
+    """The settings page's "Delete my account" form: checks the password, deletes, logs out."""
+    if request.method != "POST":
+        return redirect(reverse("settings") + "#delete-account")
+    form = AccountDeleteForm(request.POST, user=request.user, request=request)
+    if not form.is_valid():
+        return settings_page(request, delete_form=form)
+    n_ratings = account_delete(user=request.user)
+    logout(request)
+    ratings = "rating" if n_ratings == 1 else "ratings"
+    messages.success(request, f"Your account and your {n_ratings} {ratings} were deleted.")
+    return redirect("home")
 
 
 def locked_out(request, response=None, credentials=None) -> HttpResponse:

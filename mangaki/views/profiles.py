@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..choices import Choice
-from ..forms import ProfileSettingsForm
+from ..forms import AccountDeleteForm, ProfileSettingsForm
 from ..models import Rating
 from ..querysets import profile_visible_to
 from .cards import decorate, nsfw_allowed
@@ -61,4 +61,17 @@ def profile_settings(request):
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("settings")
-    return render(request, "mangaki/settings.html", {"form": form})
+    return settings_page(request, form=form)
+
+
+def settings_page(request, *, form=None, delete_form=None):
+    """The settings page, with the "Delete my account" form (posted to ``account-delete``)."""
+    return render(
+        request,
+        "mangaki/settings.html",
+        {
+            "form": form or ProfileSettingsForm(instance=request.user.profile),
+            "delete_form": delete_form or AccountDeleteForm(user=request.user, request=request),
+            "n_ratings": Rating.objects.filter(user=request.user).count(),
+        },
+    )
