@@ -65,6 +65,7 @@ class RecommendationList:
 
 
 NO_EXPLANATION = Explanation(tags=[], neighbours=[])
+NOT_LEARNED_YET = "Our models have not learned these works yet; they will at their next training."
 
 
 def _crowd_value(work: Work) -> float:
@@ -275,6 +276,12 @@ def recommendations_for(
         # Hidden (NSFW for this profile) or deleted since the snapshot: the next listed ones instead.
         by_pk.update(_works_by_pk(set(order[limit:]) - by_pk.keys()))
     chosen = [by_pk[pk] for pk in order if shown(pk)][:limit]
+    if not chosen and limit:
+        # Nothing here the models know (works added since their training: a first manga
+        # import, say): the most rated of the category until the next training learns them.
+        waiting = _fallback(user, category, limit, algorithm, NOT_LEARNED_YET)
+        if waiting.items:
+            return waiting
     chosen_ids = np.array([work.pk for work in chosen], dtype=np.int64)
     missing = explain_listed(chosen_ids.tolist()) - by_pk.keys()
     if missing:  # only when a replacement brought neighbours of its own

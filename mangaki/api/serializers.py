@@ -117,6 +117,8 @@ class WorkDetailSerializer(WorkListSerializer):
     class Meta(WorkListSerializer.Meta):
         fields = [
             *WorkListSerializer.Meta.fields,
+            "nb_volumes",
+            "nb_chapters",
             "synopsis",
             "external_source",
             "external_id",

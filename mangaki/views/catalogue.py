@@ -84,6 +84,8 @@ def work_list(request, category: str):
             "genres": genres,
             "types": types,
             "sort_label": SORTS[query["sort"]],
+            # No work at all (not just none matching): say how the category fills up.
+            "category_empty": not page.object_list and not Work.objects.filter(category=category).exists(),
         },
     )
 

@@ -163,6 +163,7 @@ def test_category_filter_and_new_works_scored_by_their_tags(trained):
     assert default.algorithm == "ease" and [item.work.pk for item in default.items] == [new_work.pk]
     assert default.items[0].explanation.tags
     assert {tag for tag, _ in default.items[0].explanation.tags} <= set(genres)
+    # ALS never saw it and cannot score it from tags; nobody rated it, so no list has it.
     als = recommendations_for(user, category="manga", limit=5, algorithm="als")
     assert als.items == []
     assert recommendations_for(user, category="no-such-category").items == []
