@@ -90,3 +90,13 @@ class AccountDeleteForm(forms.Form):
             raise forms.ValidationError("That is not your password.", code="password_incorrect")
         return password
 
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Your MyAnimeList export",
+        help_text="The animelist_….xml.gz or mangalist_….xml.gz file MyAnimeList gives you "
+        "(plain .xml works too).",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xml,.gz,application/xml,text/xml,application/gzip"}
+        ),
+    )

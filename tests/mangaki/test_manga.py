@@ -28,8 +28,15 @@ def test_an_empty_category_says_how_to_fill_it_instead_of_promising_picks(client
 
 
 def test_a_manga_page_shows_volumes_chapters_and_its_myanimelist_link(client):
-    monster = WorkFactory(category=Category.objects.get(slug="manga"), work_type="", nb_episodes=None,
-                          nb_volumes=18, nb_chapters=162, external_source="myanimelist", external_id="1")  # fmt: skip
+    monster = WorkFactory(
+        category=Category.objects.get(slug="manga"),
+        work_type="",
+        nb_episodes=None,
+        nb_volumes=18,
+        nb_chapters=162,
+        external_source="myanimelist",
+        external_id="1",
+    )
     page = client.get(monster.get_absolute_url()).content.decode()
     assert "18 volumes" in page and "162 chapters" in page and "episode" not in page
     assert 'href="https://myanimelist.net/manga/1"' in page
