@@ -75,7 +75,8 @@ def import_ratings(import_id: int) -> str:
     A redelivered task (its worker was killed) finds the import done, or writes it: the
     writing is one transaction, so a killed worker left nothing half-written.
     """
-    return import_run(import_id=import_id).status
+    rating_import = import_run(import_id=import_id)
+    return rating_import.status if rating_import is not None else "gone"
 
 
 def enqueue_import(import_id: int) -> None:

@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from ..models import UserSession
+from ..models import RatingImport, UserSession
 from .ratings import ratings_bulk_delete
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,10 @@ def account_delete(*, user) -> int:
     """
     User = get_user_model()
     with transaction.atomic():
+        # First their imports: deleting an import's row waits for a worker writing it to commit
+        # (the worker holds that row), so its ratings are there for the passes below; an import
+        # that has not started finds its row gone and writes nothing.
+        RatingImport.objects.filter(user=user).delete()
         n_ratings = ratings_bulk_delete(user=user)
         # A rating of theirs written meanwhile (another tab) would otherwise leave with the user
         # row below without leaving the counters. Locking the row waits for such a write to

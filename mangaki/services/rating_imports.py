@@ -158,17 +158,18 @@ def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[i
     return works, 0, untitled
 
 
-def import_run(*, import_id: int) -> RatingImport:
+def import_run(*, import_id: int) -> RatingImport | None:
     """Write a queued import's ratings (the task's body); idempotent.
 
-    An import that is done or failed is returned as it is. Two deliveries of the same task
-    wait for each other on the import's row; the second finds it done.
+    An import that is done or failed is returned as it is (None once deleted with its
+    account). Two deliveries of the same task wait for each other on the import's row; the
+    second finds it done.
     """
     started = RatingImport.objects.filter(pk=import_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
         status=Status.RUNNING
     )
-    if not started:
-        return RatingImport.objects.get(pk=import_id)
+    if not started:  # done, failed, or deleted with its account since it was queued
+        return RatingImport.objects.filter(pk=import_id).first()
     _report_progress(import_id, 0)
     try:
         with transaction.atomic():
@@ -215,6 +216,8 @@ def import_run(*, import_id: int) -> RatingImport:
             rating_import.finished = timezone.now()
             rating_import.save(update_fields=["report", "entries", "status", "finished"])
             return rating_import
+    except RatingImport.DoesNotExist:  # its account was deleted between the two steps above
+        return None
     except ValidationError as error:  # a matched work was deleted while the import ran
         reason = "; ".join(error.messages[:3])
         return _fail(import_id, f"Nothing was imported: {reason} Try again.")
@@ -226,11 +229,11 @@ def import_run(*, import_id: int) -> RatingImport:
         )
 
 
-def _fail(import_id: int, reason: str) -> RatingImport:
+def _fail(import_id: int, reason: str) -> RatingImport | None:
     RatingImport.objects.filter(pk=import_id).update(
         status=Status.FAILED, reason=reason, finished=timezone.now(), entries=[]
     )
-    return RatingImport.objects.get(pk=import_id)
+    return RatingImport.objects.filter(pk=import_id).first()  # None: deleted with its account
 
 
 def import_fail(*, rating_import: RatingImport, reason: str) -> RatingImport:

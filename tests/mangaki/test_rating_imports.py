@@ -214,3 +214,18 @@ def test_a_work_deleted_while_the_import_waits_is_added_back_from_the_file(user)
     assert set(choices_of(user)) == {1, 2}
     keep.refresh_from_db()
     assert keep.nb_likes == 1
+
+
+def test_an_import_whose_account_was_deleted_meanwhile_writes_nothing(user):
+    from mangaki.services.accounts import account_delete
+
+    bebop = mal_work(1)
+    queued = import_receive(
+        user=user,
+        file_name="a.xml",
+        data=mal_export("anime", [{"id": 1, "title": "A", "score": 9, "status": "Completed"}]),
+    )
+    account_delete(user=user)
+    assert import_run(import_id=queued.pk) is None
+    assert not Rating.objects.exists() and Work.objects.count() == 1
+    assert_counters_equal_a_recount([bebop.pk])
