@@ -18,7 +18,7 @@ from tests.mangaki.test_counters import assert_counters_equal_a_recount
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"  # UserFactory's
-EXPORT_URL = "/api/ratings/export/?format=json"
+EXPORT_URL = "/api/ratings/export/"
 
 
 def rated_works(user, choices=("like", "favorite", "dislike", "neutral", "willsee", "wontsee")):
@@ -148,7 +148,15 @@ def test_the_settings_page_explains_and_links_to_the_export(user):
     page = logged_in(user).get(reverse("settings")).content.decode()
     assert 'id="delete-account"' in page
     assert "your 3 ratings" in page and "cannot be undone" in page
-    assert f'href="{EXPORT_URL}"' in page
+    assert 'href="#your-data"' in page  # "Download your data first"
+    for fmt in (
+        "format=csv",
+        "format=json",
+        "format=mal&amp;category=anime",
+        "format=mal&amp;category=manga",
+    ):
+        assert f'href="{EXPORT_URL}?{fmt}"' in page
+    assert f'href="{reverse("import")}"' in page
     assert f'action="{reverse("account-delete")}"' in page
     assert 'type="password"' in page and 'name="password"' in page
 
