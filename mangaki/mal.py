@@ -422,3 +422,18 @@ def mapping_table() -> list[tuple[str, str]]:
     names = {**STATUS_NAMES[ANIME], IN_PROGRESS: "Watching / Reading", PLANNED: "Plan to Watch / Read"}
     rows += [(f"no score, {names[status]}", choice) for status, choice in UNSCORED_CHOICES.items()]
     return rows
+
+
+def mapping_summary() -> str:
+    """The import's mapping in one sentence, for the API's description."""
+    return "; ".join(f"{said}: {Choice(choice).label.lower()}" for said, choice in mapping_table()) + "."
+
+
+def export_summary() -> str:
+    """How an export writes each choice, in one sentence, for the API's description."""
+    names = STATUS_NAMES[ANIME]
+    parts = []
+    for choice, (score, status) in EXPORTED_AS.items():
+        written = f"score {score}, {names[status]}" if score else f"no score, {names[status]}"
+        parts.append(f"{Choice(choice).label.lower()}: {written}")
+    return "; ".join(parts) + "."

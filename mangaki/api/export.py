@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from ..exports import as_csv, as_json, as_mal
+from ..mal import export_summary
 from ..selectors import rating_export_rows
 from .serializers import ErrorSerializer
 
@@ -46,8 +47,8 @@ class RatingExportView(APIView):
         description="Every rating of yours, NSFW works included, as a file: `csv` (one row per rating), "
         "`json`, or `mal`, a MyAnimeList XML list of one category (`category=anime` or `manga`) that "
         "MyAnimeList, AniList and this site's import read; works without a MyAnimeList id are left out "
-        "of it (the X-Left-Out header counts them). Choices become MyAnimeList entries as: favorite 10, "
-        "like 8, neutral 5, dislike 3 (Completed), will see Plan to Watch/Read, won't see Dropped.",
+        "of it (the X-Left-Out header counts them). How choices are written in it: "
+        f"{export_summary()}",
         parameters=[
             OpenApiParameter("format", str, enum=list(FORMATS), default="json"),
             OpenApiParameter("category", str, enum=["anime", "manga"], default="anime"),

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from ..mal import mapping_summary
 from ..models import RatingImport
 from ..services.rating_imports import TooManyImports, import_fail, import_progress, import_receive
 from ..tasks import enqueue_import
@@ -109,9 +110,8 @@ class RatingImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         f"{settings.MANGAKI_IMPORT_MAX_ENTRIES:,} entries, declares a DOCTYPE or entities, or is damaged "
         "is refused (400, nothing written). Otherwise the answer is 202 with the import's id and "
         "`status` queued: a worker writes the ratings, all at once, and `GET /api/imports/{id}/` "
-        "follows its progress to the report. Scores map to choices: 10 favorite, 7-9 like, 5-6 "
-        "neutral, 1-4 dislike; unscored: planned, watching or on hold will see, completed neutral, "
-        "dropped won't see. Works are matched on their MyAnimeList id; unknown ones are added. "
+        "follows its progress to the report. How entries become choices: "
+        f"{mapping_summary()} Works are matched on their MyAnimeList id; unknown ones are added. "
         "Importing the same file again changes nothing; ratings of works not in the file stay.",
         request={"multipart/form-data": UploadSerializer},
         responses={

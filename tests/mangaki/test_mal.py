@@ -233,9 +233,10 @@ def test_a_written_list_reads_back_to_the_same_choices_and_titles(kind):
 def test_the_readme_shows_the_mapping_the_import_applies():
     from pathlib import Path
 
-    from mangaki.mal import mapping_table
+    from mangaki.mal import export_summary, mapping_table
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     table = readme.split("| on MyAnimeList | here |\n| --- | --- |\n", 1)[1].split("\n\n", 1)[0]
     rows = [tuple(cell.strip() for cell in line.strip("|").split("|")) for line in table.splitlines()]
     assert rows == [(said, Choice(choice).label.lower()) for said, choice in mapping_table()]
+    assert export_summary() in " ".join(readme.split())

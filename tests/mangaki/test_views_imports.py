@@ -80,6 +80,8 @@ def test_a_guest_is_asked_to_sign_up(client):
     from mangaki.services.guests import guest_create
 
     client.force_login(guest_create(), backend="mangaki.backends.ProfileModelBackend")
+    page = client.get(reverse("import")).content.decode()
+    assert 'id="import-form"' not in page and reverse("signup") in page
     response = post_file(client, mal_export("anime", ENTRIES))
     assert "Sign up" in response.context["form"].errors["file"][0]
     assert not RatingImport.objects.exists()
