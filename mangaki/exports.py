@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from .mal import ExportRow, write_list
+from .mal import ListedWork, write_list
 
 MAL_SOURCE = "myanimelist"
 CSV_COLUMNS = ["work_id", "category", "title", "type", "myanimelist_id", "choice", "date"]
@@ -89,7 +89,7 @@ def as_mal(username: str, category: str, rows: list[RatedWork]) -> tuple[bytes, 
         category,
         username,
         [
-            ExportRow(
+            ListedWork(
                 mal_id=row.mal_id,
                 title=row.title,
                 choice=row.choice,

@@ -121,10 +121,9 @@ class MalFileError(ValueError):
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One entry to import: the work as the file describes it, and the choice it maps to."""
+class ListedWork:
+    """A work on a list, as the file describes it, and the choice its entry maps to."""
 
-    line: int
     mal_id: int
     title: str
     choice: str
@@ -135,6 +134,13 @@ class Entry:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Entry(ListedWork):
+    """One entry read from a file, with its line."""
+
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -346,25 +352,12 @@ def read_list(data: bytes, *, max_bytes: int, max_entries: int) -> MalList:
 # --- Writing
 
 
-@dataclass(frozen=True)
-class ExportRow:
-    """One rated work with a MyAnimeList id, as an export writes it."""
-
-    mal_id: int
-    title: str
-    choice: str
-    work_type: str = ""
-    episodes: int | None = None
-    volumes: int | None = None
-    chapters: int | None = None
-
-
 def _cdata(text: str) -> str:
     # "]]>" cannot appear inside CDATA: close the section before its ">" and open another.
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def write_list(kind: str, username: str, rows: Iterable[ExportRow]) -> bytes:
+def write_list(kind: str, username: str, rows: Iterable[ListedWork]) -> bytes:
     """A MyAnimeList export (UTF-8 XML) of ``rows``: ``read_list`` reads it back to the same choices."""
     rows = list(rows)
     names = STATUS_NAMES[kind]

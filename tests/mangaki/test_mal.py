@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from mangaki.choices import Choice
-from mangaki.mal import ExportRow, MalFileError, choice_for, read_list, write_list
+from mangaki.mal import ListedWork, MalFileError, choice_for, read_list, write_list
 from tests.mal_files import line_of, mal_export
 
 LIMITS = {"max_bytes": 2_000_000, "max_entries": 1000}
@@ -207,7 +207,7 @@ def test_more_entries_than_the_limit_are_refused():
 def test_a_written_list_reads_back_to_the_same_choices_and_titles(kind):
     tricky = "Re:Zero ]]> <i>kara</i> & “Hajimeru”"
     rows = [
-        ExportRow(
+        ListedWork(
             mal_id=n + 1,
             title=tricky if n == 0 else f"Work {n}",
             choice=choice,
