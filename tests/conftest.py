@@ -1,5 +1,7 @@
 """Shared fixtures."""
 
+import contextlib
+
 import pytest
 
 from mangaki.services.ratings import rating_set
@@ -45,15 +47,32 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@contextlib.contextmanager
+def celery_eager(eager: bool):
+    """Celery runs tasks in this process (True) or sends them to the broker (False), for a while.
+
+    Afterwards Celery reads Django's settings again: the override is removed, not set back to
+    the value it had (which would keep overriding ``settings.CELERY_TASK_ALWAYS_EAGER``).
+    """
+    from mangaki.celery import app
+
+    changes = app.conf.changes
+    had, before = "task_always_eager" in changes, changes.get("task_always_eager")
+    app.conf.task_always_eager = eager
+    try:
+        yield
+    finally:
+        if had:
+            changes["task_always_eager"] = before
+        else:
+            changes.pop("task_always_eager", None)
+
+
 @pytest.fixture
 def eager_celery():
     """Tasks run in this process even when CELERY_BROKER_URL is set (CI's second pass).
 
     The broker path itself, with a real worker, is what tests/integration covers.
     """
-    from mangaki.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    with celery_eager(True):
+        yield

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from mangaki.celery import app
 from mangaki.models import Rating, RatingImport
 from mangaki.tasks import import_ratings
+from tests.conftest import celery_eager
 from tests.mal_files import mal_export
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,11 +24,9 @@ N_ENTRIES = 12_000
 def queued_not_run():
     """Tasks go to the broker and wait there (no worker): the test runs the import itself, in a
     thread, while the page follows it. Whatever it queued is purged afterwards."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = before
-    app.control.purge()
+    with celery_eager(False):
+        yield
+        app.control.purge()
 
 
 def log_in(page: Page, base: str, username: str) -> None:
