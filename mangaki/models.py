@@ -49,6 +49,9 @@ class Work(models.Model):
     external_source = models.CharField(max_length=32, null=True, blank=True, help_text="e.g. myanimelist")  # noqa: DJ001
     external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     tags = models.ManyToManyField(Tag, through="TaggedWork", related_name="works", blank=True)
+    # First and last broadcast (or publication), as dates where it aired.
+    aired_from = models.DateField(null=True, blank=True)
+    aired_to = models.DateField(null=True, blank=True)
     date_added = models.DateTimeField(auto_now_add=True)
 
     # Ranking counters, kept exact by the rating service in the same transaction as the
@@ -91,6 +94,54 @@ class Work(models.Model):
         from .choices import COUNTER_FIELDS
 
         return {choice: getattr(self, field) for choice, field in COUNTER_FIELDS.items()}
+
+
+class WorkTitle(models.Model):
+    """Another title of a work: its original title, or a translation (English, Chinese…).
+
+    ``Work.title`` stays the title the site shows; these are shown on the work's page and found
+    by search.
+    """
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original title"
+        TRANSLATION = "translation", "Translation"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="titles")
+    title = models.CharField(max_length=255)
+    language = models.CharField(max_length=16, help_text="ja, en, zh-Hans…")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["work", "kind", "language", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "language", "title"], name="worktitle_unique_title")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class WorkLink(models.Model):
+    """Where to read about a work (``info``), its official site, or where to watch it (``streaming``)."""
+
+    class Kind(models.TextChoices):
+        INFO = "info", "About it"
+        OFFICIAL = "official", "Official site"
+        STREAMING = "streaming", "Where to watch"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="links")
+    site = models.CharField(max_length=32, help_text="e.g. mal, netflix")
+    name = models.CharField(max_length=64, help_text="as shown, e.g. Netflix, U-NEXT (JP)")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField(max_length=500)
+
+    class Meta:
+        ordering = ["work", "kind", "name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["work", "site", "url"], name="worklink_unique_url")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.url}"
 
 
 class TaggedWork(models.Model):
