@@ -227,6 +227,16 @@ class TrainedModel(models.Model):
             """
             return 1 if self.value == "ease" else 3
 
+        @property
+        def people_label(self) -> str:
+            """What the site calls this algorithm: what it does for a person, not its model name."""
+            return {
+                "ease": "Best for you",
+                "als": "Similar fans",
+                "lasso": "Your favourite genres",
+                "balse": "Genres and fans mixed",
+            }[self.value]
+
         @classmethod
         def default(cls) -> TrainedModel.Algorithm:
             """The algorithm ``recommendations_for`` serves when none is asked for: the best lists."""
