@@ -11,6 +11,7 @@ import csv
 import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -19,13 +20,17 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from ..choices import Choice
-from ..models import Category, Profile, Rating, Tag, TaggedWork, Work
+from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
 from .ranking import ranking_recompute
 
 SOURCE = "myanimelist"
 USERNAME_PREFIX = "mal-"
 WORK_COLUMNS = ("mal_id", "title", "type", "episodes", "genres")
 RATING_COLUMNS = ("user", "mal_id", "choice")
+# Optional files (bangumi-data, see fixtures/build_bangumi.py): other titles, air dates, links.
+TITLE_COLUMNS = ("mal_id", "kind", "language", "title")
+AIRING_COLUMNS = ("mal_id", "start", "end")
+LINK_COLUMNS = ("mal_id", "site", "name", "kind", "url")
 NSFW_GENRES = {"Hentai"}
 BATCH_SIZE = 5000
 
@@ -44,6 +49,7 @@ class RowError:
 class ImportReport:
     works_created: int = 0
     works_updated: int = 0
+    details_changed: int = 0  # titles, air dates and links added, changed or removed
     users_created: int = 0
     tags_created: int = 0
     ratings_created: int = 0
@@ -54,7 +60,13 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return any(
-            (self.works_created, self.works_updated, self.users_created, self.tags_created)
+            (
+                self.works_created,
+                self.works_updated,
+                self.users_created,
+                self.tags_created,
+                self.details_changed,
+            )
             + (self.ratings_created, self.ratings_updated)
         )
 
@@ -63,10 +75,12 @@ class ImportFileError(Exception):
     """A file that cannot be imported at all (missing, or without the expected header)."""
 
 
-def _find(directory: Path, stem: str) -> Path:
+def _find(directory: Path, stem: str, *, required: bool = True) -> Path | None:
     for name in (f"{stem}.csv.gz", f"{stem}.csv"):
         if (directory / name).exists():
             return directory / name
+    if not required:
+        return None
     raise ImportFileError(f"{directory}: no {stem}.csv.gz or {stem}.csv")
 
 
@@ -286,6 +300,7 @@ def anime_import(
                 ).values_list("external_id", "pk")
             )
         _sync_work_tags(works, work_ids, tag_ids)
+        _sync_details(directory, work_ids, report)
         user_ids = _sync_users({user for user, _ in ratings}, report)
         advance = progress(len(ratings)) if progress else (lambda n: None)
         _sync_ratings(ratings, user_ids, work_ids, report, advance)
@@ -294,6 +309,108 @@ def anime_import(
     if report.changed:
         _refresh_planner_statistics()
     return report
+
+
+# --- Titles, air dates and links (optional files)
+
+
+def _detail_rows(directory: Path, stem: str, columns, work_ids: dict[str, int], report: ImportReport):
+    """(line, work id, row) of an optional file's rows whose work is known; bad rows reported."""
+    path = _find(directory, stem, required=False)
+    if path is None:
+        return None
+    found = []
+    for line, row in _rows(path, columns):
+        values = {column: (row[column] or "").strip() for column in columns}
+        work_id = work_ids.get(values["mal_id"])
+        if work_id is None:
+            report.errors.append(RowError(path.name, line, f"unknown work mal_id {values['mal_id']!r}"))
+            continue
+        found.append((path.name, line, work_id, values))
+    return found
+
+
+def _date(value: str):
+    return date.fromisoformat(value) if value else None
+
+
+def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportReport) -> None:
+    """Make the works' other titles, air dates and links those of the optional files (when present)."""
+    imported = list(work_ids.values())
+    titles = _detail_rows(directory, "titles", TITLE_COLUMNS, work_ids, report)
+    if titles is not None:
+        wanted = {}
+        for name, line, work_id, row in titles:
+            if row["kind"] not in WorkTitle.Kind.values or not row["title"] or not row["language"]:
+                report.errors.append(
+                    RowError(
+                        name, line, "a title needs a kind (original or translation), a language and a title"
+                    )
+                )
+                continue
+            wanted[(work_id, row["language"][:16], row["title"][:255])] = row["kind"]
+        current = {
+            (work_id, language, title): (pk, kind)
+            for pk, work_id, language, title, kind in WorkTitle.objects.filter(
+                work_id__in=imported
+            ).values_list("pk", "work_id", "language", "title", "kind")
+        }
+        stale = [pk for key, (pk, kind) in current.items() if wanted.get(key) != kind]
+        WorkTitle.objects.filter(pk__in=stale).delete()
+        new = [
+            WorkTitle(work_id=w, language=language, title=title, kind=kind)
+            for (w, language, title), kind in wanted.items()
+            if current.get((w, language, title), (None, None))[1] != kind
+        ]
+        WorkTitle.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        report.details_changed += len(stale) + len(new)
+    airing = _detail_rows(directory, "airing", AIRING_COLUMNS, work_ids, report)
+    if airing is not None:
+        dates = {}
+        for name, line, work_id, row in airing:
+            try:
+                dates[work_id] = (_date(row["start"]), _date(row["end"]))
+            except ValueError:
+                report.errors.append(
+                    RowError(name, line, "start and end must be dates (YYYY-MM-DD) or empty")
+                )
+        changed = [
+            Work(pk=pk, aired_from=start, aired_to=end)
+            for pk, start_now, end_now in Work.objects.filter(pk__in=list(dates)).values_list(
+                "pk", "aired_from", "aired_to"
+            )
+            if dates[pk] != (start_now, end_now)
+            for start, end in [dates[pk]]
+        ]
+        Work.objects.bulk_update(changed, ["aired_from", "aired_to"], batch_size=500)
+        report.details_changed += len(changed)
+    links = _detail_rows(directory, "links", LINK_COLUMNS, work_ids, report)
+    if links is not None:
+        wanted_links = {}
+        for name, line, work_id, row in links:
+            if row["kind"] not in WorkLink.Kind.values or not row["url"].startswith(("https://", "http://")):
+                report.errors.append(
+                    RowError(
+                        name, line, "a link needs a kind (info, official or streaming) and an http(s) URL"
+                    )
+                )
+                continue
+            wanted_links[(work_id, row["site"][:32], row["url"][:500])] = (row["name"][:64], row["kind"])
+        current_links = {
+            (work_id, site, url): (pk, name, kind)
+            for pk, work_id, site, url, name, kind in WorkLink.objects.filter(
+                work_id__in=imported
+            ).values_list("pk", "work_id", "site", "url", "name", "kind")
+        }
+        stale = [pk for key, (pk, *rest) in current_links.items() if wanted_links.get(key) != tuple(rest)]
+        WorkLink.objects.filter(pk__in=stale).delete()
+        new_links = [
+            WorkLink(work_id=w, site=site, url=url, name=name, kind=kind)
+            for (w, site, url), (name, kind) in wanted_links.items()
+            if tuple(current_links.get((w, site, url), (None, None, None))[1:]) != (name, kind)
+        ]
+        WorkLink.objects.bulk_create(new_links, batch_size=BATCH_SIZE)
+        report.details_changed += len(stale) + len(new_links)
 
 
 def _refresh_planner_statistics() -> None:

@@ -136,3 +136,90 @@ def test_the_command_loads_the_shipped_subset_with_exact_counters(db):
     ) == [pytest.approx(row) for row in snapshot]
     call_command("load_anime", small=True, stdout=out, stderr=err, verbosity=0)
     assert "Nothing changed" in out.getvalue()
+
+
+TITLES = """mal_id,kind,language,title
+1,original,ja,カウボーイビバップ
+1,translation,en,Cowboy Bebop
+2,original,ja,蟲師
+2,sideways,en,Bad kind
+999,original,ja,Unknown work
+"""
+AIRING = """mal_id,start,end
+1,1998-04-03,1999-04-24
+2,2005-10-23,
+6,yesterday,
+"""
+LINKS = """mal_id,site,name,kind,url
+1,netflix,Netflix,streaming,https://www.netflix.com/title/1
+1,mal,MyAnimeList,info,https://myanimelist.net/anime/1
+2,evil,Evil,streaming,javascript:alert(1)
+"""
+
+
+def write_details(folder: Path, titles: str = TITLES, airing: str = AIRING, links: str = LINKS) -> None:
+    (folder / "titles.csv").write_text(titles)
+    (folder / "airing.csv").write_text(airing)
+    (folder / "links.csv").write_text(links)
+
+
+def test_titles_air_dates_and_links_load_with_the_works_and_bad_rows_are_named(db, tmp_path):
+    folder = write(tmp_path / "data")
+    write_details(folder)
+    report = anime_import(directory=folder)
+    reasons = {
+        (e.file, e.line): e.reason for e in report.errors if e.file != "works.csv" and e.file[0] != "r"
+    }
+    assert reasons == {
+        ("titles.csv", 5): "a title needs a kind (original or translation), a language and a title",
+        ("titles.csv", 6): "unknown work mal_id '999'",
+        ("airing.csv", 4): "start and end must be dates (YYYY-MM-DD) or empty",
+        ("links.csv", 4): "a link needs a kind (info, official or streaming) and an http(s) URL",
+    }
+    bebop = Work.objects.get(title="Cowboy Bebop")
+    assert sorted(bebop.titles.values_list("kind", "language", "title")) == [
+        ("original", "ja", "カウボーイビバップ"),
+        ("translation", "en", "Cowboy Bebop"),
+    ]
+    assert (str(bebop.aired_from), str(bebop.aired_to)) == ("1998-04-03", "1999-04-24")
+    assert Work.objects.get(title="Mushishi").aired_to is None
+    assert sorted(bebop.links.values_list("kind", "name")) == [
+        ("info", "MyAnimeList"),
+        ("streaming", "Netflix"),
+    ]
+    assert not Work.objects.get(title="Mushishi").links.exists()
+
+
+def test_a_second_load_of_the_same_details_changes_nothing_and_a_new_file_replaces_them(db, tmp_path):
+    folder = write(tmp_path / "data")
+    write_details(folder)
+    anime_import(directory=folder)
+    assert anime_import(directory=folder).details_changed == 0
+    write_details(
+        folder,
+        titles="mal_id,kind,language,title\n1,translation,en,Cowboy Bebop\n",
+        airing="mal_id,start,end\n1,1998-04-03,1999-04-25\n",
+        links="mal_id,site,name,kind,url\n1,netflix,Netflix (JP),streaming,https://www.netflix.com/title/1\n",
+    )
+    report = anime_import(directory=folder)
+    bebop = Work.objects.get(title="Cowboy Bebop")
+    assert list(bebop.titles.values_list("title", flat=True)) == ["Cowboy Bebop"]
+    assert not Work.objects.get(title="Mushishi").titles.exists()
+    assert str(bebop.aired_to) == "1999-04-25"
+    assert list(bebop.links.values_list("name", flat=True)) == ["Netflix (JP)"]
+    # 2 titles removed; 1 link renamed (removed and added) and 1 removed; 1 work's dates changed
+    assert report.details_changed == 2 + 3 + 1
+
+
+def test_the_shipped_details_cover_what_bangumi_data_knows():
+    folder = Path(settings.BASE_DIR) / "fixtures" / "anime"
+    with gzip.open(folder / "airing.csv.gz", "rt", encoding="utf-8") as handle:
+        airing = list(csv.DictReader(handle))
+    with gzip.open(folder / "titles.csv.gz", "rt", encoding="utf-8") as handle:
+        titles = list(csv.DictReader(handle))
+    assert len(airing) == 3765
+    english = {row["mal_id"] for row in titles if row["language"] == "en"}
+    assert len(english) == 844
+    assert ("16498", "進撃の巨人") in {
+        (row["mal_id"], row["title"]) for row in titles if row["kind"] == "original"
+    }
