@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db.models import prefetch_related_objects
+from django.utils.translation import ngettext
 
 from recommender.base import Explanation as ModelExplanation
 
@@ -75,6 +76,17 @@ def _crowd_value(work: Work) -> float:
     if not total:
         return 0.0
     return sum(counts[choice] * RATING_VALUES[choice] for choice in COUNTED_CHOICES) / total
+
+
+def too_few_ratings_reason(algorithm: str, *, signed_in: bool = True) -> str:
+    """Why a list is not personal yet: the ratings ``algorithm`` needs (its ``min_ratings``)."""
+    minimum = Algorithm(algorithm).min_ratings
+    start = "Rate" if signed_in else "Sign in and rate"
+    return ngettext(
+        "%(start)s at least %(count)d work for personal picks.",
+        "%(start)s at least %(count)d works for personal picks.",
+        minimum,
+    ) % {"start": start, "count": minimum}
 
 
 def _fallback(user, category: str | None, limit: int, algorithm: str, reason: str) -> RecommendationList:
@@ -214,7 +226,7 @@ def recommendations_for(
             category,
             limit,
             algorithm or Algorithm.default(),
-            "Sign in and rate a few works for personal picks.",
+            too_few_ratings_reason(algorithm or Algorithm.default(), signed_in=False),
         )
     requested = algorithm
     algorithm, loaded, rating = _serving(algorithm)
@@ -227,10 +239,8 @@ def recommendations_for(
         )
         return _fallback(user, category, limit, algorithm, reason)
     item_ids, values = user_ratings(user.pk)
-    minimum = Algorithm(algorithm).min_ratings
-    if item_ids.size < minimum:
-        reason = f"Rate at least {minimum} work{'s' if minimum > 1 else ''} for personal picks."
-        return _fallback(user, category, limit, algorithm, reason)
+    if item_ids.size < Algorithm(algorithm).min_ratings:
+        return _fallback(user, category, limit, algorithm, too_few_ratings_reason(algorithm))
 
     nsfw_ok = bool(getattr(getattr(user, "profile", None), "nsfw_ok", False))
     category_id = None

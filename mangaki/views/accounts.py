@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ..forms import AccountDeleteForm, SignupForm
@@ -59,8 +60,15 @@ class LoginView(auth_views.LoginView):
                 moved = guest_merge(guest=guest, into=form.get_user())
             response = super().form_valid(form)
         if moved:
-            ratings, verb = ("ratings", "were") if moved != 1 else ("rating", "was")
-            messages.success(self.request, f"{moved} {ratings} from this visit {verb} added to your account.")
+            messages.success(
+                self.request,
+                ngettext(
+                    "%(count)d rating from this visit was added to your account.",
+                    "%(count)d ratings from this visit were added to your account.",
+                    moved,
+                )
+                % {"count": moved},
+            )
         return response
 
 
@@ -75,8 +83,15 @@ def delete_account(request):
         return settings_page(request, delete_form=form)
     n_ratings = account_delete(user=request.user)
     logout(request)
-    ratings = "rating" if n_ratings == 1 else "ratings"
-    messages.success(request, f"Your account and your {n_ratings} {ratings} were deleted.")
+    messages.success(
+        request,
+        ngettext(
+            "Your account and your %(count)d rating were deleted.",
+            "Your account and your %(count)d ratings were deleted.",
+            n_ratings,
+        )
+        % {"count": n_ratings},
+    )
     return redirect("home")
 
 
@@ -87,10 +102,11 @@ def locked_out(request, response=None, credentials=None) -> HttpResponse:
     """
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     minutes = math.ceil(seconds / 60)
-    message = (
-        f"Too many failed sign-ins for this account from your address: "
-        f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
-    )
+    message = ngettext(
+        "Too many failed sign-ins for this account from your address: try again in %(count)d minute.",
+        "Too many failed sign-ins for this account from your address: try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
     if request.path.startswith("/api/"):
         answer = JsonResponse(
             {"detail": message, "errors": [{"field": None, "code": "locked_out", "message": message}]},

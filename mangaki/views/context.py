@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from ..models import TrainedModel
 from ..services.guests import is_guest
 from .cards import RATING_BUTTONS, categories
 
@@ -14,4 +15,6 @@ def site(request) -> dict:
         "is_guest": SimpleLazyObject(lambda: is_guest(user)),
         "rating_buttons": RATING_BUTTONS,
         "model_report_public": settings.MANGAKI_PUBLIC_MODEL_REPORT,
+        # The one number every "rate at least…" message says: the default algorithm's.
+        "min_ratings": TrainedModel.Algorithm.default().min_ratings,
     }

@@ -12,7 +12,8 @@ from ..selectors import recommendations_for, similar_works
 from .cards import categories as all_categories
 from .cards import decorate, user_choices
 
-ALGORITHMS = dict(TrainedModel.Algorithm.choices)
+Algorithm = TrainedModel.Algorithm
+ALGORITHMS = dict(Algorithm.choices)
 RECOMMENDATION_COUNT = 20
 SIMILAR_COUNT = 8
 # How a neighbour of a recommendation was rated, as said in its explanation.
@@ -48,6 +49,17 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
     }
 
 
+def algorithm_options() -> list[tuple[str, str]]:
+    """The page's algorithm menu: ``(value, name for people)``, the default first as ``""``.
+
+    Model names (EASE, ALS…) stay in the model report; people choose by what a list does.
+    """
+    default = Algorithm.default()
+    options = [("", default.people_label)]
+    options += [(algorithm.value, algorithm.people_label) for algorithm in Algorithm if algorithm != default]
+    return options
+
+
 def recommendations(request):
     categories = all_categories(request)
     slug = request.GET.get("category") or "anime"
@@ -76,8 +88,9 @@ def recommendations(request):
         "categories": categories,
         "category": category,
         "algorithm": asked or "",
-        "algorithms": ALGORITHMS,
-        "algorithm_label": ALGORITHMS.get(result.algorithm, result.algorithm),
+        "algorithm_options": algorithm_options(),
+        "algorithm_chosen": "" if asked in (None, Algorithm.default()) else asked,
+        "algorithm_label": Algorithm(result.algorithm).people_label,
         "items": items,
         "is_fallback": result.is_fallback,
         "fallback_reason": result.fallback_reason,

@@ -153,7 +153,8 @@
             if (bar) { bar.max = Math.max(progress.total, 1); bar.value = progress.written; }
           }
           if (count) {
-            count.textContent = progress.written + " of " + progress.total + " ratings written · " +
+            count.textContent = progress.written + " of " + progress.total +
+              (progress.total === 1 ? " rating" : " ratings") + " written · " +
               data.entries + (data.entries === 1 ? " entry" : " entries") + " in the file";
           }
           window.setTimeout(poll, delay);
