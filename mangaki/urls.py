@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import accounts, catalogue, imports, profiles, ratings, recommendations, report
+from .views import accounts, catalogue, imports, profiles, ratings, recommendations, report, site_files
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
+    path("favicon.ico", site_files.favicon, name="favicon"),
     path("recommendations/", recommendations.recommendations, name="recommendations"),
     path("works/<int:pk>/rate/", ratings.rate, name="rate"),
     path("import/", imports.import_list, name="import"),

@@ -1,7 +1,8 @@
 """Error pages are the site's own, with its header and a way back, not Django's bare text."""
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.urls import reverse
 from django.views import defaults
 
 from tests.factories import UserFactory
@@ -32,3 +33,12 @@ def test_the_400_and_500_pages_render_without_a_request_context(handler, code, t
     response = handler(request) if code == 500 else handler(request, exception=None)
     assert response.status_code == code
     assert title in response.content.decode() and "Back to the home page" in response.content.decode()
+
+
+def test_a_refused_form_is_the_styled_403_saying_what_to_do():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "someone", "password": "secret"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form has expired" in page and "reload the page" in page
+    assert 'class="site-header"' in page and "<style>" not in page  # the site's page, not Django's
