@@ -17,7 +17,6 @@ from ..models import TrainedModel, Work
 
 METRICS = [("rmse", "overall"), ("rmse_cold", "cold (few ratings)"), ("rmse_freeze", "freeze (unrated)")]
 PALETTE = ["#e11d48", "#4f46e5", "#10b981", "#f59e0b", "#0ea5e9", "#a855f7"]  # by algorithm, in order
-MAP_LABELS = 14
 _cache: dict[tuple, bytes] = {}
 _lock = threading.Lock()
 
@@ -143,6 +142,11 @@ def gate_plot(model) -> bytes:
 
 def map_plot(model) -> bytes:
     """The works' ALS factors projected on their two main axes, coloured by popularity."""
+    return _svg(map_figure(model))
+
+
+def map_figure(model):
+    """The map's figure: every work a dot, and a few of the most rated named without overlaps."""
     ids, points = model.item_coordinates(2)
     popularity = dict(Work.objects.filter(pk__in=ids.tolist()).values_list("pk", "nb_ratings"))
     counts = np.array([popularity.get(int(pk), 0) for pk in ids], dtype=float)
@@ -160,22 +164,90 @@ def map_plot(model) -> bytes:
     )
     colourbar = figure.colorbar(scatter, ax=axes, shrink=0.8)
     colourbar.set_label("log(1 + ratings)")
-    labelled = order[::-1][:MAP_LABELS]
-    titles = dict(Work.objects.filter(pk__in=[int(ids[i]) for i in labelled]).values_list("pk", "title"))
-    for index in labelled:
-        title = titles.get(int(ids[index]), "")
-        axes.annotate(
-            title[:28] + ("…" if len(title) > 28 else ""),
-            points[index],
-            fontsize=6.5,
-            xytext=(3, 3),
-            textcoords="offset points",
-            color="#1e1b4b",
-        )
     axes.set_xlabel("first principal axis of the ALS item factors")
     axes.set_ylabel("second axis")
     axes.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    _label_without_overlaps(figure, axes, ids, points, order[::-1][:MAP_CANDIDATES])
+    return figure
+
+
+MAP_LABELS = 10  # at most this many works are named on the map
+MAP_CANDIDATES = 40  # the most rated works tried, in order, until MAP_LABELS fit
+MAP_TITLE_LENGTH = 24
+# Where a label may sit around its dot, in points, nearest first: beside it, then further out
+# with a leader line (the popular works crowd the middle of the map).
+LABEL_OFFSETS = [
+    (radius * dx, radius * dy)
+    for radius in (4, 14, 28)
+    for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))
+]
+LEADER_MIN_POINTS = 10
+LABEL_MARGIN_PIXELS = 3
+RING_PIXELS = 4
+
+
+def _label_without_overlaps(figure, axes, ids, points, candidates) -> None:
+    """Name the candidates in order, each where its label overlaps no label already placed.
+
+    The layout is settled first and then frozen, so that the text extents measured here are
+    where the labels are drawn. A work whose label fits nowhere is skipped; labelled dots get
+    a ring so that each name points at one dot.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    renderer = FigureCanvasAgg(figure).get_renderer()  # the same font metrics as the SVG's paths
+    figure.draw_without_rendering()
+    figure.set_layout_engine("none")
+    axes.set_xlim(axes.get_xlim())  # nor may the rings below rescale the axes
+    axes.set_ylim(axes.get_ylim())
+    area = axes.get_window_extent(renderer)
+    titles = dict(Work.objects.filter(pk__in=[int(ids[i]) for i in candidates]).values_list("pk", "title"))
+    placed = []
+    labelled = []
+    for index in candidates:
+        if len(labelled) == MAP_LABELS:
+            break
+        title = titles.get(int(ids[index]), "")
+        if not title:
+            continue
+        text = title[:MAP_TITLE_LENGTH] + ("…" if len(title) > MAP_TITLE_LENGTH else "")
+        x, y = axes.transData.transform(points[index])
+        dot = Bbox.from_extents(x, y, x, y).padded(RING_PIXELS)
+        if any(dot.overlaps(other) for other in placed):
+            continue  # its ring would hide under a label
+        for dx, dy in LABEL_OFFSETS:
+            leader = max(abs(dx), abs(dy)) >= LEADER_MIN_POINTS
+            label = axes.annotate(
+                text,
+                points[index],
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                va="bottom" if dy > 0 else "top" if dy < 0 else "center",
+                fontsize=7,
+                color="#1e1b4b",
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                arrowprops={"arrowstyle": "-", "color": "#1e1b4b", "linewidth": 0.6, "shrinkB": 3}
+                if leader
+                else None,
+            )
+            box = label.get_window_extent(renderer).expanded(1, 1).padded(LABEL_MARGIN_PIXELS)
+            inside = area.x0 <= box.x0 and box.x1 <= area.x1 and area.y0 <= box.y0 and box.y1 <= area.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed += [box, dot]
+                labelled.append(index)
+                break
+            label.remove()
+    if labelled:
+        axes.scatter(
+            points[labelled, 0],
+            points[labelled, 1],
+            s=30,
+            facecolors="none",
+            edgecolors="#1e1b4b",
+            linewidths=0.8,
+        )
 
 
 def plot(name: str) -> bytes | None:

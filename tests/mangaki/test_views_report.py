@@ -80,3 +80,29 @@ def test_the_gate_plot_follows_the_active_balse_model(client, staff, small_anime
     assert second.is_active and first.pk != second.pk
     after = client.get(reverse("model-plot", args=["gate"])).content
     assert after != before
+
+
+def test_the_map_names_a_few_of_the_most_rated_works_without_overlaps(small_anime, model_storage):
+    from mangaki.serving import first_active_model
+    from mangaki.views.report_plots import MAP_LABELS, map_figure
+
+    model_train(algorithm="als")
+    figure = map_figure(first_active_model(["als"]).trained)
+    renderer = figure.canvas.get_renderer()
+    figure.draw(renderer)  # as saved: the layout must not move once the labels are placed
+    axes = figure.axes[0]
+    labels = [text for text in axes.texts if text.get_text()]
+    assert 5 <= len(labels) <= MAP_LABELS <= 12
+    boxes = [text.get_window_extent(renderer) for text in labels]
+    for first in range(len(boxes)):
+        for second in range(first + 1, len(boxes)):
+            assert not boxes[first].overlaps(boxes[second]), (labels[first], labels[second])
+    area = axes.get_window_extent(renderer)
+    assert all(
+        area.x0 <= box.x0 and box.x1 <= area.x1 and area.y0 <= box.y0 and box.y1 <= area.y1 for box in boxes
+    )
+    # The names are those of the most rated works (a work is skipped only when its name fits nowhere).
+    most_rated = list(Work.objects.order_by("-nb_ratings").values_list("title", flat=True)[:60])
+    named = [text.get_text().rstrip("…") for text in labels]
+    assert all(any(title.startswith(name) for title in most_rated) for name in named)
+    assert any(most_rated[0].startswith(name) for name in named)
