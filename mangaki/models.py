@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from .choices import Choice
 from .querysets import WorkQuerySet
+from .seasons import Season, season_label, season_of
 
 
 class Category(models.Model):
@@ -94,6 +95,21 @@ class Work(models.Model):
         from .choices import COUNTER_FIELDS
 
         return {choice: getattr(self, field) for choice, field in COUNTER_FIELDS.items()}
+
+    @property
+    def year(self) -> int | None:
+        """The year it first aired, None when unknown."""
+        return self.aired_from.year if self.aired_from else None
+
+    @property
+    def season(self) -> Season | None:
+        """The anime season it first aired in (``mangaki.seasons``), None when unknown."""
+        return season_of(self.aired_from)
+
+    @property
+    def season_label(self) -> str:
+        """``"2013 · Spring"``: what cards and pages show to tell apart works of the same name."""
+        return season_label(self.aired_from)
 
 
 class WorkTitle(models.Model):

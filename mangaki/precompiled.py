@@ -6,19 +6,21 @@ cost several times what running the SQL did: 1.1 and 0.6 ms of CPU against about
 (PostgreSQL, measured in a web worker's setting; see ``bench/bench_api.py``).
 
 Only for ``values_list`` querysets whose columns the database driver already returns as the
-Python values wanted (integers, text; booleans through ``PartialModel``): rows come straight
-from the cursor, without the converters Django would apply (a boolean or a date would differ on
-SQLite). The queries still go through Django's cursor, so they are counted, logged and wrapped
-like any other. ``PartialModel`` turns such rows into model instances, as ``only()`` would.
+Python values wanted (integers, text; booleans and dates through ``PartialModel``): rows come
+straight from the cursor, without the converters Django would apply (a boolean or a date would
+differ on SQLite). The queries still go through Django's cursor, so they are counted, logged
+and wrapped like any other. ``PartialModel`` turns such rows into model instances, as ``only()``
+would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import date
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import DEFERRED, BooleanField, Model, QuerySet
+from django.db.models import DEFERRED, BooleanField, DateField, Model, QuerySet
 
 
 class PrecompiledQuery:
@@ -58,7 +60,8 @@ class PartialModel:
 
     ``columns`` are the columns to select, primary key first, in the model's order; the others
     are DEFERRED (read from the database if ever accessed). Booleans are made booleans (SQLite
-    answers 0 or 1); every other listed column must come from the driver as wanted.
+    answers 0 or 1) and dates dates (SQLite answers ``"2013-04-05"``); every other listed column
+    must come from the driver as wanted.
     """
 
     def __init__(self, model: type[Model], field_names: tuple[str, ...]):
@@ -77,6 +80,11 @@ class PartialModel:
             for index, position in enumerate(listed)
             if isinstance(fields[position], BooleanField)
         ]
+        self._dates = [
+            (index, position)
+            for index, position in enumerate(listed)
+            if type(fields[position]) is DateField  # not a DateTimeField, which is one too
+        ]
 
     def lookups(self, prefix: str = "") -> tuple[str, ...]:
         """``columns`` as ``values_list`` names, reached from another model through ``prefix``."""
@@ -91,4 +99,7 @@ class PartialModel:
         for index, position in self._booleans:
             if row[index] is not None:
                 values[position] = bool(row[index])
+        for index, position in self._dates:
+            if isinstance(row[index], str):
+                values[position] = date.fromisoformat(row[index])
         return self.model.from_db(alias, self.columns, values)

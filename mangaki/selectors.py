@@ -131,11 +131,13 @@ def _tags(
     return [(tag, weight) for tag, weight in found if tag is not None and weight > 0][:N_TAGS]
 
 
-# What a recommendation list shows of a work (its card, its summary in the API, a neighbour's
-# title and link). Its other columns (synopsis, counters, dates) are left to the work's page
-# (they load on access, as after ``only()``): converting them cost most of the time spent
-# building these works.
-LISTED_WORK_FIELDS = ("title", "category", "work_type", "nb_episodes", "poster_url", "nsfw", "nb_ratings")
+# What a recommendation list shows of a work (its card with its year and season, its summary in
+# the API, a neighbour's title and link). Its other columns (synopsis, counters, other dates)
+# are left to the work's page (they load on access, as after ``only()``): converting them cost
+# most of the time spent building these works.
+LISTED_WORK_FIELDS = (
+    "title", "category", "work_type", "nb_episodes", "poster_url", "nsfw", "nb_ratings", "aired_from"
+)  # fmt: skip
 _LISTED = PartialModel(Work, LISTED_WORK_FIELDS)
 
 
