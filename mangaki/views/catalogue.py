@@ -12,6 +12,7 @@ from ..choices import COUNTER_FIELDS
 from ..forms import SORTS, CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..text_search import Plain, plain
+from ..work_details import WORK_DETAIL_PREFETCH, has_bangumi_data, links_by_kind, work_links, work_titles
 from .cards import CHOICE_LABELS, categories, decorate, nsfw_allowed
 from .recommendations import similar_to
 
@@ -91,7 +92,8 @@ def work_list(request, category: str):
 
 
 def work_detail(request, category: str, pk: int):
-    work = get_object_or_404(Work.objects.select_related("category"), pk=pk, category__slug=category)
+    works = Work.objects.select_related("category").prefetch_related(*WORK_DETAIL_PREFETCH)
+    work = get_object_or_404(works, pk=pk, category__slug=category)
     if work.nsfw and not nsfw_allowed(request.user):
         return render(request, "mangaki/work_hidden.html", {"category": work.category}, status=403)
     decorate([work], request, max_genres=1000)
@@ -109,8 +111,18 @@ def work_detail(request, category: str, pk: int):
         for choice in COUNTER_FIELDS
     ]
     similar = decorate(similar_to(work, request.user), request)
+    original_title, other_titles = work_titles(work)
     return render(
         request,
         "mangaki/work_detail.html",
-        {"work": work, "distribution": distribution, "total": total, "similar": similar},
+        {
+            "work": work,
+            "distribution": distribution,
+            "total": total,
+            "similar": similar,
+            "original_title": original_title,
+            "other_titles": other_titles,
+            "link_sections": links_by_kind(work_links(work)),
+            "shows_bangumi_data": has_bangumi_data(work),
+        },
     )
