@@ -8,6 +8,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
 
 from ..models import Category, Rating, Tag, TaggedWork, Work
+from ..work_details import WORK_DETAIL_PREFETCH
 from . import serializers
 from .filters import WorkFilter
 
@@ -37,7 +38,7 @@ def with_my_rating(works: QuerySet, user) -> QuerySet:
 
 
 class WorkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Works of the catalogue: filter, search, rank; the detail has tags and counters."""
+    """Works of the catalogue: filter, search, rank; the detail has tags, counters, titles and links."""
 
     serializer_class = serializers.WorkListSerializer
     filter_backends = [DjangoFilterBackend]
@@ -48,7 +49,7 @@ class WorkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         works = Work.objects.safe_for(user).select_related("category")
         if self.action == "retrieve":
             tagged = TaggedWork.objects.select_related("tag").order_by("-weight", "tag__title")
-            works = works.prefetch_related(Prefetch("tagged", queryset=tagged))
+            works = works.prefetch_related(Prefetch("tagged", queryset=tagged), *WORK_DETAIL_PREFETCH)
         return with_my_rating(works, user)
 
     def get_serializer_class(self):

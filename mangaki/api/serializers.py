@@ -7,7 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import Choice
-from ..models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
+from ..models import Category, Rating, Tag, TaggedWork, TrainedModel, Work, WorkLink
+from ..seasons import Season
+from ..work_details import work_links, work_titles
 
 MAX_BULK_RATINGS = 1000
 
@@ -90,9 +92,12 @@ class WorkListSerializer(WorkSummarySerializer):
     my_rating = serializers.SerializerMethodField(
         help_text="The requesting user's choice for this work, null when unrated or anonymous."
     )
+    year = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The year it first aired; null when unknown."
+    )
 
     class Meta(WorkSummarySerializer.Meta):
-        fields = [*WorkSummarySerializer.Meta.fields, "my_rating"]
+        fields = [*WorkSummarySerializer.Meta.fields, "year", "my_rating"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=Choice.choices, allow_null=True))
@@ -110,9 +115,43 @@ class CountersSerializer(serializers.Serializer):
     wontsee = serializers.IntegerField(source="nb_wontsees")
 
 
+class TitleSerializer(serializers.Serializer):
+    language = serializers.CharField(help_text="BCP 47 language tag: ja, en, zh-Hans, zh-Hant…")
+    title = serializers.CharField()
+
+
+class LinkSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="As shown: MyAnimeList, Netflix, U-NEXT (JP)…")
+    kind = serializers.ChoiceField(
+        choices=WorkLink.Kind.choices,
+        help_text="info (about it), official (its site) or streaming (where to watch).",
+    )
+    url = serializers.URLField(help_text="Always an http(s) URL.")
+
+
 class WorkDetailSerializer(WorkListSerializer):
+    """A work with its tags, counters, air dates and season, other titles and links.
+
+    Titles, dates and links come from bangumi-data (CC BY 4.0); the view prefetches them.
+    """
+
     tags = WeightedTagSerializer(source="tagged", many=True, read_only=True)
     counters = CountersSerializer(source="*", read_only=True)
+    season = serializers.ChoiceField(
+        choices=Season.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="The anime season it first aired in (Winter is January to March…); null when unknown.",
+    )
+    aired_from = serializers.DateField(read_only=True, allow_null=True, help_text="First broadcast.")
+    aired_to = serializers.DateField(read_only=True, allow_null=True, help_text="Last broadcast.")
+    original_title = serializers.SerializerMethodField(
+        help_text="Its title in its original language; null when unknown or the same as title."
+    )
+    titles = serializers.SerializerMethodField(help_text="Its other titles, English first.")
+    links = serializers.SerializerMethodField(
+        help_text="About it (MyAnimeList, AniList, AniDB), its official site, where to watch it."
+    )
 
     class Meta(WorkListSerializer.Meta):
         fields = [
@@ -125,8 +164,28 @@ class WorkDetailSerializer(WorkListSerializer):
             "tags",
             "counters",
             "controversy",
+            "season",
+            "aired_from",
+            "aired_to",
+            "original_title",
+            "titles",
+            "links",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TitleSerializer(allow_null=True))
+    def get_original_title(self, work: Work) -> dict | None:
+        original, _ = work_titles(work)
+        return None if original is None else {"language": original.language, "title": original.title}
+
+    @extend_schema_field(TitleSerializer(many=True))
+    def get_titles(self, work: Work) -> list[dict]:
+        _, others = work_titles(work)
+        return [{"language": title.language, "title": title.title} for title in others]
+
+    @extend_schema_field(LinkSerializer(many=True))
+    def get_links(self, work: Work) -> list[dict]:
+        return [{"name": link.name, "kind": link.kind, "url": link.url} for link in work_links(work)]
 
 
 class RatingSerializer(serializers.ModelSerializer):

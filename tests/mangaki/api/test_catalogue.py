@@ -191,5 +191,5 @@ def test_work_detail_is_a_fixed_number_of_queries(db, me, django_assert_max_num_
     work = WorkFactory()
     for index in range(10):
         TaggedWorkFactory(work=work, tag=TagFactory(title=f"Tag {index}"))
-    with django_assert_max_num_queries(4):  # token+user, profile, work, its tags
+    with django_assert_max_num_queries(6):  # token+user, profile, work, its tags, titles, links
         assert len(me.get(f"/api/works/{work.pk}/").json()["tags"]) == 10
