@@ -63,8 +63,11 @@ def _title(row: WorkTitle) -> Title:
 def work_titles(work: Work) -> tuple[Title | None, list[Title]]:
     """``(original title, other titles)``: English titles first, then the other languages in order.
 
-    Titles are shown as bangumi-data gives them, capitals included (see the README): a title
-    equal to the one the site shows is left out, as is the original among the others.
+    A title equal to the one the site shows is left out, as is the original among the others.
+    Titles are shown as bangumi-data gives them, capitals included: 21 of its 944 English titles
+    are all lower case, but some of those are the official styling ("tamayura hitotose") and
+    some are not English ("il sole penetra le illusioni"), so a title-caser would get them wrong
+    while the source's spelling is at worst plain; search ignores case anyway.
     """
     rows = list(work.titles.all())
     original = next((row for row in rows if row.kind == WorkTitle.Kind.ORIGINAL), None)
@@ -105,7 +108,11 @@ def work_links(work: Work) -> list[Link]:
     A work with a MyAnimeList id always has its MyAnimeList link, bangumi-data or not
     (an imported manga, say).
     """
-    links = [Link(row.name, row.kind, row.url) for row in work.links.all() if is_web_url(row.url)]
+    links = [
+        Link(row.name, row.kind, row.url)
+        for row in work.links.all()
+        if is_web_url(row.url) and row.kind in WorkLink.Kind.values
+    ]
     mal = myanimelist_url(work)
     if mal is not None:  # ours, from the id the site knows the work by, replaces bangumi-data's
         links = [link for link in links if not _is_myanimelist(link)]

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mangaki.models import Category
-from mangaki.work_details import is_web_url, myanimelist_url
+from mangaki.models import Category, Work, WorkLink
+from mangaki.work_details import WORK_DETAIL_PREFETCH, is_web_url, myanimelist_url, work_links
 from tests.factories import WorkFactory, code_geass, with_bangumi_data
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +110,12 @@ def test_work_page_queries_do_not_grow_with_titles_and_links(client, user):
     with_bangumi_data(many, n_titles=12, n_links=15)
     client.force_login(user)
     assert queries(client, few.get_absolute_url()) == queries(client, many.get_absolute_url())
+
+
+def test_links_of_an_unknown_kind_or_scheme_are_left_out(db):
+    work = WorkFactory(external_source=None, external_id=None)
+    WorkLink.objects.create(work=work, site="x", name="Odd", kind="other", url="https://example.org/")
+    WorkLink.objects.create(work=work, site="y", name="Mail", kind="info", url="mailto:a@example.org")
+    WorkLink.objects.create(work=work, site="z", name="Fine", kind="info", url="https://example.org/z")
+    work = Work.objects.prefetch_related(*WORK_DETAIL_PREFETCH).get(pk=work.pk)
+    assert [link.name for link in work_links(work)] == ["Fine"]
