@@ -11,6 +11,7 @@ from .services.accounts import account_password_confirms
 from .services.guests import GUEST_PREFIX, is_guest
 
 SORTS = {
+    "relevance": "Best match",  # with a search only (CatalogueForm.cleaned)
     "top": "Top rated",
     "pearls": "Pearls",
     "popularity": "Most popular",
@@ -33,13 +34,19 @@ class CatalogueForm(forms.Form):
         self.fields["type"].choices = [("", "All types"), *((t, t) for t in types)]
 
     def cleaned(self) -> dict[str, str]:
-        """The valid values, with defaults for anything missing or invalid."""
-        values = {"q": "", "sort": "popularity", "genre": "", "type": ""}
+        """The valid values, with defaults for anything missing or invalid.
+
+        A search is sorted best match first unless another sort is asked for; without one,
+        "best match" means nothing and the default sort (most popular) applies.
+        """
+        values = {"q": "", "sort": "", "genre": "", "type": ""}
         if self.is_bound:
             self.is_valid()
             for name in values:
                 if name not in self.errors and self.cleaned_data.get(name):
                     values[name] = self.cleaned_data[name].strip()
+        if not values["sort"] or (values["sort"] == "relevance" and not values["q"]):
+            values["sort"] = "relevance" if values["q"] else "popularity"
         return values
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from .choices import Choice
 from .querysets import WorkQuerySet
 from .seasons import Season, season_label, season_of
+from .text_search import TrigramIndex, normalize
 
 
 class Category(models.Model):
@@ -36,6 +37,14 @@ class Tag(models.Model):
         return self.title
 
 
+def _with_search_text(instance, save_kwargs: dict) -> None:
+    """Set ``search_text`` from ``title`` before a save (and save it with the title)."""
+    instance.search_text = normalize(instance.title)
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None and "title" in update_fields:
+        save_kwargs["update_fields"] = {*update_fields, "search_text"}
+
+
 class Work(models.Model):
     title = models.CharField(max_length=255)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="works")
@@ -54,6 +63,8 @@ class Work(models.Model):
     aired_from = models.DateField(null=True, blank=True)
     aired_to = models.DateField(null=True, blank=True)
     date_added = models.DateTimeField(auto_now_add=True)
+    # ``title`` as search compares it (text_search.normalize), written with the title.
+    search_text = models.TextField(blank=True, editable=False)
 
     # Ranking counters, kept exact by the rating service in the same transaction as the
     # rating change, and recomputed from scratch by ``manage.py ranking``.
@@ -81,10 +92,15 @@ class Work(models.Model):
         indexes = [
             models.Index(fields=["nb_ratings"], name="work_nb_ratings"),
             models.Index(fields=["controversy"], name="work_controversy"),
+            TrigramIndex(fields=["search_text"], name="work_search_trgm"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        _with_search_text(self, kwargs)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("work-detail", args=[self.category.slug, self.pk])
@@ -127,15 +143,22 @@ class WorkTitle(models.Model):
     title = models.CharField(max_length=255)
     language = models.CharField(max_length=16, help_text="ja, en, zh-Hans…")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    # ``title`` as search compares it (text_search.normalize), written with the title.
+    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["work", "kind", "language", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["work", "language", "title"], name="worktitle_unique_title")
         ]
+        indexes = [TrigramIndex(fields=["search_text"], name="worktitle_search_trgm")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        _with_search_text(self, kwargs)
+        super().save(*args, **kwargs)
 
 
 class WorkLink(models.Model):

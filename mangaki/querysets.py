@@ -3,15 +3,23 @@
 Indexes they rely on (declared in ``Work.Meta.indexes``): ``nb_ratings`` for the range
 filters of ``top``, ``pearls`` and ``random`` and the ordering of ``popular``;
 ``controversy`` for the ordering of ``controversial``. A category filter joins the two-row
-Category table and needs no index of its own.
+Category table and needs no index of its own. ``search`` finds its matches through the
+trigram indexes on ``Work.search_text`` and ``WorkTitle.search_text`` (PostgreSQL), and ranks
+a work's other titles through the index on ``WorkTitle.work``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Count, F, Q
-from django.db.models.functions import Cast
+from django.db import connections, models
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Greatest
+
+from . import text_search
+
+# SQLite's typo tolerance looks at this many candidate titles per table, keeps this many works.
+CLOSE_CANDIDATES = 200
+CLOSE_MATCHES = 50
 
 
 class WorkQuerySet(models.QuerySet):
@@ -69,6 +77,75 @@ class WorkQuerySet(models.QuerySet):
             .values("work_id")
         )
         return self.filter(pk__in=tagged)
+
+    def search(self, query: str) -> WorkQuerySet:
+        """Works any of whose titles (``title`` and every ``WorkTitle``) match ``query``, best first.
+
+        Case, accents, width (full-width letters) and punctuation do not count
+        (``text_search.normalize``). Each work gets ``search_rank``, its best title's rank
+        (``text_search.rank_expression``: equal, starts with, a word starts with, contains,
+        then close to the query), and they come best rank first, then most rated. A typo
+        still finds the title: on PostgreSQL through trigram word similarity (``pg_trgm``), in
+        the one query this returns; elsewhere through difflib over the titles sharing pieces of
+        the query's words, read by two queries made now. A query with no letter or digit
+        matches nothing.
+        """
+        text = text_search.normalize(query)
+        if not text:
+            return self.none()
+        vendor = connections[self.db].vendor
+        titles = self.model._meta.get_field("titles").related_model.objects
+        # Ids of the works whose title or another title matches, one way of matching per query,
+        # each through its table's trigram index (text_search.match_conditions says why).
+        matching = []
+        for condition in text_search.match_conditions("search_text", text, vendor=vendor):
+            matching.append(self.model.objects.filter(condition).order_by().values("pk"))
+            matching.append(titles.filter(condition).order_by().values("work_id"))
+        matched = Q(pk__in=matching[0].union(*matching[1:]))
+        rank = text_search.rank_expression("search_text", text, vendor=vendor)
+        best_title = (
+            titles.filter(work=OuterRef("pk"))
+            .annotate(rank=text_search.rank_expression("search_text", text, vendor=vendor))
+            .order_by("-rank")
+            .values("rank")[:1]
+        )
+        ranks = [rank, Coalesce(Subquery(best_title), Value(0.0))]
+        if vendor != "postgresql":
+            close = self._close_matches(text, titles)
+            if close:
+                matched |= Q(pk__in=list(close))
+                ranks.append(
+                    models.Case(
+                        *(models.When(pk=pk, then=Value(score)) for pk, score in close.items()),
+                        default=Value(0.0),
+                        output_field=models.FloatField(),
+                    )
+                )
+        return (
+            self.filter(matched)
+            .annotate(search_rank=Greatest(*ranks))
+            .order_by("-search_rank", "-nb_ratings", "pk")
+        )
+
+    def _close_matches(self, text: str, titles) -> dict[int, float]:
+        """SQLite's typo tolerance: {work id: closeness} of the works whose titles come close.
+
+        The candidates are the titles holding at least half of the query's three-letter pieces,
+        most first (CLOSE_CANDIDATES per table); difflib compares each with the query.
+        """
+        fragments = text_search.candidate_fragments(text)
+        if not fragments or not text_search.fuzzy_part(text):
+            return {}
+        hits = sum(
+            (models.Case(models.When(search_text__contains=f, then=1), default=0) for f in fragments),
+            start=Value(0),
+        )
+        needed = (len(fragments) + 1) // 2
+        rows = []
+        for table, id_field in ((self.model.objects, "pk"), (titles, "work_id")):
+            near = table.annotate(hits=hits).filter(hits__gte=needed).order_by("-hits")
+            rows += near.values_list(id_field, "search_text")[:CLOSE_CANDIDATES]
+        return text_search.close_matches(rows, text, limit=CLOSE_MATCHES)
 
     def safe_for(self, user) -> WorkQuerySet:
         """Hide NSFW works unless ``user`` is signed in and opted in on their profile."""

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from ..choices import Choice
 from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
+from ..text_search import normalize
 from .ranking import ranking_recompute
 
 SOURCE = "myanimelist"
@@ -121,6 +122,7 @@ def _parse_works(path: Path, report: ImportReport) -> dict[str, dict]:
             first_line[mal_id] = line
             works[mal_id] = {
                 "title": title[:255],
+                "search_text": normalize(title[:255]),  # bulk writes skip Work.save()
                 "work_type": (row["type"] or "").strip()[:32],
                 "nb_episodes": int(episodes) if episodes else None,
                 "nsfw": bool(NSFW_GENRES.intersection(genres)),
@@ -176,7 +178,7 @@ def _sync_tags(works: dict[str, dict], report: ImportReport) -> dict[str, int]:
 
 
 def _sync_works(works: dict[str, dict], category: Category, report: ImportReport) -> dict[str, int]:
-    fields = ("title", "work_type", "nb_episodes", "nsfw")
+    fields = ("title", "search_text", "work_type", "nb_episodes", "nsfw")
     existing = {
         work.external_id: work
         for work in Work.objects.filter(
@@ -350,20 +352,28 @@ def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportRepor
                 continue
             wanted[(work_id, row["language"][:16], row["title"][:255])] = row["kind"]
         current = {
-            (work_id, language, title): (pk, kind)
-            for pk, work_id, language, title, kind in WorkTitle.objects.filter(
+            (work_id, language, title): (pk, kind, search_text)
+            for pk, work_id, language, title, kind, search_text in WorkTitle.objects.filter(
                 work_id__in=imported
-            ).values_list("pk", "work_id", "language", "title", "kind")
+            ).values_list("pk", "work_id", "language", "title", "kind", "search_text")
         }
-        stale = [pk for key, (pk, kind) in current.items() if wanted.get(key) != kind]
+        stale = [pk for key, (pk, kind, _) in current.items() if wanted.get(key) != kind]
         WorkTitle.objects.filter(pk__in=stale).delete()
         new = [
-            WorkTitle(work_id=w, language=language, title=title, kind=kind)
+            WorkTitle(work_id=w, language=language, title=title, kind=kind, search_text=normalize(title))
             for (w, language, title), kind in wanted.items()
-            if current.get((w, language, title), (None, None))[1] != kind
+            if current.get((w, language, title), (None, None, None))[1] != kind
         ]
         WorkTitle.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        report.details_changed += len(stale) + len(new)
+        # Kept titles whose search text an older normalisation wrote (bulk writes skip save()).
+        removed = set(stale)
+        renormalized = [
+            WorkTitle(pk=pk, search_text=normalize(title))
+            for (_, _, title), (pk, _, search_text) in current.items()
+            if pk not in removed and search_text != normalize(title)
+        ]
+        WorkTitle.objects.bulk_update(renormalized, ["search_text"], batch_size=500)
+        report.details_changed += len(stale) + len(new) + len(renormalized)
     airing = _detail_rows(directory, "airing", AIRING_COLUMNS, work_ids, report)
     if airing is not None:
         dates = {}
@@ -416,7 +426,7 @@ def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportRepor
 def _refresh_planner_statistics() -> None:
     """After a bulk load the query planner's statistics are stale (PostgreSQL then scans
     whole tables where the ranking indexes would do): gather them now."""
-    tables = [model._meta.db_table for model in (Category, Tag, Work, TaggedWork, Rating)]
+    tables = [model._meta.db_table for model in (Category, Tag, Work, WorkTitle, TaggedWork, Rating)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))

@@ -32,6 +32,7 @@ from redis.exceptions import RedisError
 
 from ..mal import MalFileError, read_list
 from ..models import Category, RatingImport, Work
+from ..text_search import normalize
 from .guests import is_guest
 from .ratings import ratings_bulk_set
 
@@ -143,6 +144,7 @@ def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[i
                 external_source=SOURCE,
                 external_id=str(entry["mal_id"]),
                 title=entry["title"],
+                search_text=normalize(entry["title"]),  # bulk_create skips Work.save()
                 work_type=entry["work_type"],
                 nb_episodes=entry["episodes"],
                 nb_volumes=entry["volumes"],

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, render
 from ..choices import COUNTER_FIELDS
 from ..forms import SORTS, CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
-from ..text_search import Plain, plain
 from ..work_details import WORK_DETAIL_PREFETCH, has_bangumi_data, links_by_kind, work_links, work_titles
 from .cards import CHOICE_LABELS, categories, decorate, nsfw_allowed
 from .recommendations import similar_to
@@ -24,6 +23,8 @@ HOME_ROWS = [
     ("controversial", "Controversial", "Some love them, some hate them."),
 ]
 SORT_QUERIES = {
+    # Work.objects.search() has ordered them already (the sort is offered with a search only).
+    "relevance": lambda works: works,
     "top": lambda works: works.top(),
     "pearls": lambda works: works.pearls(),
     # All works, unrated ones last (popular() leaves them out: a catalogue should not).
@@ -66,7 +67,7 @@ def work_list(request, category: str):
     form = CatalogueForm(request.GET or None, genres=genres, types=types)
     query = form.cleaned()
     if query["q"]:
-        works = works.annotate(plain_title=Plain("title")).filter(plain_title__contains=plain(query["q"]))
+        works = works.search(query["q"])
     if query["genre"]:
         works = works.filter(tagged__tag__slug=query["genre"])
     if query["type"]:
@@ -81,7 +82,7 @@ def work_list(request, category: str):
             "category": category,
             "query": query,
             "page": page,
-            "sorts": list(SORTS.items()),
+            "sorts": [(value, label) for value, label in SORTS.items() if value != "relevance" or query["q"]],
             "genres": genres,
             "types": types,
             "sort_label": SORTS[query["sort"]],

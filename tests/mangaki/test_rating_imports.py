@@ -229,3 +229,14 @@ def test_an_import_whose_account_was_deleted_meanwhile_writes_nothing(user):
     assert import_run(import_id=queued.pk) is None
     assert not Rating.objects.exists() and Work.objects.count() == 1
     assert_counters_equal_a_recount([bebop.pk])
+
+
+def test_works_an_import_adds_are_found_by_search(user):
+    document = mal_export(
+        "manga",
+        [{"id": 7, "title": "Yotsuba&!", "volumes": 15, "chapters": 110, "score": 9, "status": "Reading"}],
+    )
+    run_import(user, document, "mangalist_1.xml")
+    added = Work.objects.get(category__slug="manga", external_id="7")
+    assert added.search_text == "yotsuba"
+    assert list(Work.objects.search("YOTSUBA !")) == [added]
