@@ -2,13 +2,24 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import accounts, catalogue, imports, profiles, ratings, recommendations, report, site_files
+from .views import (
+    accounts,
+    catalogue,
+    imports,
+    profiles,
+    ratings,
+    recommendations,
+    report,
+    search,
+    site_files,
+)
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("favicon.ico", site_files.favicon, name="favicon"),
     path("recommendations/", recommendations.recommendations, name="recommendations"),
     path("works/<int:pk>/rate/", ratings.rate, name="rate"),
+    path("search/suggest/", search.suggest, name="search-suggest"),
     path("import/", imports.import_list, name="import"),
     path("import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("models/", report.model_report, name="model-report"),

@@ -44,14 +44,17 @@ class WorkFilter(django_filters.FilterSet):
         field_name="work_type", lookup_expr="iexact", help_text="TV, Movie, OVA…"
     )
     search = django_filters.CharFilter(
-        field_name="title", lookup_expr="icontains", max_length=100, help_text="Part of the title."
+        method="search_titles",
+        max_length=100,
+        help_text="Any of a work's titles (original, translations), ignoring case, accents, width and "
+        "punctuation, tolerating typos; best match first (then most rated) unless `ordering` is given.",
     )
     ordering = django_filters.ChoiceFilter(
         choices=[(name, name) for name in WORK_ORDERINGS],
         method="order",
         empty_label=None,
         help_text="top (best average, enough ratings), pearls (loved by the few who know them), "
-        "popular (most ratings), controversial, title (default).",
+        "popular (most ratings), controversial, title (default; with `search`, best match first).",
     )
 
     class Meta:
@@ -61,13 +64,17 @@ class WorkFilter(django_filters.FilterSet):
     def with_all_tags(self, works: QuerySet, name: str, tags) -> QuerySet:
         return works.with_all_tags(tags)
 
+    def search_titles(self, works: QuerySet, name: str, value: str) -> QuerySet:
+        # The pages' search too (Work.objects.search): same matches, same order.
+        return works.search(value)
+
     def order(self, works: QuerySet, name: str, value: str) -> QuerySet:
         return WORK_ORDERINGS[value](works)
 
     @property
     def qs(self) -> QuerySet:
         works = super().qs
-        if not self.form.cleaned_data.get("ordering"):
+        if not self.form.cleaned_data.get("ordering") and not self.form.cleaned_data.get("search"):
             works = works.order_by("title", "pk")
         return works
 

@@ -1,0 +1,49 @@
+"""Search suggestions (the header's search-as-you-type): a selector over ``Work.objects.search``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .models import Work, WorkTitle
+from .text_search import normalize, rank
+
+SUGGESTION_LIMIT = 8
+# Fewer normalised characters than this suggest nothing (one letter matches half the catalogue);
+# two are enough for a Japanese title (銀魂).
+MIN_QUERY_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    work: Work
+    # The title that matched the query, when it is another one than the title the site shows
+    # ("Attack on Titan" for Shingeki no Kyojin); None otherwise.
+    other_title: str | None
+
+
+def work_suggestions(*, query: str, user, limit: int = SUGGESTION_LIMIT) -> list[Suggestion]:
+    """The ``limit`` works that best match ``query`` (``Work.objects.search``), NSFW ones only
+    for ``user`` if their profile allows them, each with the other title that matched.
+
+    Two queries on PostgreSQL (the works, their other titles), four on SQLite (its typo
+    tolerance reads candidate titles first).
+    """
+    text = normalize(query)
+    if len(text) < MIN_QUERY_LENGTH:
+        return []
+    works = list(Work.objects.safe_for(user).search(query).select_related("category")[:limit])
+    titles: dict[int, list[WorkTitle]] = defaultdict(list)
+    for title in WorkTitle.objects.filter(work__in=works).order_by("work", "kind", "language", "pk"):
+        titles[title.work_id].append(title)
+    return [Suggestion(work, _other_title(work, titles[work.pk], text)) for work in works]
+
+
+def _other_title(work: Work, titles: list[WorkTitle], text: str) -> str | None:
+    """The best matching of ``titles`` if it matches better than the work's own title."""
+    if not titles:
+        return None
+    best = max(titles, key=lambda title: rank(title.search_text, text))  # first of equals: original
+    if best.search_text == work.search_text or rank(best.search_text, text) <= rank(work.search_text, text):
+        return None
+    return best.title
