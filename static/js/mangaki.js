@@ -5,6 +5,89 @@
 
   var KEYS = { "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5 };
   var LABELS = {};
+  // Where keys 1–6 type rather than rate.
+  var TEXT_FIELDS = "input, select, textarea, [contenteditable], [role=combobox], [role=listbox]";
+  var HINT_ID = "rate-keys-hint";
+
+  function rateButtons(widget) {
+    return Array.prototype.slice.call(widget.querySelectorAll("button[data-choice]"));
+  }
+
+  function labelOf(button) {
+    var word = button.querySelector(".rate-word");
+    return (word ? word.textContent : button.textContent).trim();
+  }
+
+  // The card a widget sits in, when that card is itself a Tab stop (cards in rows, lists).
+  function cardOf(widget) {
+    var scope = widget.closest("[data-rate-scope]");
+    return scope && scope.getAttribute("tabindex") === "0" ? scope : null;
+  }
+
+  // The widget keys 1–6 act on when focus is in no card: a work page's own (there is one).
+  function pageWidget() {
+    var widgets = document.querySelectorAll(".work-widget form.rate");
+    return widgets.length === 1 ? widgets[0] : null;
+  }
+
+  // What a focused card tells screen readers besides its title: one hidden sentence for all.
+  function keysHint(buttons) {
+    var hint = document.getElementById(HINT_ID);
+    if (!hint) {
+      hint = document.createElement("p");
+      hint.id = HINT_ID;
+      hint.className = "visually-hidden";
+      hint.textContent = "Keys 1 to 6 rate: " + buttons.map(labelOf).join(", ") +
+        ". Press the same key again or 0 to clear. Arrow keys reach the rating buttons; Enter opens the work.";
+      document.body.appendChild(hint);
+    }
+    return hint.id;
+  }
+
+  // One Tab stop per card: the card. Its rating buttons and title link leave the Tab order;
+  // keys 1–6 rate the focused card, arrow keys go into its buttons (Escape comes back) and
+  // Enter opens the work. A widget outside a card (a work page's) is one Tab stop with a
+  // roving tabindex. Without script nothing changes: every button stays a Tab stop.
+  function enhance(root) {
+    root.querySelectorAll("form.rate").forEach(function (widget) {
+      if (widget.dataset.keys) return;
+      widget.dataset.keys = "on";
+      var buttons = rateButtons(widget);
+      var card = cardOf(widget);
+      if (card) {
+        buttons.forEach(function (button) { button.tabIndex = -1; });
+        var link = card.querySelector(".card-title a");
+        if (link) link.tabIndex = -1;
+        var described = (card.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        var hint = keysHint(buttons);
+        if (described.indexOf(hint) < 0) card.setAttribute("aria-describedby", described.concat(hint).join(" "));
+      } else {
+        var current = widget.querySelector('button[aria-pressed="true"]') || buttons[0];
+        buttons.forEach(function (button) { button.tabIndex = button === current ? 0 : -1; });
+      }
+    });
+  }
+
+  // Focus one of a widget's buttons (arrow keys); outside a card it becomes the Tab stop.
+  function focusButton(widget, buttons, button) {
+    if (!cardOf(widget)) buttons.forEach(function (other) { other.tabIndex = other === button ? 0 : -1; });
+    button.focus();
+  }
+
+  // The index an arrow key leads to in the widget's grid (3×2 on cards, one row on a work page).
+  function step(buttons, index, key) {
+    var columns = buttons.filter(function (button) { return button.offsetTop === buttons[0].offsetTop; }).length || 1;
+    var count = buttons.length;
+    switch (key) {
+      case "ArrowRight": return (index + 1) % count;
+      case "ArrowLeft": return (index - 1 + count) % count;
+      case "ArrowDown": return index + columns < count ? index + columns : index % columns;
+      case "ArrowUp": return index - columns >= 0 ? index - columns : index + columns * Math.floor((count - 1 - index) / columns);
+      case "Home": return 0;
+      case "End": return count - 1;
+      default: return -1;
+    }
+  }
 
   function csrfToken(form) {
     // The cookie is current even after logging in (which rotates the token); the form's copy may not be.
@@ -33,7 +116,7 @@
         var pressed = button.dataset.choice === choice;
         button.setAttribute("aria-pressed", pressed ? "true" : "false");
         button.value = pressed ? "" : button.dataset.choice;
-        LABELS[button.dataset.choice] = button.getAttribute("aria-label");
+        LABELS[button.dataset.choice] = labelOf(button);
       });
       var status = form.querySelector(".rate-status");
       if (status) {
@@ -45,6 +128,12 @@
       }
       var card = form.closest("[data-rate-scope]");
       if (card) card.classList.toggle("is-rated", Boolean(choice));
+      // Outside a card the Tab stop follows the choice, unless focus is on another button.
+      if (!cardOf(form) && !form.contains(document.activeElement)) {
+        var buttons = rateButtons(form);
+        var current = form.querySelector('button[aria-pressed="true"]') || buttons[0];
+        buttons.forEach(function (button) { button.tabIndex = button === current ? 0 : -1; });
+      }
     });
   }
 
@@ -98,6 +187,7 @@
       .then(function (html) {
         var hadFocus = list.contains(document.activeElement) || document.activeElement === document.body;
         list.innerHTML = html;
+        enhance(list);
         list.removeAttribute("aria-busy");
         // Keyboard users keep their place: focus moves to the first card of the new list.
         var first = list.querySelector("[data-rate-scope]");
@@ -114,23 +204,51 @@
     rate(button);
   });
 
-  // Keys 1–6 rate the focused card (pressing the current choice again removes it), 0 clears.
+  // Keys 1–6 rate the focused card, or on a work page its work wherever focus is outside a
+  // text field (pressing the current choice again removes it), 0 clears; arrow keys move
+  // between the buttons.
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    var target = event.target;
-    if (target.closest("input, select, textarea, [contenteditable]")) return;
+    var target = event.target instanceof Element ? event.target : document.body;
+    if (target.closest(TEXT_FIELDS)) return;
     var scope = target.closest("[data-rate-scope]");
-    if (!scope) return;
-    var widget = scope.querySelector("form.rate");
+    var widget = scope ? scope.querySelector("form.rate") : pageWidget();
     if (!widget) return;
-    var buttons = widget.querySelectorAll("button[data-choice]");
+    var buttons = rateButtons(widget);
     var button = null;
     if (event.key in KEYS) button = buttons[KEYS[event.key]];
     else if (event.key === "0" && widget.dataset.choice) button = widget.querySelector('button[aria-pressed="true"]');
-    if (!button) return;
-    event.preventDefault();
-    rate(button);
+    if (button) {
+      event.preventDefault();
+      rate(button);
+      return;
+    }
+    var card = cardOf(widget);
+    var index = buttons.indexOf(target);
+    if (index >= 0) {  // on a rating button
+      var next = step(buttons, index, event.key);
+      if (next >= 0) {
+        event.preventDefault();
+        focusButton(widget, buttons, buttons[next]);
+      } else if (event.key === "Escape" && card) {
+        event.preventDefault();
+        card.focus();
+      }
+    } else if (card && target === card) {  // on the card itself
+      if (/^Arrow/.test(event.key)) {
+        event.preventDefault();
+        focusButton(widget, buttons, widget.querySelector('button[aria-pressed="true"]') || buttons[0]);
+      } else if (event.key === "Enter") {
+        var link = card.querySelector(".card-title a");
+        if (link) {
+          event.preventDefault();
+          link.click();
+        }
+      }
+    }
   });
+
+  enhance(document);
 
   // An import's page follows it: the progress bar moves as the worker writes, and the page
   // reloads into the report when the import is done (or failed).
