@@ -38,8 +38,13 @@ TARGETS = [
 
 
 @pytest.fixture(scope="module")
-def search_site(full_anime):
-    """The site on the full data, served for the whole module."""
+def search_site(browser, full_anime):
+    """The site on the full data, served for the whole module.
+
+    The browser first: Django's connections opened while Playwright's event loop runs are not
+    those opened before it, and a test database set up before the browser kept a connection
+    that PostgreSQL then refused to drop the database over.
+    """
     server = LiveServer("localhost")
     server._live_server_modified_settings.enable()
     try:
