@@ -8,7 +8,7 @@ from django.utils.html import escape
 
 from mangaki.choices import Choice
 from mangaki.mal import mapping_table
-from mangaki.models import Rating, RatingImport
+from mangaki.models import Category, Rating, RatingImport
 from mangaki.views.cards import CHOICE_LABELS
 from tests.factories import UserFactory
 from tests.mal_files import mal_export
@@ -72,7 +72,8 @@ def test_a_hostile_file_is_refused_on_the_form_and_nothing_is_stored(member):
 
 def test_someone_elses_import_is_not_found(member):
     other = UserFactory()
-    theirs = RatingImport.objects.create(user=other, category_id=1, file_name="theirs.xml")
+    anime = Category.objects.get(slug="anime")
+    theirs = RatingImport.objects.create(user=other, category=anime, file_name="theirs.xml")
     assert member.get(reverse("import-detail", args=[theirs.pk])).status_code == 404
 
 
