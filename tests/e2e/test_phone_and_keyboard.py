@@ -212,6 +212,7 @@ def test_on_a_work_page_keys_rate_without_reaching_the_widget(site, page: Page, 
     assert widget.locator('button[tabindex="0"]').get_attribute("data-choice") == "willsee"
     for word in ("Favorite", "Like", "Neutral", "Dislike", "Will see", "Won't see"):
         expect(widget.get_by_role("button", name=word, exact=True)).to_be_visible()
+    page.locator("#site-search").fill("")
     page.evaluate("document.activeElement.blur()")
     screenshot(page, "desktop-work-rating")
     assert problems == []
