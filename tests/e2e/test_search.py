@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from mangaki.models import Work
+from tests.mangaki.test_search_real_data import TARGETS  # (query, work first, other title matched)
 from tests.training_support import full_anime_fixture  # noqa: F401
 
 # Read-only tests: each runs in a transaction that is rolled back, under the module's data.
@@ -26,15 +27,6 @@ PHONE = {
     "is_mobile": True,
     "device_scale_factor": 2,
 }
-# (what one types, the work that must come first, the other title it shows as the one that matched)
-TARGETS = [
-    ("attack on titan", "Shingeki no Kyojin", "attack on titan"),
-    ("進撃の巨人", "Shingeki no Kyojin", "進撃の巨人"),
-    ("your name", "Kimi no Na wa.", "Your Name."),
-    ("steins gate", "Steins;Gate", None),
-    ("re zero", "Re:Zero kara Hajimeru Isekai Seikatsu", None),
-    ("cowboy bebob", "Cowboy Bebop", None),
-]
 
 
 @pytest.fixture(scope="module")
