@@ -42,15 +42,40 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture
-def page(page):
-    """Playwright's page, failing the test if the Content-Security-Policy refused anything."""
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "has_touch": True,
+    "is_mobile": True,
+    "device_scale_factor": 2,
+}
+
+
+def fail_on_csp_refusals(page):
+    """Collect what the Content-Security-Policy refuses on ``page``; the list it fills."""
     refused = []
     page.on(
         "console",
         lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
     )
+    return refused
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page, failing the test if the Content-Security-Policy refused anything."""
+    refused = fail_on_csp_refusals(page)
     yield page
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
+
+
+@pytest.fixture
+def phone(browser):
+    """A page on a 390×844 touch screen, failing the test if the Content-Security-Policy refused anything."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    refused = fail_on_csp_refusals(page)
+    yield page
+    context.close()
     assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 

@@ -16,17 +16,12 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from mangaki.models import Work
+from tests.e2e.conftest import PHONE
 from tests.mangaki.test_search_real_data import TARGETS  # (query, work first, other title matched)
 from tests.training_support import full_anime_fixture  # noqa: F401
 
 # Read-only tests: each runs in a transaction that is rolled back, under the module's data.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db]
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "has_touch": True,
-    "is_mobile": True,
-    "device_scale_factor": 2,
-}
 
 
 @pytest.fixture(scope="module")
@@ -102,26 +97,15 @@ def test_the_keyboard_opens_a_suggestion_and_searches_without_one(search_site, p
     )
 
 
-def test_the_suggestions_on_a_phone(search_site, browser, screenshot):
-    context = browser.new_context(**PHONE)
-    phone = context.new_page()
-    refused = []
-    phone.on(
-        "console",
-        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    try:
-        phone.goto(search_site.url)
-        _, listbox = type_search(phone, "steins gate")
-        options = listbox.get_by_role("option")
-        expect(options.first.locator(".suggestion-title")).to_have_text("Steins;Gate")
-        box = listbox.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["viewport"]["width"]
-        for option in options.all():
-            assert option.bounding_box()["height"] >= 44, option.inner_text()  # a finger's target
-        screenshot(phone, "phone-search-suggestions")
-        options.nth(1).tap()
-        phone.wait_for_url(re.compile(r"/anime/\d+/$"))
-        assert not refused, f"the Content-Security-Policy refused: {refused}"
-    finally:
-        context.close()
+def test_the_suggestions_on_a_phone(search_site, phone, screenshot):
+    phone.goto(search_site.url)
+    _, listbox = type_search(phone, "steins gate")
+    options = listbox.get_by_role("option")
+    expect(options.first.locator(".suggestion-title")).to_have_text("Steins;Gate")
+    box = listbox.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["viewport"]["width"]
+    for option in options.all():
+        assert option.bounding_box()["height"] >= 44, option.inner_text()  # a finger's target
+    screenshot(phone, "phone-search-suggestions")
+    options.nth(1).tap()
+    phone.wait_for_url(re.compile(r"/anime/\d+/$"))
