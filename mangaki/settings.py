@@ -1,12 +1,12 @@
 """Settings, read from the environment.
 
-DATABASE_URL       database (default: SQLite file ``db.sqlite3`` in the project)
-CELERY_BROKER_URL  Celery broker, e.g. redis://127.0.0.1:6379/0 (default unset: tasks run
-                   eagerly in-process, so the site needs no service at all)
-SECRET_KEY         required unless DEBUG is on
-DEBUG              "1"/"true" to turn on debugging (default off)
-ALLOWED_HOSTS      comma-separated host names (default: localhost,127.0.0.1)
-CACHE_URL          shared cache, e.g. redis://127.0.0.1:6379/1 (default: per-process memory)
+Every environment variable is read through the helpers below (``env_str``, ``env_bool``,
+``env_int``, ``env_float``, ``env_list``) and listed, with its default, in the README's
+Configuration table; tests/test_settings_documented.py checks that the two agree.
+
+Sections, in order: reading the environment; core; database; cache; static files, media and
+storage; accounts, sessions and sign-in lockout; e-mail; security (proxies, HTTPS, CSP); REST
+API; logging; the site's own tunables (MANGAKI_*); Celery and its beat schedule.
 """
 
 from __future__ import annotations
@@ -16,14 +16,24 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# ---------------------------------------------------------------------------------------------
+# Reading the environment. An empty value counts as unset for booleans and numbers; strings
+# and lists are taken as they are.
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = env_str(name)
+    if value == "":
         return default
     if value.lower() in {"1", "true", "yes", "on"}:
         return True
@@ -32,26 +42,35 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
 
 
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = env_str(name)
+    if value == "":
         return default
     if not value.isdigit():
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
     return int(value)
 
 
-DEBUG = env_bool("DEBUG")
-# Reverse proxies in front of the server. The API's throttles count per client address, taken
-# that many entries from the end of X-Forwarded-For; 0 (the default) ignores the header, which
-# any client can write (a random one per request would otherwise escape every limit).
-NUM_PROXIES = env_int("NUM_PROXIES", 0)
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if value == "":
+        return float(default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Core: debugging, the secret, hosts, applications, middleware, templates, URLs, time zone.
+
+DEBUG = env_bool("DEBUG")
+
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -96,6 +115,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "mangaki.urls"
+WSGI_APPLICATION = "mangaki.wsgi.application"
 
 TEMPLATES = [
     {
@@ -107,17 +127,25 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mangaki.views.context.site",
             ],
         },
     },
 ]
 
-WSGI_APPLICATION = "mangaki.wsgi.application"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Database: DATABASE_URL, or a SQLite file in the project.
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,  # a connection broken by a database restart is replaced, not reused
     )
 }
@@ -135,22 +163,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
+# ---------------------------------------------------------------------------------------------
+# Cache: shared by every process (throttling counts, for one) when CACHE_URL names a Redis,
+# e.g. redis://127.0.0.1:6379/1; otherwise each process keeps its own in memory.
+
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # A cache that is down costs a request at most this long, then throttling fails open.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Static files (served by WhiteNoise), media and storage (model artifacts live in media).
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -162,32 +199,70 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+
+# ---------------------------------------------------------------------------------------------
+# Accounts, sessions and sign-in lockout.
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "mangaki.backends.ProfileModelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Database sessions that record their user (mangaki/sessions.py), so deleting an account ends all of them.
 SESSION_ENGINE = "mangaki.sessions"
 
-# --- E-mail (password resets). Development prints mails on the console; production sends
-# them by SMTP (EMAIL_HOST…) unless EMAIL_BACKEND names another backend explicitly, so a
-# reset link never lands in the server log by default. `check --deploy` warns without EMAIL_HOST.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+# Sign-in lockout (django-axes), for the login page, the admin's and the API's token endpoint:
+# after LOGIN_FAILURE_LIMIT wrong passwords for one username from one client address, that
+# pair is refused (429) for LOGIN_COOLOFF_MINUTES, even with the right password. A success
+# clears the count. Failed attempts are kept in the database (no log of successful ones).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "mangaki.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "mangaki.views.accounts.locked_out"
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mail (password resets). Development prints mails on the console; production sends them by
+# SMTP (EMAIL_HOST…) unless EMAIL_BACKEND names another backend explicitly, so a reset link
+# never lands in the server log by default. `check --deploy` warns without EMAIL_HOST.
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend"
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mangaki <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mangaki <noreply@localhost>")
 
-# --- HTTPS. On by default in production (DEBUG off): HTTP is redirected, cookies are Secure,
+
+# ---------------------------------------------------------------------------------------------
+# Security: reverse proxies, HTTPS, Content-Security-Policy.
+
+# Reverse proxies in front of the server. The client address is taken that many entries from
+# the end of X-Forwarded-For (the API's throttles, the lockout), and X-Forwarded-Proto says
+# whether the request was HTTPS; 0 (the default) ignores both headers, which any client can
+# write (a random address per request would otherwise escape every limit).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HTTPS. On by default in production (DEBUG off): HTTP is redirected, cookies are Secure,
 # browsers are told to come back over HTTPS only (HSTS, a year). HTTPS=0 turns it all off for a
-# server reached over plain HTTP (a test, a benchmark, a private network). Behind a proxy that
-# terminates TLS, set NUM_PROXIES: its X-Forwarded-Proto then says whether the request was HTTPS.
+# server reached over plain HTTP (a test, a benchmark, a private network).
 HTTPS = env_bool("HTTPS", not DEBUG)
 if HTTPS:
     SECURE_SSL_REDIRECT = True
@@ -197,12 +272,10 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-if NUM_PROXIES:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# --- Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts and frames
-# from this site only; posters may come from any HTTPS host. Style attributes stay allowed
-# (cards colour their placeholder with one); the API docs' own page adds its inline style.
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts and frames from
+# this site only; posters may come from any HTTPS host. Style attributes stay allowed (cards
+# colour their placeholder with one); the API docs' own page adds its inline style.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -219,143 +292,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Celery: a Redis broker when CELERY_BROKER_URL is set, otherwise tasks run eagerly in-process.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-# No result backend by default: every training records its outcome in the model registry and
-# nothing reads task results (a result backend would also be one more service a web request
-# waits on when it is down). CELERY_RESULT_BACKEND turns one on.
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
-CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queuing a task from a web request (a staff retrain) gives up within about 2 s when the broker
-# is down, and the request answers 503, instead of retrying for tens of seconds.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
 
-# Ranking thresholds used by the Work querysets (Mangaki's production values).
-MANGAKI_TOP_MIN_RATINGS = 80
-MANGAKI_PEARLS_MIN_RATINGS = 30
-MANGAKI_PEARLS_MAX_RATINGS = 126
-MANGAKI_PEARLS_MAX_DISLIKE_RATE = 5 / 42
-MANGAKI_RANDOM_MIN_RATINGS = 20
+# ---------------------------------------------------------------------------------------------
+# REST API (mangaki/api): token or session authentication, pages of at most 100, throttling
+# per anonymous client and per user (stricter for recommendations and tokens), one JSON error
+# shape for every 4xx. API_THROTTLING=0 turns throttling off (benchmarks).
 
-# A cache shared by every process (throttling counts, for one) when CACHE_URL names a Redis,
-# e.g. redis://127.0.0.1:6379/1; otherwise each process keeps its own in memory.
-CACHE_URL = os.environ.get("CACHE_URL", "")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": CACHE_URL,
-        # A cache that is down costs a request at most this long, then throttling fails open.
-        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
-    }
-    if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
-
-# --- Pages
-# Sign-in lockout (django-axes), for the login page, the admin's and the API's token endpoint:
-# after LOGIN_FAILURE_LIMIT wrong passwords for one username from one client address, that
-# pair is refused (429) for LOGIN_COOLOFF_MINUTES, even with the right password. A success
-# clears the count. Failed attempts are kept in the database (no log of successful ones).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "mangaki.backends.ProfileModelBackend"]
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_DISABLE_ACCESS_LOG = True
-AXES_CLIENT_IP_CALLABLE = "mangaki.clients.client_address"
-AXES_LOCKOUT_CALLABLE = "mangaki.views.accounts.locked_out"
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("mangaki.views.context.site")
-# The model report (/models/) is for staff unless this is on.
-MANGAKI_PUBLIC_MODEL_REPORT = env_bool("MANGAKI_PUBLIC_MODEL_REPORT", False)
-MANGAKI_PAGE_SIZE = 24
-
-# --- Training and serving
-# A plain schedule, stored by django_celery_beat's database scheduler (no pickled shelve file).
-from celery.schedules import crontab  # noqa: E402
-
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Unacknowledged tasks (a worker killed mid-training) go back to the queue after this many
-# seconds; it must exceed the longest task (the training time limit below).
-# Workers sweep for such tasks every interval × throttle seconds (kombu's defaults: 10 × 10).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("MANGAKI_BROKER_VISIBILITY_TIMEOUT", "3600")),
-    "unacked_restore_interval": int(os.environ.get("MANGAKI_BROKER_RESTORE_INTERVAL", "10")),
-    "unacked_restore_throttle": int(os.environ.get("MANGAKI_BROKER_RESTORE_THROTTLE", "10")),
-    "socket_connect_timeout": 0.5,  # a broker that is down is known at once
-}
-# Algorithms the beat schedule retrains; unset (None) means every one of TrainedModel.Algorithm.
-MANGAKI_RETRAIN_ALGORITHMS = None
-# Retrain when at least this many ratings were added or changed since the latest training...
-MANGAKI_RETRAIN_MIN_NEW_RATINGS = int(os.environ.get("MANGAKI_RETRAIN_MIN_NEW_RATINGS", "500"))
-# ... checked this often (seconds); and retrain all three every night at this UTC hour.
-MANGAKI_RETRAIN_CHECK_SECONDS = float(os.environ.get("MANGAKI_RETRAIN_CHECK_SECONDS", "600"))
-MANGAKI_NIGHTLY_RETRAIN_HOUR = int(os.environ.get("MANGAKI_NIGHTLY_RETRAIN_HOUR", "3"))
-MANGAKI_TRAINING_TIME_LIMIT_SECONDS = 1800
-# Quality gate: a new model whose held-out RMSE exceeds the active one's by more than this
-# is kept (status rejected) but not activated.
-MANGAKI_QUALITY_GATE_MARGIN = float(os.environ.get("MANGAKI_QUALITY_GATE_MARGIN", "0.02"))
-# The ranker's (EASE) gate: held-out NDCG@10 must beat the most-rated list's, and not fall
-# below the active version's by more than this.
-MANGAKI_QUALITY_GATE_NDCG_MARGIN = float(os.environ.get("MANGAKI_QUALITY_GATE_NDCG_MARGIN", "0.01"))
-# Artifacts of the last N versions of each algorithm are kept (the active one always is).
-MANGAKI_KEEP_LAST_MODELS = int(os.environ.get("MANGAKI_KEEP_LAST_MODELS", "5"))
-# Folder, in Django's default storage, of the model artifacts.
-MANGAKI_MODEL_STORAGE_PREFIX = "models"
-# "Similar works" only shows works with at least this many ratings (their ALS direction is noise below).
-MANGAKI_SIMILAR_MIN_RATINGS = 10
-# Guest accounts (visitors who rated without signing up) idle this long are deleted nightly.
-MANGAKI_GUEST_MAX_IDLE_DAYS = int(os.environ.get("MANGAKI_GUEST_MAX_IDLE_DAYS", "30"))
-# Guest accounts (a visitor's first rating) one client address may create per hour. Guests'
-# ratings count in the rankings and in training only once the account is claimed.
-MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR", 20)
-# MyAnimeList list imports: the largest file (after gunzip), the most entries, and how many
-# imports one member may start per hour (each can add works to the catalogue).
-MANGAKI_IMPORT_MAX_BYTES = env_int("MANGAKI_IMPORT_MAX_BYTES", 30_000_000)
-MANGAKI_IMPORT_MAX_ENTRIES = env_int("MANGAKI_IMPORT_MAX_ENTRIES", 20_000)
-MANGAKI_IMPORTS_PER_HOUR = env_int("MANGAKI_IMPORTS_PER_HOUR", 10)
-CELERY_BEAT_SCHEDULE = {
-    "retrain-all-nightly": {
-        "task": "mangaki.tasks.retrain_all",
-        "schedule": crontab(hour=MANGAKI_NIGHTLY_RETRAIN_HOUR, minute=0),
-    },
-    "purge-idle-guests-nightly": {
-        "task": "mangaki.tasks.purge_idle_guests",
-        "schedule": crontab(hour=(MANGAKI_NIGHTLY_RETRAIN_HOUR + 1) % 24, minute=30),
-    },
-    "retrain-when-enough-new-ratings": {
-        "task": "mangaki.tasks.retrain_if_enough_new_ratings",
-        "schedule": MANGAKI_RETRAIN_CHECK_SECONDS,
-    },
-}
-
-# --- REST API (mangaki/api): token or session authentication, pages of at most 100,
-# throttling per anonymous client and per user (stricter for recommendations and tokens),
-# one JSON error shape for every 4xx. API_THROTTLING=0 turns throttling off (benchmarks).
 _API_THROTTLING = env_bool("API_THROTTLING", True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -397,4 +339,123 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from this site (drf-spectacular-sidecar), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Logging: everything to the console, at LOG_LEVEL; no SQL queries.
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The site's own tunables.
+
+# Rankings: thresholds of the Work querysets (Mangaki's production values).
+MANGAKI_TOP_MIN_RATINGS = 80
+MANGAKI_PEARLS_MIN_RATINGS = 30
+MANGAKI_PEARLS_MAX_RATINGS = 126
+MANGAKI_PEARLS_MAX_DISLIKE_RATE = 5 / 42
+MANGAKI_RANDOM_MIN_RATINGS = 20
+
+# Pages. The model report (/models/) is for staff unless MANGAKI_PUBLIC_MODEL_REPORT is on.
+MANGAKI_PAGE_SIZE = 24
+MANGAKI_PUBLIC_MODEL_REPORT = env_bool("MANGAKI_PUBLIC_MODEL_REPORT", False)
+# "Similar works" only shows works with at least this many ratings (their ALS direction is noise below).
+MANGAKI_SIMILAR_MIN_RATINGS = 10
+
+# Guest accounts (visitors who rated without signing up): those idle this long are deleted
+# nightly, and one client address may create this many per hour. Guests' ratings count in the
+# rankings and in training only once the account is claimed.
+MANGAKI_GUEST_MAX_IDLE_DAYS = env_int("MANGAKI_GUEST_MAX_IDLE_DAYS", 30)
+MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR", 20)
+
+# MyAnimeList list imports: the largest file (after gunzip), the most entries, and how many
+# imports one member may start per hour (each can add works to the catalogue).
+MANGAKI_IMPORT_MAX_BYTES = env_int("MANGAKI_IMPORT_MAX_BYTES", 30_000_000)
+MANGAKI_IMPORT_MAX_ENTRIES = env_int("MANGAKI_IMPORT_MAX_ENTRIES", 20_000)
+MANGAKI_IMPORTS_PER_HOUR = env_int("MANGAKI_IMPORTS_PER_HOUR", 10)
+
+# Training. Algorithms the beat schedule retrains; unset (None) means every one of
+# TrainedModel.Algorithm.
+MANGAKI_RETRAIN_ALGORITHMS = None
+# Retrain when at least this many ratings were added or changed since the latest training...
+MANGAKI_RETRAIN_MIN_NEW_RATINGS = env_int("MANGAKI_RETRAIN_MIN_NEW_RATINGS", 500)
+# ... checked this often (seconds); and retrain all of them every night at this UTC hour.
+MANGAKI_RETRAIN_CHECK_SECONDS = env_float("MANGAKI_RETRAIN_CHECK_SECONDS", 600)
+MANGAKI_NIGHTLY_RETRAIN_HOUR = env_int("MANGAKI_NIGHTLY_RETRAIN_HOUR", 3)
+MANGAKI_TRAINING_TIME_LIMIT_SECONDS = 1800
+# Quality gate: a new model whose held-out RMSE exceeds the active one's by more than this
+# is kept (status rejected) but not activated.
+MANGAKI_QUALITY_GATE_MARGIN = env_float("MANGAKI_QUALITY_GATE_MARGIN", 0.02)
+# The ranker's (EASE) gate: held-out NDCG@10 must beat the most-rated list's, and not fall
+# below the active version's by more than this.
+MANGAKI_QUALITY_GATE_NDCG_MARGIN = env_float("MANGAKI_QUALITY_GATE_NDCG_MARGIN", 0.01)
+# Artifacts of the last N versions of each algorithm are kept (the active one always is).
+MANGAKI_KEEP_LAST_MODELS = env_int("MANGAKI_KEEP_LAST_MODELS", 5)
+# Folder, in Django's default storage, of the model artifacts.
+MANGAKI_MODEL_STORAGE_PREFIX = "models"
+
+
+# ---------------------------------------------------------------------------------------------
+# Celery: a Redis broker when CELERY_BROKER_URL is set, otherwise tasks run eagerly in-process.
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+# No result backend by default: every training records its outcome in the model registry and
+# nothing reads task results (a result backend would also be one more service a web request
+# waits on when it is down). CELERY_RESULT_BACKEND turns one on.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Unacknowledged tasks (a worker killed mid-training) go back to the queue after this many
+# seconds; it must exceed the longest task (MANGAKI_TRAINING_TIME_LIMIT_SECONDS, above).
+# Workers sweep for such tasks every interval × throttle seconds (kombu's defaults: 10 × 10).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("MANGAKI_BROKER_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("MANGAKI_BROKER_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("MANGAKI_BROKER_RESTORE_THROTTLE", 10),
+    "socket_connect_timeout": 0.5,  # a broker that is down is known at once
+}
+# Queuing a task from a web request (a staff retrain) gives up within about 2 s when the broker
+# is down, and the request answers 503, instead of retrying for tens of seconds.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+# Celery beat: a plain schedule, stored by django_celery_beat's database scheduler (no pickled
+# shelve file), from the training tunables above.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "retrain-all-nightly": {
+        "task": "mangaki.tasks.retrain_all",
+        "schedule": crontab(hour=MANGAKI_NIGHTLY_RETRAIN_HOUR, minute=0),
+    },
+    "purge-idle-guests-nightly": {
+        "task": "mangaki.tasks.purge_idle_guests",
+        "schedule": crontab(hour=(MANGAKI_NIGHTLY_RETRAIN_HOUR + 1) % 24, minute=30),
+    },
+    "retrain-when-enough-new-ratings": {
+        "task": "mangaki.tasks.retrain_if_enough_new_ratings",
+        "schedule": MANGAKI_RETRAIN_CHECK_SECONDS,
+    },
 }
