@@ -7,24 +7,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from .models import Profile
+from .querysets import WORK_ORDERINGS, ordering_or_default
 from .services.accounts import account_password_confirms
 from .services.guests import GUEST_PREFIX, is_guest
-
-SORTS = {
-    "relevance": "Best match",  # with a search only (CatalogueForm.cleaned)
-    "top": "Top rated",
-    "pearls": "Pearls",
-    "popularity": "Most popular",
-    "controversy": "Most controversial",
-    "title": "Title",
-}
 
 
 class CatalogueForm(forms.Form):
     """The catalogue's query string: search, filters and sort. Invalid values are ignored."""
 
     q = forms.CharField(label="Search titles", required=False, max_length=100)
-    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+    sort = forms.ChoiceField(
+        choices=[(name, ordering.label) for name, ordering in WORK_ORDERINGS.items()], required=False
+    )
     genre = forms.ChoiceField(required=False)
     type = forms.ChoiceField(required=False)
 
@@ -36,8 +30,8 @@ class CatalogueForm(forms.Form):
     def cleaned(self) -> dict[str, str]:
         """The valid values, with defaults for anything missing or invalid.
 
-        A search is sorted best match first unless another sort is asked for; without one,
-        "best match" means nothing and the default sort (most popular) applies.
+        The sort is one of ``WORK_ORDERINGS``, the API's orderings: best match first for a
+        search unless another is asked for, else most popular (``ordering_or_default``).
         """
         values = {"q": "", "sort": "", "genre": "", "type": ""}
         if self.is_bound:
@@ -45,8 +39,7 @@ class CatalogueForm(forms.Form):
             for name in values:
                 if name not in self.errors and self.cleaned_data.get(name):
                     values[name] = self.cleaned_data[name].strip()
-        if not values["sort"] or (values["sort"] == "relevance" and not values["q"]):
-            values["sort"] = "relevance" if values["q"] else "popularity"
+        values["sort"] = ordering_or_default(values["sort"], searching=bool(values["q"]))
         return values
 
 

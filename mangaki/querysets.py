@@ -10,6 +10,9 @@ a work's other titles through the index on ``WorkTitle.work``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
@@ -45,8 +48,8 @@ class WorkQuerySet(models.QuerySet):
         )
 
     def popular(self) -> WorkQuerySet:
-        """Most counted ratings first."""
-        return self.filter(nb_ratings__gt=0).order_by("-nb_ratings", "pk")
+        """Most counted ratings first; works nobody has rated yet come last (a sort hides nothing)."""
+        return self.order_by("-nb_ratings", "pk")
 
     def controversial(self) -> WorkQuerySet:
         """Works that split people between liking and disliking them."""
@@ -148,15 +151,74 @@ class WorkQuerySet(models.QuerySet):
         return text_search.close_matches(rows, text, limit=CLOSE_MATCHES)
 
     def safe_for(self, user) -> WorkQuerySet:
-        """Hide NSFW works unless ``user`` is signed in and opted in on their profile."""
-        if (
-            user is not None
-            and user.is_authenticated
-            and getattr(user, "profile", None)
-            and user.profile.nsfw_ok
-        ):
-            return self
-        return self.filter(nsfw=False)
+        """Hide NSFW works unless ``user`` may see them (``nsfw_allowed``)."""
+        return self if nsfw_allowed(user) else self.filter(nsfw=False)
+
+
+@dataclass(frozen=True)
+class WorkOrdering:
+    """One way to order a list of works, as the catalogue page and the API's ``ordering`` offer it."""
+
+    label: str  # what the page's menu says
+    help: str  # what the API's documentation says
+    apply: Callable[[WorkQuerySet], WorkQuerySet]
+    needs_search: bool = False  # means something only for the results of a search
+
+
+# The one list of work orderings: the catalogue page (``?sort=``), the home page's "See all"
+# links and the API (``?ordering=``) all read it, so the same key gives the same order. ``top``,
+# ``pearls`` and ``controversial`` keep only the works that have such a rank.
+WORK_ORDERINGS: dict[str, WorkOrdering] = {
+    "relevance": WorkOrdering(
+        "Best match",
+        "best match first, then most rated (with `search` only)",
+        lambda works: works,  # ``search()`` has ordered them already
+        needs_search=True,
+    ),
+    "popular": WorkOrdering(
+        "Most popular", "most rated first, works nobody rated yet last", lambda works: works.popular()
+    ),
+    "top": WorkOrdering(
+        "Top rated", "best average, among works with enough ratings", lambda works: works.top()
+    ),
+    "pearls": WorkOrdering(
+        "Pearls", "loved by the few who know them, almost never disliked", lambda works: works.pearls()
+    ),
+    "controversial": WorkOrdering(
+        "Most controversial",
+        "works that split people between liking and disliking them",
+        lambda works: works.controversial(),
+    ),
+    "title": WorkOrdering("Title", "alphabetical", lambda works: works.order_by("title", "pk")),
+}
+
+
+def ordering_or_default(name: str | None, *, searching: bool) -> str:
+    """The ordering to apply when ``name`` is asked for (or nothing, or one that means nothing here).
+
+    A search is ordered best match first unless another ordering is asked for; a list without
+    a search, most popular first.
+    """
+    default = "relevance" if searching else "popular"
+    if not name or name not in WORK_ORDERINGS or (WORK_ORDERINGS[name].needs_search and not searching):
+        return default
+    return name
+
+
+def ordered_works(works: WorkQuerySet, name: str | None, *, searching: bool) -> WorkQuerySet:
+    """``works`` in the ordering ``name`` (see ``ordering_or_default``); pages and API call this."""
+    return WORK_ORDERINGS[ordering_or_default(name, searching=searching)].apply(works)
+
+
+def nsfw_allowed(user) -> bool:
+    """Whether ``user`` may see works marked NSFW: signed in, and opted in on their profile.
+
+    The one NSFW rule: querysets (``safe_for``), pages, recommendations and the API ask this.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    profile = getattr(user, "profile", None)
+    return bool(profile and profile.nsfw_ok)
 
 
 def profile_visible_to(owner, viewer) -> bool:

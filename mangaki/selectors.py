@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.translation import ngettext
 
 from recommender.base import Explanation as ModelExplanation
@@ -28,6 +28,7 @@ from .choices import COUNTED_CHOICES, RATING_VALUES
 from .exports import RatedWork
 from .models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from .precompiled import PartialModel, PrecompiledQuery
+from .querysets import nsfw_allowed, profile_visible_to
 from .serving import LoadedModel, active_models, failed_to_load, first_active_model
 
 Algorithm = TrainedModel.Algorithm
@@ -101,7 +102,8 @@ def _fallback(user, category: str | None, limit: int, algorithm: str, reason: st
         works = works.filter(category__slug=category)
     if user is not None and user.is_authenticated:
         works = works.exclude(pk__in=Rating.objects.filter(user=user).values("work_id"))
-    chosen = list(works.popular()[:limit])
+    # Works nobody has rated yet are nobody's pick: only rated works, most rated first.
+    chosen = list(works.filter(nb_ratings__gt=0).popular()[:limit])
     items = [Recommendation(work, _crowd_value(work), NO_EXPLANATION) for work in chosen]
     return RecommendationList(items, algorithm, None, True, reason)
 
@@ -204,11 +206,11 @@ def _tags_by_work(works: list[Work]) -> dict[int, list[Tag]]:
 
 
 def recommendations_for(
+    *,
     user,
     category: str | None = None,
     limit: int = 20,
     algorithm: str | None = None,
-    *,
     with_tags: bool = True,
 ) -> RecommendationList:
     """The ``limit`` works ``user`` should like most, with why; the fallback list when it cannot.
@@ -244,7 +246,7 @@ def recommendations_for(
     if item_ids.size < Algorithm(algorithm).min_ratings:
         return _fallback(user, category, limit, algorithm, too_few_ratings_reason(algorithm))
 
-    nsfw_ok = bool(getattr(getattr(user, "profile", None), "nsfw_ok", False))
+    nsfw_ok = nsfw_allowed(user)
     category_id = None
     if category:
         category_id = loaded.catalogue.category_by_slug.get(category)
@@ -335,7 +337,7 @@ def recommendations_for(
     return RecommendationList(items, algorithm, loaded.version, False, "")
 
 
-def similar_works(work: Work, limit: int = 8, user=None) -> list[Work]:
+def similar_works(*, work: Work, user=None, limit: int = 8) -> list[Work]:
     """Works most like ``work``: EASE's strongest item-item links (or ALS's, without EASE).
 
     Works come with their category and tags. NSFW works are left out unless ``user``'s
@@ -359,6 +361,21 @@ def similar_works(work: Work, limit: int = 8, user=None) -> list[Work]:
     )
     by_pk = {candidate.pk: candidate for candidate in found}
     return [by_pk[pk] for pk in nearest if pk in by_pk][:limit]
+
+
+def profile_ratings(*, owner, viewer) -> QuerySet[Rating] | None:
+    """``owner``'s ratings as ``viewer`` may see them, newest first; None when the profile is hidden.
+
+    The profile page and the API both read a profile through this: ``profile_visible_to``
+    decides (shared, not a guest's, an active account, or the viewer's own), and NSFW works are
+    left out unless the viewer may see them (``nsfw_allowed``).
+    """
+    if not profile_visible_to(owner, viewer):
+        return None
+    ratings = Rating.objects.filter(user=owner)
+    if not nsfw_allowed(viewer):
+        ratings = ratings.filter(work__nsfw=False)
+    return ratings.select_related("work__category").order_by("-date", "-pk")
 
 
 # The columns of ``RatedWork``, in its order.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..services.accounts import account_delete, account_password_confirms
+from ..services.accounts import account_delete, account_password_confirms, token_issue, token_revoke
 from ..services.guests import is_guest
 from .serializers import ErrorSerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
@@ -50,7 +49,7 @@ class TokenView(APIView):
             # for this client; its middleware answers the lockout from the underlying request.
             if getattr(request, "axes_locked_out", False):
                 request._request.axes_locked_out = True
-        token, _ = Token.objects.get_or_create(user=credentials.validated_data["user"])
+        token = token_issue(user=credentials.validated_data["user"])
         return Response(TokenSerializer({"token": token.key}).data)
 
     @extend_schema(
@@ -59,7 +58,7 @@ class TokenView(APIView):
         responses={204: OpenApiResponse(description="Revoked (or there was none).")},
     )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,16 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from ..choices import Choice
 from ..models import Category, Rating, Tag, Work
-
-# Orderings are the catalogue's own querysets, so the API ranks exactly as the pages do.
-# ``top`` and ``pearls`` also filter: only works with enough ratings have a rank.
-WORK_ORDERINGS = {
-    "top": lambda works: works.top(),
-    "pearls": lambda works: works.pearls(),
-    "popular": lambda works: works.popular(),
-    "controversial": lambda works: works.controversial(),
-    "title": lambda works: works.order_by("title", "pk"),
-}
+from ..querysets import WORK_ORDERINGS, ordered_works
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -53,8 +44,9 @@ class WorkFilter(django_filters.FilterSet):
         choices=[(name, name) for name in WORK_ORDERINGS],
         method="order",
         empty_label=None,
-        help_text="top (best average, enough ratings), pearls (loved by the few who know them), "
-        "popular (most ratings), controversial, title (default; with `search`, best match first).",
+        help_text="The catalogue page's sorts, same keys and same order: "
+        + "; ".join(f"`{name}`: {ordering.help}" for name, ordering in WORK_ORDERINGS.items())
+        + ". Default: `relevance` with `search`, else `popular`.",
     )
 
     class Meta:
@@ -69,14 +61,12 @@ class WorkFilter(django_filters.FilterSet):
         return works.search(value)
 
     def order(self, works: QuerySet, name: str, value: str) -> QuerySet:
-        return WORK_ORDERINGS[value](works)
+        return works  # applied last, in ``qs``, once the search (if any) has ranked the works
 
     @property
     def qs(self) -> QuerySet:
-        works = super().qs
-        if not self.form.cleaned_data.get("ordering") and not self.form.cleaned_data.get("search"):
-            works = works.order_by("title", "pk")
-        return works
+        data = self.form.cleaned_data
+        return ordered_works(super().qs, data.get("ordering"), searching=bool(data.get("search")))
 
 
 class RatingFilter(django_filters.FilterSet):

@@ -8,8 +8,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from ..models import Rating, Work
-from ..querysets import profile_visible_to
+from ..models import Rating
+from ..selectors import profile_ratings
 from . import serializers
 from .exceptions import UnknownObject
 from .filters import RatingFilter
@@ -31,22 +31,18 @@ class PublicRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = RatingFilter
 
-    def get_owner(self):
+    def get_owner(self) -> QuerySet:
+        """The owner's ratings this reader may see; 404 when the profile is hidden from them."""
         username = self.kwargs["username"]
         owner = None
         if "\x00" not in username:
             owner = get_user_model().objects.select_related("profile").filter(username=username).first()
-        if owner is None or not profile_visible_to(owner, self.request.user):
+        ratings = None if owner is None else profile_ratings(owner=owner, viewer=self.request.user)
+        if ratings is None:
             raise UnknownObject("username", f"No public profile named {username!r}.")
-        return owner
+        return ratings
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Rating.objects.none()
-        owner = self.get_owner()
-        visible_works = Work.objects.safe_for(self.request.user).values("pk")
-        return (
-            Rating.objects.filter(user=owner, work__in=visible_works)
-            .select_related("work__category")
-            .order_by("-date", "-pk")
-        )
+        return self.get_owner()

@@ -201,7 +201,7 @@ class RecommendationsView(APIView):
         query = RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         recommendations = recommendations_for(
-            request.user,
+            user=request.user,
             category=category.slug if (category := query.validated_data.get("category")) else None,
             limit=query.validated_data["limit"],
             algorithm=query.validated_data.get("algorithm"),

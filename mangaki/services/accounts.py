@@ -1,4 +1,4 @@
-"""Deleting an account, for good: its ratings, tokens, sessions, profile and user row."""
+"""Accounts: signing up, the profile's settings, API tokens, and deleting an account for good."""
 
 from __future__ import annotations
 
@@ -9,10 +9,34 @@ from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from ..models import RatingImport, UserSession
+from ..models import Profile, RatingImport, UserSession
 from .ratings import ratings_bulk_delete
 
 logger = logging.getLogger(__name__)
+
+
+def account_create(*, username: str, email: str, password: str):
+    """A new member (their profile comes with the user row, by the post_save signal)."""
+    return get_user_model().objects.create_user(username=username, email=email, password=password)
+
+
+def profile_update(*, user, nsfw_ok: bool, is_shared: bool) -> Profile:
+    """Save ``user``'s profile settings: whether NSFW works show, whether others see the profile."""
+    profile = user.profile
+    profile.nsfw_ok, profile.is_shared = nsfw_ok, is_shared
+    profile.save(update_fields=["nsfw_ok", "is_shared"])
+    return profile
+
+
+def token_issue(*, user) -> Token:
+    """``user``'s API token: the one they have, or a new one."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def token_revoke(*, user) -> None:
+    """Revoke ``user``'s API token (nothing happens when they have none)."""
+    Token.objects.filter(user=user).delete()
 
 
 def account_password_confirms(*, request, user, password: str) -> bool:
@@ -50,7 +74,7 @@ def account_delete(*, user) -> int:
         # user row, so taking them in the other order could deadlock with it.
         list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
         n_ratings += ratings_bulk_delete(user=user)
-        Token.objects.filter(user=user).delete()
+        token_revoke(user=user)
         UserSession.objects.filter(user_id=user.pk).delete()
         if user.get_username():
             axes_reset(username=user.get_username())

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from ..choices import Choice
 from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
 from ..text_search import normalize
-from .ranking import ranking_recompute
+from .ratings import ratings_load
 
 SOURCE = "myanimelist"
 USERNAME_PREFIX = "mal-"
@@ -249,27 +249,9 @@ def _sync_ratings(
     report: ImportReport,
     progress: Callable[[int], None],
 ) -> None:
-    current = {
-        (user_id, work_id): (pk, choice)
-        for pk, user_id, work_id, choice in Rating.objects.filter(user_id__in=user_ids.values()).values_list(
-            "pk", "user_id", "work_id", "choice"
-        )
-    }
-    new, changed = [], []
-    for (user, mal_id), choice in ratings.items():
-        key = (user_ids[user], work_ids[mal_id])
-        found = current.get(key)
-        if found is None:
-            new.append(Rating(user_id=key[0], work_id=key[1], choice=choice))
-        elif found[1] != choice:
-            changed.append(Rating(pk=found[0], choice=choice))
-    for start in range(0, len(new), BATCH_SIZE):
-        batch = new[start : start + BATCH_SIZE]
-        Rating.objects.bulk_create(batch)
-        progress(len(batch))
-    Rating.objects.bulk_update(changed, ["choice"], batch_size=500)
-    progress(len(changed))
-    report.ratings_created, report.ratings_updated = len(new), len(changed)
+    choices = {(user_ids[user], work_ids[mal_id]): choice for (user, mal_id), choice in ratings.items()}
+    # The rating service writes them (and recomputes the works' counters when they changed).
+    report.ratings_created, report.ratings_updated = ratings_load(choices=choices, progress=progress)
 
 
 def anime_import(
@@ -306,8 +288,6 @@ def anime_import(
         user_ids = _sync_users({user for user, _ in ratings}, report)
         advance = progress(len(ratings)) if progress else (lambda n: None)
         _sync_ratings(ratings, user_ids, work_ids, report, advance)
-        if report.changed:
-            ranking_recompute()
     if report.changed:
         _refresh_planner_statistics()
     return report

@@ -1,4 +1,4 @@
-"""Rating and un-rating works: the single write path for ratings (pages, API, imports).
+"""Rating and un-rating works: the single write path for ratings (pages, API, imports, datasets).
 
 Every write locks the rated works' rows first, in work-id order, then touches the ratings and
 the works' counters: two writers on the same works wait for each other instead of
@@ -10,11 +10,16 @@ What a guest's rating is worth: a visitor's ratings are kept and used for their 
 recommendations, but they move the works' public counters (the rankings, the charts) only
 once the account is claimed by signing up or logging in (``ratings_count_in``), and training
 leaves them out until then. Creating guests in bulk therefore moves no ranking.
+
+``ratings_load`` writes a whole dataset's ratings, many people at once (``load_anime``): it
+takes no row locks and recomputes every work's counters afterwards, so it is for the loader
+run by an operator, not for requests.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -25,6 +30,9 @@ from django.utils import timezone
 from ..choices import COUNTER_FIELDS, Choice
 from ..models import Rating, Work
 from .counters import counter_values
+from .ranking import ranking_recompute
+
+LOAD_BATCH_SIZE = 5000
 
 
 def _apply_delta(work_ids, *, removed: str | None, added: str | None) -> None:
@@ -208,3 +216,43 @@ def ratings_count_in(*, user) -> int:
         for choice, rated in by_choice.items():
             _apply_delta(rated, removed=None, added=choice)
     return len(rows)
+
+
+def ratings_load(
+    *, choices: dict[tuple[int, int], str], progress: Callable[[int], None] | None = None
+) -> tuple[int, int]:
+    """Make the ratings of a dataset those of ``choices`` ({(user id, work id): choice}).
+
+    Creates the missing ratings, changes those whose choice differs, leaves the rest (and any
+    rating of these users not in ``choices``) alone, then recomputes every work's counters if
+    anything changed. One transaction; ``progress(n)`` hears of each batch written. Returns
+    (created, updated).
+    """
+    for choice in set(choices.values()):
+        _check_choice(choice)
+    with transaction.atomic():
+        user_ids = {user_id for user_id, _ in choices}
+        current = {
+            (user_id, work_id): (pk, choice)
+            for pk, user_id, work_id, choice in Rating.objects.filter(user_id__in=user_ids).values_list(
+                "pk", "user_id", "work_id", "choice"
+            )
+        }
+        new, changed = [], []
+        for key, choice in choices.items():
+            found = current.get(key)
+            if found is None:
+                new.append(Rating(user_id=key[0], work_id=key[1], choice=choice))
+            elif found[1] != choice:
+                changed.append(Rating(pk=found[0], choice=choice))
+        for start in range(0, len(new), LOAD_BATCH_SIZE):
+            batch = new[start : start + LOAD_BATCH_SIZE]
+            Rating.objects.bulk_create(batch)
+            if progress:
+                progress(len(batch))
+        Rating.objects.bulk_update(changed, ["choice"], batch_size=500)
+        if progress:
+            progress(len(changed))
+        if new or changed:
+            ranking_recompute()
+    return len(new), len(changed)

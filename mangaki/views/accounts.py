@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ..forms import AccountDeleteForm, SignupForm
-from ..services.accounts import account_delete
+from ..services.accounts import account_create, account_delete
 from ..services.guests import BACKEND, guest_convert, guest_merge, is_guest
 from .profiles import settings_page
 
@@ -38,7 +38,11 @@ def signup(request):
                 password=form.cleaned_data["password1"],
             )
         else:
-            user = form.save()
+            user = account_create(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
         login(request, user, backend=BACKEND)
         messages.success(request, f"Welcome, {user.username}! Your ratings are saved to your account.")
         return redirect("recommendations")

@@ -77,9 +77,3 @@ def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Wor
 def placeholder_hue(work: Work) -> int:
     """A stable colour for a work without a poster."""
     return (work.pk * 47) % 360
-
-
-def nsfw_allowed(user) -> bool:
-    """Whether ``user`` opted in to see NSFW works (the rule of ``WorkQuerySet.safe_for``)."""
-    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
-    return bool(profile and profile.nsfw_ok)

@@ -9,30 +9,22 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from ..choices import COUNTER_FIELDS
-from ..forms import SORTS, CatalogueForm
+from ..forms import CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
+from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
 from ..work_details import WORK_DETAIL_PREFETCH, has_bangumi_data, links_by_kind, work_links, work_titles
-from .cards import CHOICE_LABELS, categories, decorate, nsfw_allowed
+from .cards import CHOICE_LABELS, categories, decorate
 from .recommendations import similar_to
 
 HOME_ROW_SIZE = 12
+# Rows of the home page: (ordering in WORK_ORDERINGS, heading, blurb); "See all" opens the
+# catalogue in the same ordering.
 HOME_ROWS = [
     ("top", "Top rated", "The best loved, among works many people rated."),
     ("pearls", "Pearls", "Little known, almost never disliked."),
     ("popular", "Popular", "What most people have seen."),
     ("controversial", "Controversial", "Some love them, some hate them."),
 ]
-SORT_QUERIES = {
-    # Work.objects.search() has ordered them already (the sort is offered with a search only).
-    "relevance": lambda works: works,
-    "top": lambda works: works.top(),
-    "pearls": lambda works: works.pearls(),
-    # All works, unrated ones last (popular() leaves them out: a catalogue should not).
-    "popularity": lambda works: works.order_by("-nb_ratings", "pk"),
-    "controversy": lambda works: works.controversial(),
-    "title": lambda works: works.order_by("title", "pk"),
-}
-assert SORT_QUERIES.keys() == SORTS.keys()
 
 
 def home(request):
@@ -43,10 +35,10 @@ def home(request):
             continue
         works = Work.objects.filter(category=category).safe_for(request.user).select_related("category")
         rows = []
-        for method, title, blurb in HOME_ROWS:
-            row = list(getattr(works, method)()[:HOME_ROW_SIZE])
+        for ordering, title, blurb in HOME_ROWS:
+            row = list(WORK_ORDERINGS[ordering].apply(works)[:HOME_ROW_SIZE])
             shown.extend(row)
-            rows.append({"method": method, "title": title, "blurb": blurb, "works": row})
+            rows.append({"ordering": ordering, "title": title, "blurb": blurb, "works": row})
         sections.append({"category": category, "rows": rows})
     decorate(shown, request)
     return render(request, "mangaki/home.html", {"sections": sections})
@@ -72,7 +64,7 @@ def work_list(request, category: str):
         works = works.filter(tagged__tag__slug=query["genre"])
     if query["type"]:
         works = works.filter(work_type=query["type"])
-    works = SORT_QUERIES[query["sort"]](works.select_related("category"))
+    works = ordered_works(works.select_related("category"), query["sort"], searching=bool(query["q"]))
     page = Paginator(works, settings.MANGAKI_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = decorate(page.object_list, request)
     return render(
@@ -82,10 +74,14 @@ def work_list(request, category: str):
             "category": category,
             "query": query,
             "page": page,
-            "sorts": [(value, label) for value, label in SORTS.items() if value != "relevance" or query["q"]],
+            "sorts": [
+                (name, ordering.label)
+                for name, ordering in WORK_ORDERINGS.items()
+                if query["q"] or not ordering.needs_search
+            ],
             "genres": genres,
             "types": types,
-            "sort_label": SORTS[query["sort"]],
+            "sort_label": WORK_ORDERINGS[query["sort"]].label,
             # No work at all (not just none matching): say how the category fills up.
             "category_empty": not page.object_list and not Work.objects.filter(category=category).exists(),
         },

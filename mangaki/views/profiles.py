@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from ..choices import Choice
 from ..forms import AccountDeleteForm, ProfileSettingsForm
 from ..models import Rating
-from ..querysets import profile_visible_to
-from .cards import decorate, nsfw_allowed
+from ..selectors import profile_ratings
+from ..services.accounts import profile_update
+from .cards import decorate
 
 
 @login_required
@@ -23,11 +24,9 @@ def my_profile(request):
 def profile(request, username: str):
     owner = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
     is_owner = request.user.is_authenticated and request.user.pk == owner.pk
-    if not profile_visible_to(owner, request.user):
+    ratings = profile_ratings(owner=owner, viewer=request.user)
+    if ratings is None:
         raise Http404("This profile is private.")
-    ratings = Rating.objects.filter(user=owner).select_related("work__category").order_by("-date")
-    if not nsfw_allowed(request.user):
-        ratings = ratings.filter(work__nsfw=False)
     ratings = list(ratings)
     works = [rating.work for rating in ratings]
     # Cards show the *viewer's* own rating on each work, so a visitor can rate from here too.
@@ -58,7 +57,7 @@ def profile(request, username: str):
 def profile_settings(request):
     form = ProfileSettingsForm(request.POST or None, instance=request.user.profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Settings saved.")
         return redirect("settings")
     return settings_page(request, form=form)

@@ -13,7 +13,6 @@ from .cards import categories as all_categories
 from .cards import decorate, user_choices
 
 Algorithm = TrainedModel.Algorithm
-ALGORITHMS = dict(Algorithm.choices)
 RECOMMENDATION_COUNT = 20
 SIMILAR_COUNT = 8
 # How a neighbour of a recommendation was rated, as said in its explanation.
@@ -29,7 +28,8 @@ SHOWN_NEIGHBOURS = 2
 
 def similar_to(work: Work, user) -> list[Work]:
     """The works most like ``work`` (``similar_works``) that ``user`` may see."""
-    return [other for other in similar_works(work, limit=SIMILAR_COUNT, user=user) if other.pk != work.pk]
+    similar = similar_works(work=work, user=user, limit=SIMILAR_COUNT)
+    return [other for other in similar if other.pk != work.pk]
 
 
 def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> dict:
@@ -67,10 +67,10 @@ def recommendations(request):
     if category is None:
         raise Http404(f"No category {slug!r}.")
     asked = request.GET.get("algorithm") or None
-    if asked not in ALGORITHMS:
+    if asked not in Algorithm.values:
         asked = None  # the best lists
     result = recommendations_for(
-        request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=asked
+        user=request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=asked
     )
     neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
     choices = user_choices(request.user, neighbour_ids)

@@ -70,8 +70,8 @@ def model_report(request):
         for name, title, note in PLOTS
         if (name == "lists" and shown)
         or (name == "rmse" and rating_models)
-        or (name == "gate" and "balse" in shown)
-        or (name == "map" and shown & {"als", "balse"})
+        or (name == "gate" and report_plots.GATE_ALGORITHM in shown)
+        or (name == "map" and shown.intersection(report_plots.MAP_ALGORITHMS))
     ]
     return render(request, "mangaki/model_report.html", {"versions": versions, "plots": plots})
 

@@ -250,6 +250,12 @@ def _label_without_overlaps(figure, axes, ids, points, candidates) -> None:
         )
 
 
+# The algorithms each model plot is drawn from: the gate is BALSE's, the map of works needs ALS's
+# item factors (its own, or those inside BALSE).
+GATE_ALGORITHM = TrainedModel.Algorithm.BALSE
+MAP_ALGORITHMS = (TrainedModel.Algorithm.ALS, TrainedModel.Algorithm.BALSE)
+
+
 def plot(name: str) -> bytes | None:
     """The SVG of plot ``name`` ("lists", "rmse", "gate", "map"), or None when no model can draw it."""
     from ..serving import active_model, first_active_model
@@ -264,9 +270,9 @@ def plot(name: str) -> bytes | None:
         draw = (lambda: rmse_plot(rows)) if name == "rmse" else (lambda: lists_plot(rows))
     elif name in {"gate", "map"}:
         if name == "gate":
-            loaded = active_model(TrainedModel.Algorithm.BALSE)
+            loaded = active_model(GATE_ALGORITHM)
         else:
-            loaded = first_active_model([TrainedModel.Algorithm.ALS, TrainedModel.Algorithm.BALSE])
+            loaded = first_active_model(MAP_ALGORITHMS)
         if loaded is None:
             return None
         key = (name, loaded.row_id, loaded.sha256)

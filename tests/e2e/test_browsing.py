@@ -48,7 +48,7 @@ def test_a_visitor_rates_three_works_signs_up_and_keeps_them(site, page: Page, s
     dialogs = no_dialogs(page)
     page.goto(site.url)
     screenshot(page, "home")
-    page.goto(f"{site.url}/anime/?sort=popularity")
+    page.goto(f"{site.url}/anime/?sort=popular")
     cards = page.locator(".card-grid article.card")
     titles = [cards.nth(index).locator(".card-title").inner_text() for index in range(3)]
     for index, choice in enumerate(("favorite", "like", "willsee")):
@@ -66,7 +66,7 @@ def test_a_visitor_rates_three_works_signs_up_and_keeps_them(site, page: Page, s
 def test_a_new_user_rates_ten_works_and_gets_explained_recommendations(site, page: Page, screenshot):
     dialogs = no_dialogs(page)
     sign_up(page, site.url, "newcomer")
-    page.goto(f"{site.url}/anime/?sort=popularity")
+    page.goto(f"{site.url}/anime/?sort=popular")
     cards = page.locator(".card-grid article.card")
     rated = []
     for index in range(10):

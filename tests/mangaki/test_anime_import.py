@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from mangaki.models import Rating, Tag, TaggedWork, Work
-from mangaki.services import anime_import as importer
+from mangaki.services import ratings as rating_service
 from mangaki.services.anime_import import anime_import
 from mangaki.services.ranking import ranking_recompute
 
@@ -96,7 +96,8 @@ def test_a_crash_half_way_leaves_the_database_as_it_was(db, tmp_path, monkeypatc
     def crash():
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "ranking_recompute", crash)
+    # The last step: the rating service recomputing the counters once every rating is written.
+    monkeypatch.setattr(rating_service, "ranking_recompute", crash)
     with pytest.raises(RuntimeError):
         anime_import(directory=write(tmp_path / "data"))
     assert not Work.objects.exists()

@@ -52,7 +52,8 @@ def test_popular_and_controversial(db, rate):
     rate(WorkFactory(title="Leaning"), {"like": 6, "dislike": 2})  # 8 ** (1/3) = 2
     rate(WorkFactory(title="Loved"), {"like": 9})  # 0: not controversial
     rate(WorkFactory(title="Unseen"), {"willsee": 2})  # no counted rating
-    assert titles(Work.objects.popular()) == ["Loved", "Leaning", "Split"]
+    # A sort hides nothing: works without a counted rating come last.
+    assert titles(Work.objects.popular()) == ["Loved", "Leaning", "Split", "Unseen"]
     assert titles(Work.objects.controversial()) == ["Split", "Leaning"]
     assert Work.objects.get(title="Leaning").controversy == pytest.approx(2.0)
 

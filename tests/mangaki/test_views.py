@@ -110,15 +110,15 @@ def test_sorts_by_popularity_and_controversy(client, rate):
     rate(WorkFactory(title="Split"), {"like": 3, "dislike": 3})
     rate(WorkFactory(title="Loved"), {"like": 9})
     rate(WorkFactory(title="Leaning"), {"like": 6, "dislike": 2})
-    assert titles_on(catalogue(client, sort="popularity")) == ["Loved", "Leaning", "Split"]
-    assert titles_on(catalogue(client, sort="controversy")) == ["Split", "Leaning"]
+    assert titles_on(catalogue(client, sort="popular")) == ["Loved", "Leaning", "Split"]
+    assert titles_on(catalogue(client, sort="controversial")) == ["Split", "Leaning"]
 
 
 def test_invalid_filters_fall_back_to_defaults(client):
     WorkFactory(title="Only")
     response = catalogue(client, sort="nonsense", genre="no-such-genre", type="<b>")
     assert response.status_code == 200
-    assert response.context["query"]["sort"] == "popularity"
+    assert response.context["query"]["sort"] == "popular"
     assert titles_on(response) == ["Only"]
 
 

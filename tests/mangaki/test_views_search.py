@@ -68,7 +68,7 @@ def test_a_search_is_sorted_best_match_first_unless_another_sort_is_asked(client
     assert ("relevance", "Best match") in response.context["sorts"]
     # Without a search "best match" means nothing: neither offered nor applied.
     response = client.get(reverse("work-list", args=["anime"]), {"sort": "relevance"})
-    assert response.context["query"]["sort"] == "popularity"
+    assert response.context["query"]["sort"] == "popular"
     assert "relevance" not in dict(response.context["sorts"])
 
 
