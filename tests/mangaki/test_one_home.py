@@ -59,9 +59,9 @@ def test_only_the_rating_service_writes_ratings():
     assert found == []
 
 
-@pytest.mark.parametrize("layer", ["views", "api"])
-def test_pages_and_api_leave_writes_to_the_services(layer):
-    """No ORM write (save, create, delete…) in a view or an API view: they call a service."""
+@pytest.mark.parametrize("layer", ["views", "api", "management", "tasks.py"])
+def test_pages_api_tasks_and_commands_leave_writes_to_the_services(layer):
+    """No ORM write (save, create, delete…) in a view, API view, task or command: they call a service."""
     found = []
     for path, tree in site_modules():
         if layer not in path.relative_to(SITE).parts[:1]:
