@@ -83,7 +83,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 @admin.register(TrainedModel)
 class TrainedModelAdmin(admin.ModelAdmin):
-    """The model registry: read-only rows; activation goes through the training service."""
+    """The model registry: read-only rows; activation goes through the registry service."""
 
     list_display = (
         "algorithm",
@@ -110,7 +110,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
         from django.contrib import messages
         from django.core.exceptions import ValidationError
 
-        from .services.training import model_activate
+        from .services.registry import model_activate
 
         for row in queryset:
             try:

@@ -26,7 +26,7 @@ from recommender.indexing import lookup
 from .adapter import item_tag_matrix
 from .models import Category, TrainedModel, Work
 from .precompiled import PrecompiledQuery
-from .services.training import load_model
+from .services.registry import load_model
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..models import TrainedModel
-from ..services.training import TrainingError, model_activate
+from ..services.registry import model_activate
 from ..tasks import enqueue_training
 from . import serializers
 from .exceptions import ServiceUnavailable
@@ -30,7 +30,9 @@ class TrainedModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(
         summary="Retrain a model (staff)",
         description="Queues a training of the algorithm and answers at once with the Celery task id; "
-        "the new version appears in this list when it is done (active if it passes the quality gate).",
+        "the new version appears in this list when it is done (active if it passes the quality gate), "
+        "or as failed with its reason. Without a broker the training runs within the request, "
+        "under the id answered.",
         request=serializers.RetrainSerializer,
         responses={202: serializers.RetrainResultSerializer, 503: serializers.ErrorSerializer},
     )
@@ -45,10 +47,6 @@ class TrainedModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise ServiceUnavailable(
                 "The task queue cannot be reached, so no training was queued; try again later."
             ) from error
-        except TrainingError as error:
-            # Only without a broker (tasks run eagerly, in this request): the failed
-            # version is in the registry with its reason, as it would be after a worker ran it.
-            task_id = getattr(error, "task_id", "") or "eager"
         result = {"task_id": task_id, "algorithm": algorithm}
         return Response(serializers.RetrainResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 

@@ -1,11 +1,12 @@
-"""Training, measuring, storing and activating recommendation models: the model registry's writes.
+"""Training recommendation models: the lock, fitting, measuring, the quality gate.
 
 One training reads every rating in one query, measures the model on held-out ratings (its
 lists for every algorithm, next to the most-rated list; RMSE overall, cold and freeze for the
-rating models: ``services.measuring``), refits it on everything, writes its `.npz` artifact
-through Django's default storage and records a ``TrainedModel`` row; if it passes the quality
-gate it becomes the active version of its algorithm. Tasks, commands and the admin all call
-these functions.
+rating models: ``services.measuring``), refits it on everything, and hands the result to the
+registry (``services.registry``): its `.npz` artifact and its ``TrainedModel`` row; if it
+passes the quality gate it becomes the active version of its algorithm. The training lock
+keeps two trainings of one algorithm from overlapping. When to retrain is
+``services.retraining``'s business. Tasks, commands and the admin call ``model_train``.
 """
 
 from __future__ import annotations
@@ -17,24 +18,20 @@ import logging
 import os
 import tempfile
 import time
-import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from recommender.base import fit_model
 
 from ..adapter import item_tag_matrix, rating_arrays, tag_columns
-from ..models import Rating, TrainedModel
+from ..models import TrainedModel
 from .measuring import measure
+from .registry import check_algorithm, clean_incoming, model_activate, models_prune, publish_artifact
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +44,6 @@ Progress = Callable[[str], None]
 
 class TrainingError(Exception):
     """A training that cannot run (too little data); recorded on the row as its reason."""
-
-
-def _check_algorithm(algorithm: str) -> None:
-    if algorithm not in Algorithm.values:
-        raise ValidationError(
-            {"algorithm": f"Unknown algorithm {algorithm!r}; expected one of {', '.join(Algorithm.values)}."}
-        )
-
-
-def _prefix() -> str:
-    return settings.MANGAKI_MODEL_STORAGE_PREFIX.strip("/")
 
 
 # --- The lock: two trainings of one algorithm never overlap, across processes and machines.
@@ -102,62 +88,7 @@ def training_lock(algorithm: str) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# --- Artifacts in storage.
-
-
-def _publish_artifact(payload: bytes, *, algorithm: str, version: int, sha256: str) -> str:
-    """Store ``payload`` under its final name without ever exposing a partial file there.
-
-    The bytes go to ``<prefix>/incoming/…part`` first. On a filesystem storage the complete
-    file is then renamed into place (atomic); object stores (S3, GCS) only publish an object
-    once its upload is complete, so there it is uploaded under the final name directly.
-    """
-    final = f"{_prefix()}/{algorithm}-v{version}-{sha256[:12]}.npz"
-    incoming = default_storage.save(
-        f"{_prefix()}/incoming/{algorithm}-{uuid.uuid4().hex}.part", ContentFile(payload)
-    )
-    try:
-        source, target = default_storage.path(incoming), default_storage.path(final)
-    except NotImplementedError:
-        name = default_storage.save(final, ContentFile(payload))
-        default_storage.delete(incoming)
-        return name
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    os.replace(source, target)
-    return final
-
-
-def _clean_incoming(algorithm: str) -> None:
-    """Delete partial uploads of ``algorithm`` left by a training that died (we hold its lock)."""
-    folder = f"{_prefix()}/incoming"
-    with contextlib.suppress(FileNotFoundError, NotImplementedError):
-        for name in default_storage.listdir(folder)[1]:
-            if name.startswith(f"{algorithm}-"):
-                default_storage.delete(f"{folder}/{name}")
-
-
-def read_artifact(trained_model: TrainedModel) -> bytes:
-    """The artifact's bytes, checked against the recorded sha256."""
-    if not trained_model.artifact_name:
-        raise ValidationError(f"{trained_model} has no artifact (deleted as older than the last kept ones).")
-    with default_storage.open(trained_model.artifact_name, "rb") as handle:
-        payload = handle.read()
-    digest = hashlib.sha256(payload).hexdigest()
-    if digest != trained_model.artifact_sha256:
-        raise ValidationError(
-            f"artifact {trained_model.artifact_name} has sha256 {digest}, "
-            f"the registry recorded {trained_model.artifact_sha256}"
-        )
-    return payload
-
-
-def load_model(trained_model: TrainedModel):
-    """The fitted model of a registry row, read from storage (``allow_pickle=False``)."""
-    model_class = Algorithm(trained_model.algorithm).model_class
-    return model_class.load(io.BytesIO(read_artifact(trained_model)))
-
-
-# --- Training.
+# --- Fitting, measuring and the quality gate.
 
 
 def _new_model(algorithm: str, hyperparameters: dict):
@@ -211,7 +142,7 @@ def model_train(
     ``unless_trained_since`` (a redelivered task). A training that raises leaves its row
     with status failed and the reason.
     """
-    _check_algorithm(algorithm)
+    check_algorithm(algorithm)
     with training_lock(algorithm) as acquired:
         if not acquired:
             logger.info("training of %s skipped: another one is running", algorithm)
@@ -230,7 +161,7 @@ def model_train(
         TrainedModel.objects.filter(algorithm=algorithm, status=TrainedModel.Status.TRAINING).update(
             status=TrainedModel.Status.FAILED, reason="interrupted: the training process stopped"
         )
-        _clean_incoming(algorithm)
+        clean_incoming(algorithm)
         return _train(algorithm, hyperparameters or {}, progress or (lambda stage: None))
 
 
@@ -268,7 +199,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
         model.save(buffer)
         payload = buffer.getvalue()
         row.artifact_sha256 = hashlib.sha256(payload).hexdigest()
-        row.artifact_name = _publish_artifact(
+        row.artifact_name = publish_artifact(
             payload, algorithm=algorithm, version=row.version, sha256=row.artifact_sha256
         )
         row.metrics["artifact_bytes"] = len(payload)
@@ -290,104 +221,3 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
         raise
     models_prune(algorithm=algorithm, keep=settings.MANGAKI_KEEP_LAST_MODELS)
     return row
-
-
-# --- Activation, rollback, pruning.
-
-
-def model_activate(*, trained_model: TrainedModel, force: bool = False) -> TrainedModel:
-    """Make ``trained_model`` the active version of its algorithm, in one transaction.
-
-    Only a ready version with its artifact can be activated; ``force`` also accepts one the
-    quality gate rejected (it becomes ready, and the reason keeps the story).
-    """
-    with transaction.atomic():
-        rows = {
-            row.pk: row
-            for row in TrainedModel.objects.select_for_update().filter(algorithm=trained_model.algorithm)
-        }
-        row = rows[trained_model.pk]
-        allowed = [TrainedModel.Status.READY] + ([TrainedModel.Status.REJECTED] if force else [])
-        if row.status not in allowed:
-            raise ValidationError(f"{row} cannot be activated: its status is {row.status}.")
-        if not row.artifact_name or not default_storage.exists(row.artifact_name):
-            raise ValidationError(f"{row} cannot be activated: its artifact was deleted.")
-        TrainedModel.objects.filter(algorithm=row.algorithm, is_active=True).exclude(pk=row.pk).update(
-            is_active=False
-        )
-        if row.status == TrainedModel.Status.REJECTED:
-            row.status = TrainedModel.Status.READY
-            row.reason = f"activated by hand despite the quality gate ({row.reason})"
-        row.is_active, row.activated = True, timezone.now()
-        row.save(update_fields=["is_active", "activated", "status", "reason"])
-    return row
-
-
-def model_rollback(*, algorithm: str) -> TrainedModel:
-    """Activate the newest ready version older than the active one (with its artifact kept)."""
-    _check_algorithm(algorithm)
-    active = TrainedModel.objects.filter(algorithm=algorithm, is_active=True).first()
-    older = TrainedModel.objects.filter(algorithm=algorithm, status=TrainedModel.Status.READY).exclude(
-        artifact_name=""
-    )
-    if active is not None:
-        older = older.filter(version__lt=active.version)
-    previous = older.order_by("-version").first()
-    if previous is None:
-        raise ValidationError(f"No earlier ready {algorithm} version with an artifact to roll back to.")
-    return model_activate(trained_model=previous)
-
-
-def models_prune(*, algorithm: str, keep: int) -> list[str]:
-    """Delete the artifacts of all but the last ``keep`` versions (never the active one's)."""
-    rows = TrainedModel.objects.filter(algorithm=algorithm).exclude(artifact_name="").order_by("-version")
-    deleted = []
-    for row in list(rows)[max(keep, 1) :]:
-        if row.is_active:
-            continue
-        default_storage.delete(row.artifact_name)
-        deleted.append(row.artifact_name)
-        row.artifact_name = ""
-        row.save(update_fields=["artifact_name"])
-    return deleted
-
-
-# --- When to retrain.
-
-
-def new_ratings_since_training(algorithm: str) -> int | None:
-    """Ratings added or changed since the data of the latest finished training; None if never trained."""
-    latest = (
-        TrainedModel.objects.filter(
-            algorithm=algorithm, status__in=[TrainedModel.Status.READY, TrainedModel.Status.REJECTED]
-        )
-        .order_by("-version")
-        .values_list("data_read_at", flat=True)
-        .first()
-    )
-    if latest is None:
-        return None
-    return Rating.objects.filter(date__gt=latest).count()
-
-
-def retrained_algorithms() -> list[str]:
-    """What the beat schedule retrains: ``MANGAKI_RETRAIN_ALGORITHMS``, or every algorithm."""
-    return list(settings.MANGAKI_RETRAIN_ALGORITHMS or Algorithm.values)
-
-
-def algorithms_to_retrain(*, min_new_ratings: int) -> list[str]:
-    """Algorithms never trained (when there are ratings) or with enough new ratings, not training now."""
-    recent = timezone.now() - timedelta(seconds=settings.MANGAKI_TRAINING_TIME_LIMIT_SECONDS)
-    training = set(
-        TrainedModel.objects.filter(status=TrainedModel.Status.TRAINING, created__gte=recent).values_list(
-            "algorithm", flat=True
-        )
-    )
-    due = []
-    for algorithm in retrained_algorithms():
-        if algorithm in training:
-            continue
-        count = new_ratings_since_training(algorithm)
-        if (count is None and Rating.objects.exists()) or (count is not None and count >= min_new_ratings):
-            due.append(algorithm)
-    return due

@@ -12,7 +12,8 @@ from mangaki.choices import RATING_VALUES, Choice
 from mangaki.models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from mangaki.selectors import recommendations_for, similar_works
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import load_model, model_activate, model_train
+from mangaki.services.registry import load_model, model_activate
+from mangaki.services.training import model_train
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 

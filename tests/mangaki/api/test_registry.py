@@ -1,8 +1,11 @@
 """The model registry: read like the model report (staff, unless public); staff retrain and activate."""
 
-import pytest
+import uuid
 
-from mangaki.models import TrainedModel
+import pytest
+from celery.signals import task_prerun
+
+from mangaki.models import Rating, TrainedModel
 from mangaki.services.training import model_train
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
@@ -73,6 +76,30 @@ def test_staff_retrain_queues_a_task_and_a_new_version_appears(
     assert response.status_code == 202, response.content
     assert response.json()["algorithm"] == "als" and response.json()["task_id"]
     assert TrainedModel.objects.filter(algorithm="als", status="ready", is_active=True).count() == 1
+
+
+def test_a_retrain_that_cannot_run_eagerly_still_answers_its_task_id(
+    small_anime, model_storage, client_of, staff, eager_celery
+):
+    """Without a broker the training runs in the request; too few ratings fail it as a worker would."""
+    Rating.objects.exclude(pk__in=Rating.objects.order_by("pk")[:3].values("pk")).delete()
+    started = []
+
+    def record(sender=None, task_id=None, **kwargs):
+        started.append((sender.name, task_id))
+
+    task_prerun.connect(record, weak=False)
+    try:
+        response = client_of(staff).post("/api/models/retrain/", {"algorithm": "als"}, format="json")
+    finally:
+        task_prerun.disconnect(record)
+    assert response.status_code == 202, response.content
+    task_id = response.json()["task_id"]
+    assert str(uuid.UUID(task_id)) == task_id
+    assert started == [("mangaki.tasks.train_model", task_id)]  # the id of the task that ran
+    failed = TrainedModel.objects.get(algorithm="als")
+    assert failed.status == TrainedModel.Status.FAILED and not failed.is_active
+    assert "3 ratings; at least 20 are needed" in failed.reason
 
 
 def test_retrain_refuses_an_unknown_algorithm(db, client_of, staff):
