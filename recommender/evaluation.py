@@ -2,7 +2,8 @@
 
 Cold rows are test rows whose item has at most `cold_threshold` (10) training ratings; freeze
 rows those whose item has none. The split is the project's protocol: a row is in training
-when `numpy.random.default_rng(seed).random(n) < train_fraction` (seed 0, 80%).
+when `numpy.random.default_rng(seed).random(n) < train_fraction` (seed 0, 80%). From the
+command line: `python -m recommender --model balse --dataset anime-small` (`recommender/__main__.py`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Command line: fit a model on the protocol's split and print its errors and timings.
+"""Command line: fit a rating model on the protocol's split and print its errors and timings.
 
-    python -m recommender.evaluate --model balse --dataset anime-small [--folds 5]
+    python -m recommender --model balse --dataset anime-small [--folds 5]
+
+The protocol itself (splits, RMSE of all, cold and frozen items) is `recommender.evaluation`.
 
 `--dataset` is `anime`, `anime-small` (the shipped fixtures), a folder with the same
 `works.csv.gz`/`ratings.csv.gz`, or a MovieLens latest-small folder (detected by `movies.csv`).
@@ -23,9 +25,7 @@ NEEDS_TAGS = {"lasso", "balse"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m recommender.evaluate", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m recommender", description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(MODELS), default="balse")
     parser.add_argument("--dataset", default="anime", help="anime, anime-small, or a folder path")
     parser.add_argument("--folds", type=int, default=None, help="k-fold instead of the 80/20 split")
