@@ -28,7 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.recommender_common import movielens_directory  # noqa: E402
-from recommender.datasets import CHOICE_VALUES, movielens_choice_values  # noqa: E402
+from recommender.choices import CHOICE_VALUES  # noqa: E402
+from recommender.datasets import movielens_choice_values  # noqa: E402
 
 WORK_COLUMNS = ["mal_id", "title", "type", "episodes", "genres"]
 RATING_COLUMNS = ["user", "mal_id", "choice"]

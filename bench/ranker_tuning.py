@@ -39,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.recommender_common import movielens_directory, print_table, warm_up_compiled_kernels  # noqa: E402
+from recommender.choices import CHOICE_VALUES  # noqa: E402
 from recommender.datasets import load_anime, load_movielens  # noqa: E402
 from recommender.ease import EASE  # noqa: E402
 from recommender.list_evaluation import evaluate_lists, list_split  # noqa: E402
@@ -46,9 +47,11 @@ from recommender.list_evaluation import evaluate_lists, list_split  # noqa: E402
 NEWCOMER_KS = (3, 10)
 NEAR_BEST = 0.005
 
-# Input weights of (favorite 4.0, like 2.0, neutral 0.1, will see 0.5, won't see −0.5, dislike −2.0);
-# like is always 1 so that λ keeps one scale across variants.
-CHOICES = (4.0, 2.0, 0.1, 0.5, -0.5, -2.0)
+# Input weights of (favorite, like, neutral, will see, won't see, dislike), at the values of
+# `CHOICE_VALUES`; like is always 1 so that λ keeps one scale across variants.
+CHOICES = tuple(
+    CHOICE_VALUES[name] for name in ("favorite", "like", "neutral", "willsee", "wontsee", "dislike")
+)
 WEIGHT_VARIANTS: dict[str, tuple[float, ...] | None] = {
     "binary": None,
     "graded 1.2/.6/.3": (1.2, 1.0, 0.6, 0.6, 0.3, 0.3),

@@ -1,6 +1,15 @@
-"""Rating choices and their values: the one place in the code that maps a choice to a number."""
+"""Rating choices and their values: the one place in the site that maps a choice to a number.
 
+The numbers themselves are written once, in the recommender library
+(``recommender.choices.CHOICE_VALUES``, also the scale of the shipped rating files): the site
+may import the library, never the reverse, so the library holds the literal and
+``RATING_VALUES`` keys it by ``Choice``.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from recommender.choices import CHOICE_VALUES
 
 
 class Choice(models.TextChoices):
@@ -12,15 +21,14 @@ class Choice(models.TextChoices):
     WONTSEE = "wontsee", "Won't see"
 
 
-# Values the recommendation algorithms learn from.
-RATING_VALUES: dict[str, float] = {
-    Choice.FAVORITE: 4.0,
-    Choice.LIKE: 2.0,
-    Choice.NEUTRAL: 0.1,
-    Choice.WILLSEE: 0.5,
-    Choice.WONTSEE: -0.5,
-    Choice.DISLIKE: -2.0,
-}
+if set(Choice.values) != set(CHOICE_VALUES):
+    raise ImproperlyConfigured(
+        f"the rating choices {sorted(Choice.values)} differ from those the recommender library "
+        f"gives values to {sorted(CHOICE_VALUES)}"
+    )
+
+# Values the recommendation algorithms learn from: ``recommender.choices.CHOICE_VALUES`` by Choice.
+RATING_VALUES: dict[str, float] = {choice: CHOICE_VALUES[choice.value] for choice in Choice}
 
 # Weights of each choice in a work's ranking score ``sum_ratings`` (Mangaki's production formula).
 RANKING_WEIGHTS: dict[str, float] = {

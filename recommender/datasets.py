@@ -6,6 +6,7 @@ with the same `works.csv.gz` and `ratings.csv.gz`); `load_movielens` reads a Mov
 (`movielens_choice_values`, for the top-N list protocol). Both return X = (user_id, item_id)
 rows, ratings y and an item×tag CSR matrix whose row index is the raw item id, as the models
 expect. No Django here: the web application builds the same arrays from its database.
+Choice names become values through `recommender.choices.CHOICE_VALUES`.
 """
 
 from __future__ import annotations
@@ -19,15 +20,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-# Rating values of the Mangaki choices.
-CHOICE_VALUES = {
-    "favorite": 4.0,
-    "like": 2.0,
-    "neutral": 0.1,
-    "willsee": 0.5,
-    "wontsee": -0.5,
-    "dislike": -2.0,
-}
+from recommender.choices import CHOICE_VALUES
 
 FIXTURES_DIRECTORY = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -38,6 +38,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from recommender.base import Explanation, RatingModel, UserState
+from recommender.choices import CHOICE_VALUES
 from recommender.ease_kernels import (
     accumulate_rows,
     gram_matrix,
@@ -47,14 +48,18 @@ from recommender.ease_kernels import (
 )
 from recommender.indexing import check_ratings, group_by_row, lookup, unique_ids
 
-# Input weight of each Mangaki choice value: favorite, like, neutral, will see, won't see, dislike.
-CHOICE_WEIGHTS: tuple[tuple[float, float], ...] = (
-    (4.0, 1.2),
-    (2.0, 1.0),
-    (0.1, 0.4),
-    (0.5, 0.5),
-    (-0.5, 0.0),
-    (-2.0, 0.0),
+# Input weight of each Mangaki choice, and so of its rating value (`CHOICE_VALUES`).
+CHOICE_INPUTS: dict[str, float] = {
+    "favorite": 1.2,
+    "like": 1.0,
+    "neutral": 0.4,
+    "willsee": 0.5,
+    "wontsee": 0.0,
+    "dislike": 0.0,
+}
+# (rating value, input weight) pairs, as the ``value_weights`` hyperparameter takes them.
+CHOICE_WEIGHTS: tuple[tuple[float, float], ...] = tuple(
+    (CHOICE_VALUES[choice], weight) for choice, weight in CHOICE_INPUTS.items()
 )
 
 

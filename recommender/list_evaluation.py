@@ -30,9 +30,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.base import fit_model
+from recommender.choices import CHOICE_VALUES
 from recommender.indexing import check_ratings, lookup, unique_ids
 
-LIKE_VALUE = 2.0
+LIKE_VALUE = CHOICE_VALUES["like"]
 NEWCOMER_KS = (1, 3, 5, 10)
 
 

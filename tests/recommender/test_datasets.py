@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from recommender.datasets import CHOICE_VALUES, load_movielens, movielens_choice_values
+from recommender.choices import CHOICE_VALUES
+from recommender.datasets import load_movielens, movielens_choice_values
 
 FAVORITE, LIKE, NEUTRAL, DISLIKE = (
     CHOICE_VALUES[name] for name in ("favorite", "like", "neutral", "dislike")
