@@ -30,6 +30,16 @@ if set(Choice.values) != set(CHOICE_VALUES):
 # Values the recommendation algorithms learn from: ``recommender.choices.CHOICE_VALUES`` by Choice.
 RATING_VALUES: dict[str, float] = {choice: CHOICE_VALUES[choice.value] for choice in Choice}
 
+# A rated work can explain a recommendation ("because you liked X") only when it was rated
+# favorite or like: the models name as neighbours only ratings of at least ``LIKED_MIN_VALUE``
+# (their ``explain(..., min_value=LIKED_MIN_VALUE)``).
+LIKED_CHOICES = (Choice.FAVORITE, Choice.LIKE)
+LIKED_MIN_VALUE = RATING_VALUES[Choice.LIKE]
+if {choice for choice, value in RATING_VALUES.items() if value >= LIKED_MIN_VALUE} != set(LIKED_CHOICES):
+    raise ImproperlyConfigured(
+        f"the liked choices {LIKED_CHOICES} are not exactly those rated at least {LIKED_MIN_VALUE}"
+    )
+
 # Weights of each choice in a work's ranking score ``sum_ratings`` (Mangaki's production formula).
 RANKING_WEIGHTS: dict[str, float] = {
     Choice.FAVORITE: 5.0,

@@ -4,19 +4,37 @@ Model: r̂_ui = μ + b_u + b_i + p_u · q_i. Each half-step fixes one side and s
 ridge problem per row, with the penalty scaled by the row's number of ratings (weighted-λ,
 Zhou et al. 2008, "Large-scale parallel collaborative filtering for the Netflix prize"). The
 bias is solved jointly with the factors by appending a constant 1 to the fixed side.
+
+A person's fold-in is one such ridge solve, linear in their ratings: each rating's share of a
+prediction is exact (`ALS.contributions`, the explanation of Hu, Koren & Volinsky 2008, §5,
+"Collaborative filtering for implicit feedback datasets"), and `explain` names the largest.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from recommender.als_kernels import dot_rows, solve_rows
 from recommender.als_reference import solve_rows_reference
-from recommender.base import Explanation, RatingModel, UserState
+from recommender.base import Explanation, RatingModel, UserState, liked_neighbours
 from recommender.indexing import check_ratings, group_by_row, lookup, unique_ids
 from recommender.topk import top_k
 
 SOLVERS = {"numba": solve_rows, "reference": solve_rows_reference}
+
+
+@dataclass(frozen=True)
+class FoldIn:
+    """One person's ridge problem in `ALS.fold_in_user`, kept in their state to explain from."""
+
+    item_rows: np.ndarray  # rows of `items_` of the rated items the model knows, as given
+    targets: np.ndarray  # their rating − μ − b_i
+    rated: np.ndarray  # the distinct rated item ids, ascending
+    rated_values: np.ndarray  # the rating value of each (an item rated twice: its first)
+    inverse: np.ndarray  # index in ``rated`` of each of ``item_rows``
+    gram: np.ndarray | None  # regularised [q, 1]ᵀ[q, 1]; None below `min_ratings` (fallback bias)
 
 
 def _with_ones(factors: np.ndarray) -> np.ndarray:
@@ -147,32 +165,46 @@ class ALS(RatingModel):
             scores += np.where(known_user & known_item, interaction, 0.0)
         return np.clip(scores, self.rating_min_, self.rating_max_)
 
+    def _fold_in_problem(self, item_ids, values) -> FoldIn:
+        """The least-squares problem that `fold_in_user` solves, for `user_state` to keep."""
+        self._check_fitted()
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        values = np.asarray(values, dtype=np.float64)
+        item_rows = lookup(self.items_, item_ids)
+        known = item_rows >= 0
+        item_ids, item_rows, values = item_ids[known], item_rows[known], values[known]
+        targets = values - self.global_mean_ - self.item_bias_[item_rows]
+        rated, first, inverse = np.unique(item_ids, return_index=True, return_inverse=True)
+        gram = None
+        if item_rows.size >= self.min_ratings:
+            design = _with_ones(self.item_factors_[item_rows])
+            gram = design.T @ design
+            scaled, fixed = self._regularization_vectors()
+            gram[np.diag_indices_from(gram)] += scaled * item_rows.size + fixed
+        return FoldIn(item_rows, targets, rated, values[first], inverse.reshape(-1), gram)
+
+    def _solve(self, problem: FoldIn) -> tuple[np.ndarray, float]:
+        if problem.gram is None:
+            return np.zeros(self.n_factors), float(problem.targets.sum() / (problem.targets.size + 15.0))
+        factors = self.item_factors_[problem.item_rows]
+        right = np.append(factors.T @ problem.targets, problem.targets.sum())
+        solution = np.linalg.solve(problem.gram, right)
+        return solution[:-1], float(solution[-1])
+
     def fold_in_user(self, item_ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, float]:
         """Factors and bias of a user with these ratings, items held fixed: one ridge solve.
 
         Items the model does not know are ignored. With fewer than `min_ratings` known items
         the factors are zero and the bias is a strongly shrunk mean residual (baseline fallback).
         """
-        self._check_fitted()
-        item_rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
-        values = np.asarray(values, dtype=np.float64)
-        known = item_rows >= 0
-        item_rows, values = item_rows[known], values[known]
-        targets = values - self.global_mean_ - self.item_bias_[item_rows]
-        if item_rows.size < self.min_ratings:
-            return np.zeros(self.n_factors), float(targets.sum() / (item_rows.size + 15.0))
-        design = _with_ones(self.item_factors_[item_rows])
-        gram = design.T @ design
-        scaled, fixed = self._regularization_vectors()
-        gram[np.diag_indices_from(gram)] += scaled * item_rows.size + fixed
-        solution = np.linalg.solve(gram, design.T @ targets)
-        return solution[:-1], float(solution[-1])
+        return self._solve(self._fold_in_problem(item_ids, values))
 
     def user_state(self, item_ids, values) -> UserState:
-        """The person's factors and bias, items held fixed (`fold_in_user`)."""
+        """The person's factors and bias, items held fixed (`fold_in_user`), and the problem solved."""
         state = super().user_state(item_ids, values)
-        factors, bias = self.fold_in_user(state.item_ids, state.values)
-        return UserState(state.item_ids, state.values, {"factors": factors, "bias": bias})
+        problem = self._fold_in_problem(state.item_ids, state.values)
+        factors, bias = self._solve(problem)
+        return UserState(state.item_ids, state.values, {"factors": factors, "bias": bias, "fold_in": problem})
 
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
         """Predicted ratings; aligned with `items_` by default, μ + b_u for unknown ``item_ids``."""
@@ -206,31 +238,50 @@ class ALS(RatingModel):
         _, _, components = np.linalg.svd(centred, full_matrices=False)
         return self.items_.copy(), centred @ components[:n_components].T
 
-    def neighbours(
-        self, item_ids: np.ndarray, values: np.ndarray, item_id: int, n_neighbours: int = 3
-    ) -> list[tuple[int, float]]:
-        """The user's rated items closest to `item_id` in item-factor space (cosine), best first.
+    def contributions(self, item_ids, values, item_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What each of a person's ratings adds to their predicted rating of ``item_id``.
 
-        Only items rated at or above the user's mean rating are considered when there are any,
-        so that the explanation reads "because you liked ...".
+        The fold-in is linear in the targets t_j = r_j − μ − b_j of the rated items j: before
+        clipping, the prediction is μ + b_i + Σ_j t_j · [q_i, 1] G⁻¹ [q_j, 1]ᵀ (G the regularised
+        Gram matrix of the solve), so each rating's share is exact and they add up to the
+        personal part. Returns (distinct rated item ids the model knows, their shares, their
+        rating values, an item rated twice: its first), ``item_id`` itself left out. Empty for
+        an unknown item, and below `min_ratings` ratings, where the fallback bias moves every
+        item alike and so no rating is a reason for this one.
+        """
+        return self._shares(self._fold_in_problem(item_ids, values), item_id)
+
+    def _shares(self, problem: FoldIn, item_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        target = int(lookup(self.items_, np.array([item_id], dtype=np.int64))[0])
+        if target < 0 or problem.gram is None:
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        direction = np.linalg.solve(problem.gram, np.append(self.item_factors_[target], 1.0))
+        influence = self.item_factors_[problem.item_rows] @ direction[:-1] + direction[-1]
+        shares = np.bincount(
+            problem.inverse, weights=influence * problem.targets, minlength=problem.rated.size
+        )
+        others = problem.rated != item_id
+        return problem.rated[others], shares[others], problem.rated_values[others]
+
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """Why ``item_id`` suits the person of ``state``: the ratings that raise its prediction most.
+
+        A neighbour's weight is its share of the prediction (`contributions`); only items rated
+        at least ``min_value`` (None: any) are named (`liked_neighbours`).
         """
         self._check_fitted()
-        item_ids = np.asarray(item_ids, dtype=np.int64)
-        values = np.asarray(values, dtype=np.float64)
-        target = int(lookup(self.items_, np.array([item_id]))[0])
-        rows = lookup(self.items_, item_ids)
-        keep = (rows >= 0) & (item_ids != item_id)
-        if target < 0 or not keep.any():
-            return []
-        liked = keep & (values >= values[keep].mean())
-        if liked.any():
-            keep = liked
-        candidates = rows[keep]
-        unit_target = _unit_rows(self.item_factors_[[target]])[0]
-        similarity = _unit_rows(self.item_factors_[candidates]) @ unit_target
-        order = np.argsort(-similarity, kind="stable")[:n_neighbours]
-        return [(int(self.items_[candidates[index]]), float(similarity[index])) for index in order]
-
-    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
-        """Why ``item_id`` suits the person of ``state``: their closest rated items."""
-        return Explanation(neighbours=self.neighbours(state.item_ids, state.values, item_id, n_neighbours))
+        if n_neighbours <= 0:
+            return Explanation()
+        problem = state.parameters.get("fold_in")  # absent from a state built by hand
+        if problem is None:
+            problem = self._fold_in_problem(state.item_ids, state.values)
+        rated, shares, values = self._shares(problem, item_id)
+        return Explanation(neighbours=liked_neighbours(rated, shares, values, n_neighbours, min_value))

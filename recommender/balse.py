@@ -168,14 +168,29 @@ class BALSE(RatingModel):
         """The map of the works in ALS's factor space (`ALS.item_coordinates`)."""
         return self.als_.item_coordinates(n_components)
 
-    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
-        """Tags that push the prediction up (LASSO) and the person's closest rated items (ALS)."""
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """Tags that push the prediction up (LASSO) and the ratings that raise ALS's part most.
+
+        A neighbour's weight is its ALS share (`ALS.contributions`) times the gate g of the
+        item: what it adds to this blend's prediction. Only items rated at least ``min_value``
+        (None: any) are named.
+        """
         tags, neighbours = [], []
         if n_tags > 0:
             tags = self.lasso_.explain(state.parameters["lasso"], item_id, n_tags=n_tags).tags
         if n_neighbours > 0:
             als_state = state.parameters["als"]
-            neighbours = self.als_.explain(als_state, item_id, n_neighbours=n_neighbours).neighbours
+            found = self.als_.explain(als_state, item_id, n_neighbours=n_neighbours, min_value=min_value)
+            weight = float(self.gate(self._counts_of(np.array([item_id], dtype=np.int64)))[0])
+            neighbours = [(item, weight * share) for item, share in found.neighbours]
         return Explanation(tags=tags, neighbours=neighbours)
 
     def with_items(self, item_ids: np.ndarray, item_tags) -> BALSE:

@@ -9,7 +9,7 @@ items it may show, and gets back ids, scores and the folded-in user state; it th
 model to explain an item with that state. Callers never read a model's learned arrays.
 
     listed = model.recommend(item_ids, values, n=10, candidates=allowed_ids)
-    why = model.explain(listed.state, int(listed.item_ids[0]))
+    why = model.explain(listed.state, int(listed.item_ids[0]), min_value=2.0)  # "because you liked"
 
 A model implements `user_state` (the fold-in) and `score` (scores of items for that state);
 `recommend` and `fold_in` are built on them here.
@@ -55,7 +55,8 @@ class Explanation:
     """Why an item suits a person.
 
     ``tags``: (tag column, contribution) of the item's tags that raise its score, largest first;
-    ``neighbours``: (rated item id, weight) of the person's own ratings that pull it up most;
+    ``neighbours``: (rated item id, weight) of the person's own ratings that pull it up most,
+    where the weight is what that rating adds to the item's score (see `liked_neighbours`);
     ``popularity``: the part of the score that comes from the item being widely liked (0 when
     the model has no such term).
     """
@@ -75,6 +76,30 @@ def as_ratings(item_ids, values) -> tuple[np.ndarray, np.ndarray]:
     if item_ids.shape != values.shape:
         raise ValueError(f"item_ids and values differ in length: {item_ids.size} and {values.size}")
     return item_ids, values
+
+
+def liked_neighbours(
+    item_ids: np.ndarray,
+    contributions: np.ndarray,
+    values: np.ndarray,
+    n_neighbours: int,
+    min_value: float | None = None,
+) -> list[tuple[int, float]]:
+    """The rule every model names its neighbours by: (item id, contribution), largest first.
+
+    ``item_ids`` are the person's distinct rated items, ``contributions`` what each adds to the
+    explained item's score and ``values`` its rating value. An item may be named when it raises
+    the score (contribution > 0) and, unless ``min_value`` is None, was rated at least
+    ``min_value``; the caller says which ratings count as liked. The filter comes before the
+    cut to ``n_neighbours``, so that disliked items among the strongest do not crowd out liked
+    ones. Ties go to the earlier item.
+    """
+    eligible = contributions > 0
+    if min_value is not None:
+        eligible &= values >= min_value
+    candidates = np.flatnonzero(eligible)
+    best = candidates[np.argsort(-contributions[candidates], kind="stable")[: max(n_neighbours, 0)]]
+    return [(int(item_ids[i]), float(contributions[i])) for i in best]
 
 
 def fit_model(model, X: np.ndarray, y: np.ndarray, item_tags=None):
@@ -153,8 +178,21 @@ class RatingModel:
         best = top_k(scores, n, exclude=np.flatnonzero(~allowed))
         return Recommendations(self.items_[best], scores[best], state)
 
-    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
-        """Why ``item_id`` suits the person of ``state`` (empty when the model cannot say)."""
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """Why ``item_id`` suits the person of ``state`` (empty when the model cannot say).
+
+        At most ``n_tags`` tags and ``n_neighbours`` neighbours; a rated item is named as a
+        neighbour only when it raises the score and its rating value is at least ``min_value``
+        (None: any value), by `liked_neighbours`.
+        """
         return Explanation()
 
     def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from recommender.base import Explanation, RatingModel, UserState
+from recommender.base import Explanation, RatingModel, UserState, liked_neighbours
 from recommender.choices import CHOICE_VALUES
 from recommender.ease_kernels import (
     accumulate_rows,
@@ -210,19 +210,28 @@ class EASE(RatingModel):
         return sp.csr_matrix((self.weight_data_, self.weight_indices_, self.weight_indptr_), shape=(n, n))
 
     def user_state(self, item_ids, values) -> UserState:
-        """The person's known items (rows of `items_`) and their input weights."""
+        """The person's known items (rows of `items_`), their rating values and input weights."""
         state = super().user_state(item_ids, values)
         rows = lookup(self.items_, state.item_ids)
         known = rows >= 0
-        parameters = {"rows": rows[known], "inputs": self.input_weights(state.values[known])}
-        parameters["distinct"] = self._distinct_rows(parameters["rows"], parameters["inputs"])
+        parameters = {
+            "rows": rows[known],
+            "values": state.values[known],
+            "inputs": self.input_weights(state.values[known]),
+        }
+        parameters["distinct"] = self._distinct_rows(
+            parameters["rows"], parameters["inputs"], parameters["values"]
+        )
         return UserState(state.item_ids, state.values, parameters)
 
     @staticmethod
-    def _distinct_rows(rows: np.ndarray, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The person's rated rows, ascending, each once with its input (an item rated twice: its first)."""
+    def _distinct_rows(
+        rows: np.ndarray, inputs: np.ndarray, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The person's rated rows, ascending, each once with its input and rating value (an item
+        rated twice: its first)."""
         distinct, first = np.unique(rows, return_index=True)
-        return distinct, inputs[first]
+        return distinct, inputs[first], values[first]
 
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
         """intercept + Σ over the person's rated items of input × weight row; unknown items score −inf."""
@@ -241,8 +250,20 @@ class EASE(RatingModel):
         rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
         return np.where(rows >= 0, scores[np.maximum(rows, 0)], -np.inf)
 
-    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
-        """The person's rated items that raise ``item_id``'s score most, and the popularity prior."""
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """The person's rated items that raise ``item_id``'s score most, and the popularity prior.
+
+        A neighbour's weight is its input × its weight towards the item; only items rated at
+        least ``min_value`` (None: any) are named (`liked_neighbours`).
+        """
         self._check_fitted()
         target = int(np.searchsorted(self.items_, item_id))
         if target == self.items_.size or self.items_[target] != item_id:
@@ -252,8 +273,8 @@ class EASE(RatingModel):
         if n_neighbours > 0 and parameters["rows"].size:
             distinct = parameters.get("distinct")  # absent from a state built by hand
             if distinct is None:
-                distinct = self._distinct_rows(parameters["rows"], parameters["inputs"])
-            rows, inputs = distinct
+                distinct = self._distinct_rows(parameters["rows"], parameters["inputs"], parameters["values"])
+            rows, inputs, values = distinct
             # What each rated item adds to the target's score: its input × its weight towards the
             # target, found in its own row (a few hundred binary searches, where the target's
             # column of a popular work holds thousands of links).
@@ -267,9 +288,7 @@ class EASE(RatingModel):
                 target,
                 contributions,
             )
-            positive = np.flatnonzero(contributions > 0)
-            best = positive[np.argsort(-contributions[positive], kind="stable")[:n_neighbours]]
-            neighbours = [(int(self.items_[rows[i]]), float(contributions[i])) for i in best]
+            neighbours = liked_neighbours(self.items_[rows], contributions, values, n_neighbours, min_value)
         return Explanation(neighbours=neighbours, popularity=max(float(self.intercept_[target]), 0.0))
 
     def similar_items(self, item_id: int, n: int = 10) -> list[tuple[int, float]]:

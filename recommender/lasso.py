@@ -224,8 +224,20 @@ class LASSO(RatingModel):
             scores += parameters["intercept"]
         return np.clip(scores, self.rating_min_, self.rating_max_, out=scores)
 
-    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
-        """The tags of ``item_id`` that raise this person's predicted rating most (coef × weight > 0)."""
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """The tags of ``item_id`` that raise this person's predicted rating most (coef × weight > 0).
+
+        No neighbours: a LASSO relates a person to tags, not to items (``n_neighbours`` and
+        ``min_value`` are accepted for the common interface).
+        """
         coef = state.parameters["coef"]
         if coef is None or not 0 <= item_id < self.tag_indptr_.size - 1:
             return Explanation()

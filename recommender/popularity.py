@@ -30,6 +30,14 @@ class MostRated(RatingModel):
         rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
         return np.where(rows >= 0, self.item_counts_[np.maximum(rows, 0)], 0.0)
 
-    def explain(self, state: UserState, item_id: int, n_tags: int = 3, n_neighbours: int = 3) -> Explanation:
-        """Listed because many people rated it."""
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """Listed because many people rated it (no tags, no neighbours)."""
         return Explanation(popularity=float(self.score(state, np.array([item_id]))[0]))
