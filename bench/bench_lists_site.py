@@ -16,12 +16,12 @@ For each dataset folder (default fixtures/anime; any folder in its CSV format, e
 3. the held-out and newcomer ratings are deleted (one bulk delete, then `manage.py ranking`, so
    that the counters the fallback sorts on are exact; they are checked), and EASE, BALSE and ALS are
    trained with `model_train`, as the site trains them;
-4. every existing test user is asked `recommendations_for(user, category="anime", limit=10)` with
+4. every existing test user is asked `recommendations_for(user=user, category="anime", limit=10)` with
    the default algorithm and with "balse" and "als", and measured against their held-out likes
    and favorites (`list_metrics`); newcomers are given their first k = 1, 3, 10 ratings (the
    first k of `split.order`) through the rating service `rating_set`, asked again, and measured
    on the rest;
-5. the site's non-personal list: `recommendations_for(user, ..., algorithm="lasso")` while LASSO
+5. the site's non-personal list: `recommendations_for(user=user, ..., algorithm="lasso")` while LASSO
    has no trained model is the site's own fallback for a signed-in person (the most rated works of the
    category, NSFW hidden, minus what they rated; what a visitor or a newcomer with too few
    ratings gets); LASSO is trained last, only for its training time;
@@ -362,7 +362,7 @@ def ask_site(ratings: Ratings, phase: Phase, algorithm: str | None, users: dict,
     for number in tqdm(phase.user_numbers, desc=f"{label}, {phase.name}", unit="user", leave=False):
         user = users[ratings.user_pk[number]]
         started = time.perf_counter()
-        result = recommendations_for(user, category=CATEGORY, limit=LIMIT, algorithm=algorithm)
+        result = recommendations_for(user=user, category=CATEGORY, limit=LIMIT, algorithm=algorithm)
         seconds.append(time.perf_counter() - started)
         lists.append(np.array([ratings.work_external[item.work.pk] for item in result.items], dtype=np.int64))
         algorithms.add(result.algorithm)

@@ -91,7 +91,7 @@ def main() -> int:
     member = Client()
     user = member_with_ratings()
     member.force_login(user)
-    personal = not recommendations_for(user).is_fallback
+    personal = not recommendations_for(user=user).is_fallback
     if not personal:
         print("no BALSE model loads: the recommendations rows measure the fallback (manage.py train)")
     print(f"{works} works, {Rating.objects.count()} ratings; {args.repeat} renders each; times in ms")

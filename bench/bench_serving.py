@@ -7,7 +7,7 @@ needed). Without ``--algorithm`` it times what the site serves by default: EASE'
 BALSE's predicted ratings and tags beside it (both are trained if needed); ``--algorithm``
 times one model alone, as the API's ``?algorithm=`` does. Picks real users with at least 200
 ratings, keeps 200 of each (in a transaction that is rolled back at the end), and times
-recommendations_for(user, limit=20) over the full catalogue, warm (the models already loaded
+recommendations_for(user=user, limit=20) over the full catalogue, warm (the models already loaded
 in this process), as the pages ask (the works with their tags) and as the API asks
 (``with_tags=False``): median, p90, p99, and the SQL queries per call for 200 and for 20
 ratings (must be equal). Target: p99 under 10 ms. A control row times a fixed pure-Python
@@ -88,7 +88,7 @@ def main() -> None:
                 Rating.objects.filter(user_id=pk).exclude(pk__in=list(keep)).delete()
             users = [User.objects.select_related("profile").get(pk=pk) for pk in heavy]
             assert all(Rating.objects.filter(user=u).count() == 200 for u in users)
-            result = recommendations_for(users[0], algorithm=arguments.algorithm)  # loads the model
+            result = recommendations_for(user=users[0], algorithm=arguments.algorithm)  # loads the model
             assert not result.is_fallback and len(result.items) == 20
             if arguments.algorithm is None:  # EASE lists, BALSE predicts and names tags
                 assert result.algorithm == "ease" and result.items[0].predicted is not None
@@ -105,7 +105,7 @@ def main() -> None:
             warm = []
             for user in users:
                 started = time.perf_counter()
-                recommendations_for(user, algorithm=arguments.algorithm)
+                recommendations_for(user=user, algorithm=arguments.algorithm)
                 warm.append(time.perf_counter() - started)
             started = time.perf_counter()
             fixed_work(100_000)
@@ -115,7 +115,7 @@ def main() -> None:
                 user = users[call % len(users)]
                 for name, options in variants.items():
                     started = time.perf_counter()
-                    recommendations_for(user, algorithm=arguments.algorithm, **options)
+                    recommendations_for(user=user, algorithm=arguments.algorithm, **options)
                     timings[name].append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
                 fixed_work(rounds)
@@ -131,7 +131,7 @@ def main() -> None:
                 ).delete()
                 fresh = User.objects.get(pk=user.pk)
                 with CaptureQueriesContext(connection) as queries:
-                    recommendations_for(fresh, algorithm=arguments.algorithm)
+                    recommendations_for(user=fresh, algorithm=arguments.algorithm)
                 counts[n] = len(queries)
             raise Rollback
     except Rollback:

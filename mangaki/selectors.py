@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from recommender.base import Explanation as ModelExplanation
 
 from .adapter import user_ratings
-from .choices import COUNTED_CHOICES, RATING_VALUES
+from .choices import COUNTED_CHOICES, LIKED_MIN_VALUE, RATING_VALUES
 from .exports import RatedWork
 from .models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from .precompiled import PartialModel, PrecompiledQuery
@@ -43,7 +43,7 @@ SERVING_ORDER = tuple(Algorithm)
 @dataclass(frozen=True)
 class Explanation:
     tags: list[tuple[Tag, float]]  # the work's genres that raise the prediction most, with their share
-    neighbours: list[tuple[Work, float]]  # the person's rated works that pull it up most
+    neighbours: list[tuple[Work, float]]  # the works the person liked (LIKED_CHOICES) that pull it up most
     popular: bool = False  # listed partly because many people here like it
 
     def __bool__(self) -> bool:
@@ -276,7 +276,9 @@ def recommendations_for(
         for pk in pks:
             if pk not in reasons:
                 source, state = listed_by[pk]
-                reasons[pk] = source.model.explain(state, pk, n_tags=0, n_neighbours=N_NEIGHBOURS)
+                reasons[pk] = source.model.explain(
+                    state, pk, n_tags=0, n_neighbours=N_NEIGHBOURS, min_value=LIKED_MIN_VALUE
+                )
         return {neighbour for pk in pks for neighbour, _ in reasons[pk].neighbours}
 
     neighbour_ids = explain_listed(order[:limit])

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from ..choices import Choice
+from ..choices import LIKED_CHOICES, Choice
 from ..models import TrainedModel, Work
 from ..selectors import recommendations_for, similar_works
 from .cards import categories as all_categories
@@ -15,13 +15,10 @@ from .cards import decorate, user_choices
 Algorithm = TrainedModel.Algorithm
 RECOMMENDATION_COUNT = 20
 SIMILAR_COUNT = 8
-# How a neighbour of a recommendation was rated, as said in its explanation.
-NEIGHBOUR_VERBS = {
-    Choice.FAVORITE: "which you loved",
-    Choice.LIKE: "which you liked",
-    Choice.WILLSEE: "which is on your watchlist",
-    Choice.NEUTRAL: "which you found so-so",
-}
+# How a neighbour of a recommendation was rated, as said in its explanation: always a work the
+# person liked (``choices.LIKED_CHOICES``, the rule the selector asks the models to follow).
+NEIGHBOUR_VERBS = {Choice.FAVORITE: "which you loved", Choice.LIKE: "which you liked"}
+assert set(NEIGHBOUR_VERBS) == set(LIKED_CHOICES)
 SHOWN_TAGS = 2
 SHOWN_NEIGHBOURS = 2
 

@@ -269,10 +269,7 @@ def plot(name: str) -> bytes | None:
         key = (name, tuple((row.pk, row.artifact_sha256) for row in rows))
         draw = (lambda: rmse_plot(rows)) if name == "rmse" else (lambda: lists_plot(rows))
     elif name in {"gate", "map"}:
-        if name == "gate":
-            loaded = active_model(GATE_ALGORITHM)
-        else:
-            loaded = first_active_model(MAP_ALGORITHMS)
+        loaded = active_model(GATE_ALGORITHM) if name == "gate" else first_active_model(MAP_ALGORITHMS)
         if loaded is None:
             return None
         key = (name, loaded.row_id, loaded.sha256)

@@ -78,14 +78,14 @@ def test_anime_taste_informs_the_manga_list(small_anime, model_storage):
     newcomer = UserFactory()
     rating_set(user=newcomer, work=first, choice=Choice.FAVORITE)
     model_train(algorithm="ease")  # the manga learned
-    picks = recommendations_for(newcomer, category="manga", limit=2)
+    picks = recommendations_for(user=newcomer, category="manga", limit=2)
     assert not picks.is_fallback and picks.algorithm == "ease"
     assert [item.work.pk for item in picks.items][0] == first_manga.pk
     assert [work.pk for work, _ in picks.items[0].explanation.neighbours] == [first.pk]
     # Someone who loved the other anime is told the other manga first.
     other = UserFactory()
     rating_set(user=other, work=second, choice=Choice.FAVORITE)
-    assert recommendations_for(other, category="manga", limit=2).items[0].work.pk == second_manga.pk
+    assert recommendations_for(user=other, category="manga", limit=2).items[0].work.pk == second_manga.pk
 
 
 def test_manga_the_models_have_not_learned_yet_come_as_the_most_rated_saying_why(small_anime, model_storage):
@@ -95,6 +95,6 @@ def test_manga_the_models_have_not_learned_yet_come_as_the_most_rated_saying_why
     reader = UserFactory()
     rating_set(user=UserFactory(), work=book, choice=Choice.LIKE)
     rating_set(user=reader, work=Work.objects.filter(category__slug="anime").first(), choice=Choice.LIKE)
-    picks = recommendations_for(reader, category="manga", limit=5)
+    picks = recommendations_for(user=reader, category="manga", limit=5)
     assert picks.is_fallback and [item.work.pk for item in picks.items] == [book.pk]
     assert "not learned these works yet" in picks.fallback_reason

@@ -116,9 +116,9 @@ def test_the_real_minimum_is_the_one_the_selector_applies(trained):
     minimum = Algorithm.default().min_ratings
     user = UserFactory()
     rate_popular(user, minimum - 1)
-    assert recommendations_for(user).is_fallback
+    assert recommendations_for(user=user).is_fallback
     rate_popular(user, minimum)
-    assert not recommendations_for(user).is_fallback
+    assert not recommendations_for(user=user).is_fallback
     home = " ".join(visible_text(Client().get(reverse("home")).content.decode()).split())
     assert f"rate at least {minimum} work" in home
 

@@ -36,7 +36,7 @@ def rate(user, works, choice="favorite"):
 
 def test_a_visitor_gets_the_marked_fallback_without_error(small_anime, model_storage):
     for visitor in (None, AnonymousUser()):
-        result = recommendations_for(visitor, category="anime", limit=5)
+        result = recommendations_for(user=visitor, category="anime", limit=5)
         assert result.is_fallback and result.fallback_reason and result.model_version is None
         assert len(result.items) == 5
         assert all(not item.work.nsfw for item in result.items)
@@ -48,7 +48,7 @@ def test_without_a_trained_model_a_user_gets_the_fallback_minus_rated_works(smal
     user = UserFactory()
     rated = popular_works(3)
     rate(user, rated)
-    result = recommendations_for(user, category="anime", limit=10)
+    result = recommendations_for(user=user, category="anime", limit=10)
     assert result.is_fallback and "No recommendation model" in result.fallback_reason
     assert not {w.pk for w in rated} & {item.work.pk for item in result.items}
 
@@ -57,7 +57,7 @@ def test_three_ratings_give_personal_recommendations_with_explanations(trained):
     user = UserFactory()
     rated = popular_works(3)
     rate(user, rated)
-    result = recommendations_for(user, category="anime", limit=10, algorithm="balse")
+    result = recommendations_for(user=user, category="anime", limit=10, algorithm="balse")
     assert not result.is_fallback and result.fallback_reason == ""
     assert (result.algorithm, result.model_version) == ("balse", trained["balse"].version)
     assert len(result.items) == 10
@@ -68,7 +68,8 @@ def test_three_ratings_give_personal_recommendations_with_explanations(trained):
     assert any(item.explanation.neighbours for item in result.items)
     for item in result.items:
         for neighbour, similarity in item.explanation.neighbours:
-            assert neighbour.pk in rated_pks and -1 <= similarity <= 1
+            # Only works the person liked explain (their share of the prediction is positive).
+            assert neighbour.pk in rated_pks and similarity > 0
         for tag, contribution in item.explanation.tags:
             assert contribution > 0 and tag in item.work.tags.all()
 
@@ -77,7 +78,7 @@ def test_the_default_list_comes_from_the_ranker_and_every_work_is_explained(trai
     user = UserFactory()
     loved = popular_works(6, offset=10)
     rate(user, loved)
-    result = recommendations_for(user)
+    result = recommendations_for(user=user)
     assert not result.is_fallback
     assert (result.algorithm, result.model_version) == ("ease", trained["ease"].version)
     assert len(result.items) == 20 and not {w.pk for w in loved} & {i.work.pk for i in result.items}
@@ -98,19 +99,19 @@ def test_the_default_list_comes_from_the_ranker_and_every_work_is_explained(trai
 def test_one_rating_gets_a_personal_list_from_the_ranker(trained):
     user = UserFactory()
     rate(user, popular_works(1, offset=30))
-    assert not recommendations_for(user).is_fallback
-    balse = recommendations_for(user, algorithm="balse")
+    assert not recommendations_for(user=user).is_fallback
+    balse = recommendations_for(user=user, algorithm="balse")
     assert balse.is_fallback and "Rate at least 3 works" in balse.fallback_reason
 
 
 def test_one_new_rating_changes_the_next_answer_without_retraining(trained):
     user = UserFactory()
     rate(user, popular_works(5))
-    before = recommendations_for(user, limit=10)
+    before = recommendations_for(user=user, limit=10)
     models = TrainedModel.objects.count()
     rate(user, [before.items[0].work], choice=Choice.DISLIKE)
     rate(user, popular_works(1, offset=40), choice=Choice.FAVORITE)
-    after = recommendations_for(user, limit=10)
+    after = recommendations_for(user=user, limit=10)
     assert TrainedModel.objects.count() == models
     assert [i.work.pk for i in after.items] != [i.work.pk for i in before.items]
     assert before.items[0].work.pk not in {i.work.pk for i in after.items}
@@ -119,25 +120,25 @@ def test_one_new_rating_changes_the_next_answer_without_retraining(trained):
 def test_every_rated_work_is_excluded_whatever_the_choice(trained):
     user = UserFactory()
     rate(user, popular_works(4))
-    first = recommendations_for(user, limit=6, algorithm="als")
+    first = recommendations_for(user=user, limit=6, algorithm="als")
     for item, choice in zip(first.items[:3], (Choice.WONTSEE, Choice.WILLSEE, Choice.NEUTRAL), strict=True):
         rating_set(user=user, work=item.work, choice=choice)
-    after = recommendations_for(user, limit=20, algorithm="als")
+    after = recommendations_for(user=user, limit=20, algorithm="als")
     assert not {i.work.pk for i in first.items[:3]} & {i.work.pk for i in after.items}
 
 
 def test_nsfw_works_are_hidden_unless_the_profile_allows_them(trained):
     user = UserFactory()
     rate(user, popular_works(5))
-    shown = recommendations_for(user, limit=5)
+    shown = recommendations_for(user=user, limit=5)
     Work.objects.filter(pk=shown.items[0].work.pk).update(nsfw=True)
-    hidden = recommendations_for(user, limit=5)
+    hidden = recommendations_for(user=user, limit=5)
     assert shown.items[0].work.pk not in {i.work.pk for i in hidden.items}
     assert len(hidden.items) == 5
     user.profile.nsfw_ok = True
     user.profile.save()
     user.refresh_from_db()
-    allowed = recommendations_for(user, limit=5)
+    allowed = recommendations_for(user=user, limit=5)
     assert allowed.items[0].work.pk == shown.items[0].work.pk
 
 
@@ -155,19 +156,19 @@ def test_category_filter_and_new_works_scored_by_their_tags(trained):
     new_work = WorkFactory(category=manga, work_type="")
     for tag in genres:
         TaggedWork.objects.create(work=new_work, tag=tag)
-    balse = recommendations_for(user, category="manga", limit=5, algorithm="balse")
+    balse = recommendations_for(user=user, category="manga", limit=5, algorithm="balse")
     assert [item.work.pk for item in balse.items] == [new_work.pk]
     assert balse.items[0].work.category.slug == "manga"
     assert not balse.is_fallback
     # The default ranker never saw it; BALSE fills the list the ranker cannot, and explains it.
-    default = recommendations_for(user, category="manga", limit=5)
+    default = recommendations_for(user=user, category="manga", limit=5)
     assert default.algorithm == "ease" and [item.work.pk for item in default.items] == [new_work.pk]
     assert default.items[0].explanation.tags
     assert {tag for tag, _ in default.items[0].explanation.tags} <= set(genres)
     # ALS never saw it and cannot score it from tags; nobody rated it, so no list has it.
-    als = recommendations_for(user, category="manga", limit=5, algorithm="als")
+    als = recommendations_for(user=user, category="manga", limit=5, algorithm="als")
     assert als.items == []
-    assert recommendations_for(user, category="no-such-category").items == []
+    assert recommendations_for(user=user, category="no-such-category").items == []
 
 
 def test_queries_per_call_do_not_grow_with_the_number_of_ratings(trained):
@@ -177,9 +178,9 @@ def test_queries_per_call_do_not_grow_with_the_number_of_ratings(trained):
     counts = []
     for user in (few, many):
         user = type(user).objects.get(pk=user.pk)  # no cached profile
-        recommendations_for(user, limit=10)
+        recommendations_for(user=user, limit=10)
         with CaptureQueriesContext(connection) as queries:
-            result = recommendations_for(user, limit=10)
+            result = recommendations_for(user=user, limit=10)
             for item in result.items:  # pages and the API read these: no query may follow
                 item.work.category.slug, list(item.work.tags.all())
                 for neighbour, _ in item.explanation.neighbours:  # shown as a linked title
@@ -191,11 +192,11 @@ def test_queries_per_call_do_not_grow_with_the_number_of_ratings(trained):
 def test_the_new_active_version_is_served_at_once(trained):
     user = UserFactory()
     rate(user, popular_works(5))
-    assert recommendations_for(user, algorithm="als").model_version == 1
+    assert recommendations_for(user=user, algorithm="als").model_version == 1
     second = model_train(algorithm="als")
-    assert recommendations_for(user, algorithm="als").model_version == second.version == 2
+    assert recommendations_for(user=user, algorithm="als").model_version == second.version == 2
     model_activate(trained_model=trained["als"])
-    assert recommendations_for(user, algorithm="als").model_version == 1
+    assert recommendations_for(user=user, algorithm="als").model_version == 1
 
 
 def test_an_unreadable_artifact_is_retried_and_the_person_told_why(trained, model_storage, monkeypatch):
@@ -211,26 +212,26 @@ def test_an_unreadable_artifact_is_retried_and_the_person_told_why(trained, mode
     serving.forget_loaded_models()
     default_storage.delete(artifact)  # storage lost it (a failed mount, a half-synced volume)
 
-    served = recommendations_for(user, algorithm="ease")
+    served = recommendations_for(user=user, algorithm="ease")
     assert served.is_fallback and "cannot be read right now" in served.fallback_reason
     default_storage.save(artifact, io.BytesIO(good))
     # Within the back-off the process does not hammer storage: still the fallback.
-    assert recommendations_for(user, algorithm="ease").is_fallback
+    assert recommendations_for(user=user, algorithm="ease").is_fallback
     monkeypatch.setattr(serving, "RETRY_FIRST_SECONDS", 0.0)  # the back-off has elapsed
     serving.forget_loaded_models()
     default_storage.delete(artifact)
-    assert recommendations_for(user, algorithm="ease").is_fallback  # fails once more, retry due at once
+    assert recommendations_for(user=user, algorithm="ease").is_fallback  # fails once more, retry due at once
     default_storage.save(artifact, io.BytesIO(good))
-    served = recommendations_for(user, algorithm="ease")
+    served = recommendations_for(user=user, algorithm="ease")
     assert not served.is_fallback and served.model_version == trained["ease"].version
 
 
 def test_similar_works_come_from_the_rankers_links_when_it_is_trained(small_anime, model_storage):
     work = popular_works(1)[0]
     model_train(algorithm="als")
-    from_als = similar_works(work, limit=5)
+    from_als = similar_works(work=work, limit=5)
     ease = model_train(algorithm="ease")
-    similar = similar_works(work, limit=5)
+    similar = similar_works(work=work, limit=5)
     expected = [pk for pk, _ in load_model(ease).similar_items(work.pk, n=60)]
     shown = [w.pk for w in similar]
     assert len(shown) == 5 and work.pk not in shown and shown != [w.pk for w in from_als]
@@ -239,9 +240,9 @@ def test_similar_works_come_from_the_rankers_links_when_it_is_trained(small_anim
 
 def test_similar_works_come_from_the_als_space(small_anime, model_storage):
     work = popular_works(1)[0]
-    assert similar_works(work) == []
+    assert similar_works(work=work) == []
     model_train(algorithm="als")
-    similar = similar_works(work, limit=5)
+    similar = similar_works(work=work, limit=5)
     assert len(similar) == 5 and work not in similar
     assert all(not w.nsfw for w in similar)
     # A work that shares many raters with it is closer than a random rarely rated one.
@@ -252,10 +253,10 @@ def test_similar_works_leave_out_rarely_rated_works(small_anime, model_storage, 
     work = popular_works(1)[0]
     model_train(algorithm="als")
     settings.MANGAKI_SIMILAR_MIN_RATINGS = 0
-    everything = similar_works(work, limit=8)
+    everything = similar_works(work=work, limit=8)
     rarest = min(everything, key=lambda w: w.nb_ratings)
     settings.MANGAKI_SIMILAR_MIN_RATINGS = rarest.nb_ratings + 1
-    filtered = similar_works(work, limit=8)
+    filtered = similar_works(work=work, limit=8)
     assert filtered and rarest not in filtered
     assert all(w.nb_ratings > rarest.nb_ratings for w in filtered)
     # The works that pass the filter keep their order of similarity.
@@ -266,20 +267,61 @@ def test_similar_works_leave_out_rarely_rated_works(small_anime, model_storage, 
 def test_similar_nsfw_works_only_for_profiles_that_opt_in(small_anime, model_storage):
     work = popular_works(1)[0]
     model_train(algorithm="als")
-    nearest = similar_works(work, limit=5)[0]
+    nearest = similar_works(work=work, limit=5)[0]
     Work.objects.filter(pk=nearest.pk).update(nsfw=True)
     viewer = UserFactory()
-    assert nearest not in similar_works(work, limit=5)
-    assert nearest not in similar_works(work, limit=5, user=viewer)
+    assert nearest not in similar_works(work=work, limit=5)
+    assert nearest not in similar_works(work=work, limit=5, user=viewer)
     viewer.profile.nsfw_ok = True
     viewer.profile.save()
-    assert similar_works(work, limit=5, user=viewer)[0] == nearest
+    assert similar_works(work=work, limit=5, user=viewer)[0] == nearest
 
 
 def test_rated_works_never_come_back_from_the_fallback(small_anime, model_storage):
     user = UserFactory()
     top = popular_works(2)
     rate(user, top[:1], choice=Choice.WONTSEE)
-    result = recommendations_for(user, limit=5)
+    result = recommendations_for(user=user, limit=5)
     assert result.is_fallback and top[0].pk not in {i.work.pk for i in result.items}
     assert Rating.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("algorithm", ["ease", "als", "balse"])
+def test_only_liked_works_explain_a_recommendation_on_the_page_and_the_api(trained, client, algorithm):
+    """Only a work rated favorite or like (``LIKED_CHOICES``) is named as "because you liked", by every model.
+
+    The models' own rules disagreed (ALS kept ratings above the person's mean, EASE any rating
+    that raised the score, the page then dropped some): the selector now asks every model for
+    the site's one rule, and page and API show what it gives.
+    """
+    from rest_framework.test import APIClient
+
+    from mangaki.choices import LIKED_CHOICES
+
+    user = UserFactory()
+    works = popular_works(40)
+    by_choice = {
+        Choice.FAVORITE: works[0:3],
+        Choice.LIKE: works[3:6],
+        Choice.NEUTRAL: works[6:16],
+        Choice.WILLSEE: works[16:24],
+        Choice.DISLIKE: works[24:32],
+    }
+    for choice, rated in by_choice.items():
+        rate(user, rated, choice=choice)
+    liked = {work.pk for choice in LIKED_CHOICES for work in by_choice[choice]}
+
+    result = recommendations_for(user=user, limit=10, algorithm=algorithm)
+    named = {neighbour.pk for item in result.items for neighbour, _ in item.explanation.neighbours}
+    assert named and named <= liked
+
+    api = APIClient()
+    api.force_authenticate(user)
+    body = api.get("/api/recommendations/", {"limit": 10, "algorithm": algorithm}).json()
+    from_api = {n["work"]["id"] for item in body["results"] for n in item["explanation"]["neighbours"]}
+    assert from_api == named
+
+    client.force_login(user)
+    page = client.get("/recommendations/", {"algorithm": algorithm})
+    shown = {n["work"].pk for item in page.context["items"] for n in item["reasons"]["neighbours"]}
+    assert shown and shown <= named

@@ -139,7 +139,7 @@ def generic_rendering(result) -> dict:
 
 def test_the_answer_is_what_the_declared_serializers_render(ease_and_balse, user):
     rate_popular(user, 30, choices=("favorite", "dislike", "like"))
-    result = recommendations_for(user, limit=20)
+    result = recommendations_for(user=user, limit=20)
     assert result.items and any(item.explanation.tags for item in result.items)
     assert any(item.explanation.neighbours for item in result.items)
     # The shapes a work can take: a poster or none, a number of episodes or none.
@@ -149,7 +149,7 @@ def test_the_answer_is_what_the_declared_serializers_render(ease_and_balse, user
     assert json.dumps(fast) == json.dumps(generic_rendering(result))  # keys in the same order too
     for work in [item.work for item in result.items[:2]]:
         assert work_summary(work) == WorkSummarySerializer(work).data
-    fallback = recommendations_for(None, limit=3)
+    fallback = recommendations_for(user=None, limit=3)
     assert json.dumps(RecommendationListSerializer(fallback).data) == json.dumps(generic_rendering(fallback))
 
 
@@ -173,9 +173,8 @@ def test_the_token_brings_its_user_and_profile_and_is_refused_when_it_should_be(
     rate_popular(user, 5)
     user.profile.nsfw_ok = True
     user.profile.save()
-    Work.objects.filter(pk__in=[item.work.pk for item in recommendations_for(user, limit=3).items]).update(
-        nsfw=True
-    )
+    listed = [item.work.pk for item in recommendations_for(user=user, limit=3).items]
+    Work.objects.filter(pk__in=listed).update(nsfw=True)
     client = client_of(user)
     shown = {
         item["work"]["id"] for item in client.get("/api/recommendations/", {"limit": 3}).json()["results"]
