@@ -9,7 +9,7 @@ PRODUCT_STAMP := $(VENV)/.installed-product-$(shell cat requirements.txt | cksum
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 DEV := DEBUG=1
 
-.PHONY: install install-dev demo serve test test-fast lint format bench clean
+.PHONY: install install-dev demo serve test test-fast lint format clean
 
 $(PRODUCT_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
