@@ -79,7 +79,7 @@ def _crowd_value(work: Work) -> float:
     return sum(counts[choice] * RATING_VALUES[choice] for choice in COUNTED_CHOICES) / total
 
 
-def too_few_ratings_reason(algorithm: str, *, signed_in: bool = True) -> str:
+def _too_few_ratings_reason(algorithm: str, *, signed_in: bool = True) -> str:
     """Why a list is not personal yet: the ratings ``algorithm`` needs (its ``min_ratings``)."""
     minimum = Algorithm(algorithm).min_ratings
     start = "Rate" if signed_in else "Sign in and rate"
@@ -230,7 +230,7 @@ def recommendations_for(
             category,
             limit,
             algorithm or Algorithm.default(),
-            too_few_ratings_reason(algorithm or Algorithm.default(), signed_in=False),
+            _too_few_ratings_reason(algorithm or Algorithm.default(), signed_in=False),
         )
     requested = algorithm
     algorithm, loaded, rating = _serving(algorithm)
@@ -244,7 +244,7 @@ def recommendations_for(
         return _fallback(user, category, limit, algorithm, reason)
     item_ids, values = user_ratings(user.pk)
     if item_ids.size < Algorithm(algorithm).min_ratings:
-        return _fallback(user, category, limit, algorithm, too_few_ratings_reason(algorithm))
+        return _fallback(user, category, limit, algorithm, _too_few_ratings_reason(algorithm))
 
     nsfw_ok = nsfw_allowed(user)
     category_id = None
