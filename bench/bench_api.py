@@ -339,7 +339,9 @@ def main() -> int:
         return 1
     models = [ensure_active_model(algorithm) for algorithm in SERVED_ALGORITHMS]
     tokens = user_tokens(args.users)
-    served = ", ".join(f"{model.algorithm} v{model.version} on {model.n_ratings} ratings" for model in models)
+    served = ", ".join(
+        f"{model.algorithm} v{model.version} on {model.nb_ratings} ratings" for model in models
+    )
     print(
         f"{Work.objects.count()} works; {served}; "
         f"{len(tokens)} users; database {settings.DATABASES['default']['NAME']}",

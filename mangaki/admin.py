@@ -91,7 +91,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
         "status",
         "is_active",
         "rmse",
-        "n_ratings",
+        "nb_ratings",
         "train_seconds",
         "created",
     )

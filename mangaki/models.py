@@ -295,10 +295,11 @@ class TrainedModel(models.Model):
     is_active = models.BooleanField("active", default=False)
     activated = models.DateTimeField(null=True, blank=True)
     hyperparameters = models.JSONField(default=dict, blank=True)
-    # The data it learned from: sizes, and when the ratings were read (for "new ratings since").
-    n_ratings = models.PositiveIntegerField(default=0)
-    n_users = models.PositiveIntegerField(default=0)
-    n_works = models.PositiveIntegerField(default=0)
+    # The data it learned from: how many ratings, users and works, and when the ratings were read
+    # (for "new ratings since").
+    nb_ratings = models.PositiveIntegerField(default=0)
+    nb_users = models.PositiveIntegerField(default=0)
+    nb_works = models.PositiveIntegerField(default=0)
     data_read_at = models.DateTimeField(null=True, blank=True)
     # Held-out measures: rmse, rmse_cold, rmse_freeze, n_test, n_cold, n_freeze, fit_seconds...
     metrics = models.JSONField(default=dict, blank=True)

@@ -179,7 +179,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
         uses_tags = Algorithm(algorithm).model_class.uses_tags
         columns = tag_columns() if uses_tags else []
         tags = item_tag_matrix(columns) if uses_tags else None
-        row.n_ratings, row.n_users, row.n_works = data.n_ratings, data.n_users, data.n_works
+        row.nb_ratings, row.nb_users, row.nb_works = data.n_ratings, data.n_users, data.n_works
         row.data_read_at, row.tag_columns = data.read_at, columns
         if data.n_ratings < MIN_RATINGS_TO_TRAIN:
             raise TrainingError(f"{data.n_ratings} ratings; at least {MIN_RATINGS_TO_TRAIN} are needed")

@@ -40,7 +40,7 @@ def test_a_retrain_enqueued_through_the_broker_becomes_the_active_version(celery
     served = recommendations_for(user)
     assert not served.is_fallback and served.model_version == 1
     row = TrainedModel.objects.get(algorithm="balse", version=1)
-    assert row.status == TrainedModel.Status.READY and row.n_ratings > 10_000
+    assert row.status == TrainedModel.Status.READY and row.nb_ratings > 10_000
 
 
 def test_beat_retrains_when_enough_new_ratings_arrive(celery_processes):
@@ -55,7 +55,7 @@ def test_beat_retrains_when_enough_new_ratings_arrive(celery_processes):
     for algorithm in ("als", "lasso", "balse"):
         wait_for(lambda a=algorithm: active_version(a) == 2, 180, f"beat's check to retrain {algorithm}")
     row = TrainedModel.objects.get(algorithm="als", version=2)
-    assert row.n_ratings == TrainedModel.objects.get(algorithm="als", version=1).n_ratings + 5
+    assert row.nb_ratings == TrainedModel.objects.get(algorithm="als", version=1).nb_ratings + 5
 
 
 def artifacts_in_storage(media) -> dict[str, str]:

@@ -50,7 +50,9 @@ def test_tag_matrix_has_a_column_per_tag_and_per_type(small_anime):
 def test_training_records_a_measured_active_version_with_its_artifact(small_anime, model_storage, algorithm):
     row = model_train(algorithm=algorithm)
     assert row.status == TrainedModel.Status.READY and row.is_active and row.version == 1
-    assert row.n_ratings == Rating.objects.count()
+    assert row.nb_ratings == Rating.objects.count()
+    assert row.nb_users == Rating.objects.values("user").distinct().count()
+    assert row.nb_works == Rating.objects.values("work").distinct().count()
     assert 0 < row.metrics["rmse"] < 3 and row.metrics["n_test"] > 0
     assert 0 <= row.metrics["ndcg"] <= 1 and row.metrics["most_rated_ndcg"] > 0
     assert row.train_seconds > 0

@@ -59,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{row.algorithm:9} {row.version:>4} {row.status:9} {'*' if row.is_active else '':3} "
                 f"{_number(metrics.get('rmse')):>7} {_number(metrics.get('rmse_cold')):>7} "
-                f"{_number(metrics.get('rmse_freeze')):>7} {row.n_ratings:>8} "
+                f"{_number(metrics.get('rmse_freeze')):>7} {row.nb_ratings:>8} "
                 f"{row.train_seconds or 0:>7.1f}  {row.created:%Y-%m-%d %H:%M}"
                 + (f"  ({row.reason})" if row.reason else "")
             )

@@ -26,7 +26,7 @@ def summary(row: TrainedModel) -> str:
         )
     verdict = "active" if row.is_active else f"{row.status}: {row.reason}"
     seconds = f"{row.train_seconds:.1f} s" if row.train_seconds is not None else "n/a"
-    return "; ".join(parts) + f" on {row.n_ratings} ratings, {seconds}; {verdict}"
+    return "; ".join(parts) + f" on {row.nb_ratings} ratings, {seconds}; {verdict}"
 
 
 class Command(BaseCommand):

@@ -32,7 +32,8 @@ def test_the_registry_lists_versions_metrics_and_the_active_flag(two_als_version
     active = TrainedModel.objects.get(algorithm="als", is_active=True)
     assert rows[active.version]["is_active"] is True
     assert rows[1]["metrics"]["rmse"] == pytest.approx(first.metrics["rmse"])
-    assert rows[1]["n_ratings"] == first.n_ratings > 0
+    assert rows[1]["nb_ratings"] == first.nb_ratings > 0
+    assert (rows[1]["nb_users"], rows[1]["nb_works"]) == (first.nb_users, first.nb_works)
     assert reader.get(f"/api/models/{second.pk}/").json()["version"] == 2
 
 
