@@ -360,7 +360,7 @@ class RatingImport(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     reason = models.TextField(blank=True, help_text="why it failed")
-    n_entries = models.PositiveIntegerField(default=0, help_text="entries read from the file")
+    nb_entries = models.PositiveIntegerField(default=0, help_text="entries read from the file")
     entries = models.JSONField(default=list, blank=True, help_text="the entries to write, until written")
     report = models.JSONField(default=dict, blank=True)
 

@@ -54,7 +54,7 @@ class ProgressSerializer(serializers.Serializer):
 
 class RatingImportSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    entries = serializers.IntegerField(source="n_entries", help_text="Entries read from the file.")
+    entries = serializers.IntegerField(source="nb_entries", help_text="Entries read from the file.")
     progress = serializers.SerializerMethodField()
     report = ReportSerializer()
     url = serializers.SerializerMethodField()

@@ -88,7 +88,7 @@ def import_receive(*, user, file_name: str, data: bytes) -> RatingImport:
         user=user,
         category=Category.objects.get(slug=parsed.kind),
         file_name=name,
-        n_entries=len(parsed.entries) + len(parsed.skipped),
+        nb_entries=len(parsed.entries) + len(parsed.skipped),
         entries=[entry.as_dict() for entry in parsed.entries],
         report={
             "skipped": [skip.as_dict() for skip in parsed.skipped[:MAX_REPORTED_SKIPS]],

@@ -33,11 +33,11 @@ def user_with_ratings(count: int = 5):
 def test_a_retrain_enqueued_through_the_broker_becomes_the_active_version(celery_processes, broker):
     load_small_anime()
     user = user_with_ratings()
-    assert recommendations_for(user).is_fallback
+    assert recommendations_for(user=user).is_fallback
     celery_processes.worker()
     train_model.apply_async(args=["balse", timezone.now().isoformat()], connection=broker)
     wait_for(lambda: active_version("balse") == 1, 180, "the worker to activate balse v1")
-    served = recommendations_for(user)
+    served = recommendations_for(user=user)
     assert not served.is_fallback and served.model_version == 1
     row = TrainedModel.objects.get(algorithm="balse", version=1)
     assert row.status == TrainedModel.Status.READY and row.nb_ratings > 10_000
@@ -85,7 +85,7 @@ def test_a_worker_killed_while_training_changes_nothing_and_the_task_runs_again(
     previous.refresh_from_db()
     assert previous.is_active and active_version("balse") == previous.version
     forget_loaded_models()
-    served = recommendations_for(user)
+    served = recommendations_for(user=user)
     assert not served.is_fallback and served.model_version == previous.version
     # Every artifact visible in storage is complete: it is a registry row's, with that row's sha256.
     recorded = dict(
@@ -104,4 +104,4 @@ def test_a_worker_killed_while_training_changes_nothing_and_the_task_runs_again(
         TrainedModel.objects.exclude(artifact_name="").values_list("artifact_name", "artifact_sha256")
     )
     assert artifacts_in_storage(shared_media) == recorded
-    assert recommendations_for(user).model_version == active_version("balse")
+    assert recommendations_for(user=user).model_version == active_version("balse")

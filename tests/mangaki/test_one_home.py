@@ -110,3 +110,16 @@ def test_one_list_of_work_orderings_for_pages_and_api():
     form = CatalogueForm(genres=[], types=[])
     assert [name for name, _ in form.fields["sort"].choices] == list(WORK_ORDERINGS)
     assert [name for name, _ in WorkFilter.base_filters["ordering"].extra["choices"]] == list(WORK_ORDERINGS)
+
+
+def test_counted_database_fields_are_named_nb():
+    """Database columns that count are ``nb_*`` (``Work.nb_ratings``); ``n_*`` is for Python sizes."""
+    from django.apps import apps
+
+    found = [
+        f"{model.__name__}.{field.name}"
+        for model in apps.get_app_config("mangaki").get_models()
+        for field in model._meta.get_fields()
+        if field.name.startswith("n_")
+    ]
+    assert found == []

@@ -43,9 +43,9 @@ def test_a_heavy_user_gets_the_rankers_list_explained_with_bounded_queries(rows)
     User = get_user_model()
     heavy = User.objects.annotate(n=Count("ratings")).filter(n__gte=200).order_by("pk").first()
     rated = set(Rating.objects.filter(user=heavy).values_list("work_id", flat=True))
-    recommendations_for(heavy)  # loads the models
+    recommendations_for(user=heavy)  # loads the models
     with CaptureQueriesContext(connection) as queries:
-        result = recommendations_for(User.objects.get(pk=heavy.pk), limit=20)
+        result = recommendations_for(user=User.objects.get(pk=heavy.pk), limit=20)
     assert not result.is_fallback and (result.algorithm, result.model_version) == (
         "ease",
         rows["ease"].version,
@@ -63,7 +63,7 @@ def test_similar_works_share_genres_and_are_well_known(rows, settings):
     overlaps = []
     for work in works:
         genres = {tag.pk for tag in work.tags.all()}
-        similar = similar_works(work, limit=8)
+        similar = similar_works(work=work, limit=8)
         assert len(similar) == 8 and work not in similar
         assert all(other.nb_ratings >= settings.MANGAKI_SIMILAR_MIN_RATINGS for other in similar)
         for other in similar:

@@ -35,7 +35,7 @@ def ranked(settings):
 
 def top_rated(client) -> tuple[list[str], list[str]]:
     page = client.get(reverse("home")).context["sections"][0]["rows"][0]
-    assert page["method"] == "top"
+    assert page["ordering"] == "top"
     api = client.get("/api/works/", {"ordering": "top"}).json()["results"]
     return [work.title for work in page["works"]], [work["title"] for work in api]
 
