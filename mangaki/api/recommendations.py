@@ -107,13 +107,16 @@ class ExplainingTagSerializer(PairSerializer):
 
 class NeighbourSerializer(PairSerializer):
     work = WorkSummarySerializer()
-    similarity = serializers.FloatField()
+    weight = serializers.FloatField(
+        help_text="How much your rating of this work adds to the listed one's score."
+    )
 
 
 class ExplanationSerializer(serializers.Serializer):
     tags = ExplainingTagSerializer(many=True, help_text="Tags of the work that weigh most in your taste.")
     neighbours = NeighbourSerializer(
-        many=True, help_text="Works you rated that pull this one up most, with how much."
+        many=True,
+        help_text="Works you rated favorite or like that pull this one up most, with how much.",
     )
     popular = serializers.BooleanField(help_text="Listed partly because many people here like it.")
 
@@ -170,8 +173,8 @@ class RecommendationListSerializer(serializers.Serializer):
                             for tag, weight in item.explanation.tags
                         ],
                         "neighbours": [
-                            {"work": summary(work), "similarity": float(similarity)}
-                            for work, similarity in item.explanation.neighbours
+                            {"work": summary(work), "weight": float(weight)}
+                            for work, weight in item.explanation.neighbours
                         ],
                         "popular": bool(item.explanation.popular),
                     },

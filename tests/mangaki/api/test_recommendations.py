@@ -64,6 +64,8 @@ def test_with_a_trained_model_the_picks_are_personal_and_explained(balse, user, 
     for item in results:
         for tag in item["explanation"]["tags"]:
             assert set(tag) == {"tag", "weight"} and tag["weight"] > 0
+        for neighbour in item["explanation"]["neighbours"]:
+            assert set(neighbour) == {"work", "weight"} and neighbour["weight"] > 0
 
 
 def test_too_few_ratings_get_the_marked_fallback(small_anime, model_storage, user, me):
