@@ -31,7 +31,7 @@ class PublicRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = RatingFilter
 
-    def get_owner(self) -> QuerySet:
+    def visible_ratings(self) -> QuerySet:
         """The owner's ratings this reader may see; 404 when the profile is hidden from them."""
         username = self.kwargs["username"]
         owner = None
@@ -45,4 +45,4 @@ class PublicRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Rating.objects.none()
-        return self.get_owner()
+        return self.visible_ratings()
