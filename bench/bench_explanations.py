@@ -51,7 +51,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -59,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.recommender_common import print_markdown_table  # noqa: E402
+from bench.scratch_databases import scratch_postgres  # noqa: E402
 
 SCRATCH_DATABASE = "mangaki_bench_explanations"
 ALGORITHMS = ("ease", "als", "balse")
@@ -72,46 +72,14 @@ CHOICE_ORDER = ("favorite", "like", "neutral", "willsee", "wontsee", "dislike")
 # --- The database: a scratch one on the PostgreSQL server of DATABASE_URL, or a SQLite file.
 
 
-def _maintenance(url: str):
-    import dj_database_url
-    import psycopg
-
-    parsed = dj_database_url.parse(url)
-    parameters = {
-        "host": parsed.get("HOST") or None,
-        "port": parsed.get("PORT") or None,
-        "user": parsed.get("USER") or None,
-        "password": parsed.get("PASSWORD") or None,
-        "dbname": "postgres",
-    }
-    return psycopg.connect(**{key: value for key, value in parameters.items() if value}, autocommit=True)
-
-
 @contextlib.contextmanager
 def scratch_database(server_url: str, name: str, workdir: str) -> Iterator[str]:
     """The URL of a new, empty database, dropped on the way out."""
     if not server_url:
         yield f"sqlite:///{os.path.join(workdir, name + '.sqlite3')}"  # removed with workdir
         return
-    if not server_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit(f"DATABASE_URL must name a PostgreSQL server (or be unset for SQLite): {server_url}")
-    from psycopg import sql
-
-    with _maintenance(server_url) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            raise SystemExit(
-                f"database {name} already exists (left by an interrupted run, or another run is using it): "
-                f"drop it (dropdb {name}) and run again"
-            )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with _maintenance(server_url) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    with scratch_postgres(server_url, name) as url:
+        yield url
 
 
 def start_django(database_url: str, media_root: str) -> None:

@@ -66,10 +66,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch_databases import postgres_connection, scratch_postgres  # noqa: E402
 
 SCRATCH_DATABASE = "mangaki_bench_import"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -107,52 +108,6 @@ TITLE_WORDS = [
 
 
 # --- The parent: one child process per backend, then the tables.
-
-
-def postgres_connection(server_url: str):
-    """An autocommit connection to the maintenance database of ``server_url``'s server."""
-    import dj_database_url
-    import psycopg
-
-    parsed = dj_database_url.parse(server_url)
-    if "postgresql" not in parsed["ENGINE"]:
-        raise SystemExit(f"--pg-url is not a PostgreSQL URL: {server_url}")
-    parameters = {
-        "host": parsed.get("HOST") or None,
-        "port": parsed.get("PORT") or None,
-        "user": parsed.get("USER") or None,
-        "password": parsed.get("PASSWORD") or None,
-        "dbname": "postgres",
-        "connect_timeout": 5,
-    }
-    try:
-        return psycopg.connect(**{k: v for k, v in parameters.items() if v is not None}, autocommit=True)
-    except psycopg.OperationalError as error:
-        raise SystemExit(
-            f"cannot reach PostgreSQL at {server_url} ({str(error).strip()}): start it, pass --pg-url, "
-            "or run with --backend sqlite"
-        ) from None
-
-
-@contextlib.contextmanager
-def scratch_postgres(server_url: str, name: str):
-    """The URL of a new, empty database ``name`` on the server; dropped on the way out."""
-    from psycopg import sql
-
-    with postgres_connection(server_url) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            raise SystemExit(
-                f"database {name} already exists (left by an interrupted run, or another run is using "
-                f"it): drop it (dropdb -h HOST -U postgres {name}) or pass --scratch-name"
-            )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        with postgres_connection(server_url) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @contextlib.contextmanager
