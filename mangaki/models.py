@@ -45,15 +45,42 @@ def _with_search_text(instance, save_kwargs: dict) -> None:
         save_kwargs["update_fields"] = {*update_fields, "search_text"}
 
 
+class Studio(models.Model):
+    """An animation studio (or a manga's publisher-side creator credit), as the catalogue sync names it."""
+
+    name = models.CharField(max_length=128)
+    anilist_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Work(models.Model):
+    class Status(models.TextChoices):
+        """Where the work is in its run (AniList's MediaStatus; bangumi-data's end date)."""
+
+        FINISHED = "finished", "Finished"
+        RELEASING = "releasing", "Airing now"
+        NOT_YET_RELEASED = "not_yet_released", "Not yet aired"
+        CANCELLED = "cancelled", "Cancelled"
+        HIATUS = "hiatus", "On hiatus"
+
     title = models.CharField(max_length=255)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="works")
     work_type = models.CharField("type", max_length=32, blank=True, help_text="TV, Movie, OVA, Manga…")
     nb_episodes = models.PositiveIntegerField("episodes", null=True, blank=True)
     nb_volumes = models.PositiveIntegerField("volumes", null=True, blank=True)
     nb_chapters = models.PositiveIntegerField("chapters", null=True, blank=True)
+    # Plain text (the sync strips upstream markup); shown escaped.
     synopsis = models.TextField(blank=True)
-    poster_url = models.URLField(max_length=500, blank=True)
+    # The cover, resized and stored through Django's storage (pages load nothing from other
+    # sites); ``cover_source_url`` is where the sync took it from, so an unchanged cover is not
+    # fetched again.
+    cover = models.ImageField(upload_to="covers/", blank=True)
+    cover_source_url = models.URLField(max_length=500, blank=True)
     nsfw = models.BooleanField("NSFW", default=False)
     # NULL (not "") when a work has no external id, so the uniqueness below ignores it.
     external_source = models.CharField(max_length=32, null=True, blank=True, help_text="e.g. myanimelist")  # noqa: DJ001
@@ -62,6 +89,24 @@ class Work(models.Model):
     # First and last broadcast (or publication), as dates where it aired.
     aired_from = models.DateField(null=True, blank=True)
     aired_to = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    # The weekly slot: the first broadcast as an aware UTC moment, repeated every
+    # ``broadcast_interval_days`` days (7 for a weekly show, 0 for a single broadcast), from
+    # bangumi-data's ``R/2026-01-16T14:00:00Z/P7D``.
+    broadcast_start = models.DateTimeField(null=True, blank=True)
+    broadcast_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What upstream catalogues say of it: MyAnimeList members and score (the shipped dataset),
+    # AniList's popularity (people with it on their list) and mean score out of 100 (the sync).
+    nb_members = models.PositiveIntegerField("MyAnimeList members", null=True, blank=True)
+    mal_score = models.FloatField("MyAnimeList score", null=True, blank=True)
+    anilist_id = models.PositiveIntegerField("AniList id", null=True, blank=True)
+    anilist_popularity = models.PositiveIntegerField(null=True, blank=True)
+    anilist_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    studios = models.ManyToManyField(Studio, related_name="works", blank=True)
+    # The works joined by relations (sequel, prequel, adaptation…) form a franchise, named by the
+    # smallest work id among them (``services.franchises``); NULL for a work with no relation.
+    franchise_id = models.PositiveIntegerField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="last enriched by the catalogue sync")
     date_added = models.DateTimeField(auto_now_add=True)
     # ``title`` as search compares it (text_search.normalize), written with the title.
     search_text = models.TextField(blank=True, editable=False)
@@ -88,9 +133,16 @@ class Work(models.Model):
             models.UniqueConstraint(
                 fields=["external_source", "category", "external_id"], name="work_unique_external_id"
             ),
+            # AniList numbers anime and manga in one sequence: an id names one work.
+            models.UniqueConstraint(
+                fields=["anilist_id"], condition=Q(anilist_id__isnull=False), name="work_unique_anilist_id"
+            ),
         ]
         indexes = [
             models.Index(fields=["nb_ratings"], name="work_nb_ratings"),
+            # Season pages and the calendar: works by first air date within a category.
+            models.Index(fields=["category", "aired_from"], name="work_category_aired"),
+            models.Index(fields=["franchise_id"], name="work_franchise"),
             models.Index(fields=["controversy"], name="work_controversy"),
             TrigramIndex(fields=["search_text"], name="work_search_trgm"),
         ]
@@ -104,6 +156,11 @@ class Work(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("work-detail", args=[self.category.slug, self.pk])
+
+    @property
+    def cover_url(self) -> str:
+        """The stored cover's URL, "" when the work has none (cards then draw a placeholder)."""
+        return self.cover.url if self.cover else ""
 
     @property
     def choice_counts(self) -> dict[str, int]:
@@ -138,6 +195,11 @@ class WorkTitle(models.Model):
     class Kind(models.TextChoices):
         ORIGINAL = "original", "Original title"
         TRANSLATION = "translation", "Translation"
+        # A romanisation of the original title, as a source writes it (AniList's romaji).
+        ROMAJI = "romaji", "Romaji"
+        # A machine reading of a Japanese title (fixtures/build_catalogue.py): found by search,
+        # never shown as the work's title.
+        READING = "reading", "Automatic reading"
 
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="titles")
     title = models.CharField(max_length=255)
@@ -181,6 +243,41 @@ class WorkLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.url}"
+
+
+class WorkRelation(models.Model):
+    """``related`` is ``work``'s ``kind``: (A, sequel, B) says B is A's sequel, as AniList lists
+    it on A's page (its MediaEdge.relationType). Stored as upstream states them, each side's rows
+    read from that side."""
+
+    class Kind(models.TextChoices):
+        SEQUEL = "sequel", "Sequel"
+        PREQUEL = "prequel", "Prequel"
+        PARENT = "parent", "Parent story"
+        SIDE_STORY = "side_story", "Side story"
+        SPIN_OFF = "spin_off", "Spin-off"
+        ADAPTATION = "adaptation", "Adaptation"
+        SOURCE = "source", "Source"
+        ALTERNATIVE = "alternative", "Alternative version"
+        SUMMARY = "summary", "Summary"
+        COMPILATION = "compilation", "Compilation"
+        CONTAINS = "contains", "Contains"
+        CHARACTER = "character", "Shares characters"
+        OTHER = "other", "Other"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="relations")
+    related = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["work", "kind", "related"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "related", "kind"], name="workrelation_unique"),
+            models.CheckConstraint(condition=~Q(work=models.F("related")), name="workrelation_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.related} → {self.get_kind_display()}: {self.work}"
 
 
 class TaggedWork(models.Model):

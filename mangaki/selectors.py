@@ -138,7 +138,7 @@ def _tags(
 # are left to the work's page (they load on access, as after ``only()``): converting them cost
 # most of the time spent building these works.
 LISTED_WORK_FIELDS = (
-    "title", "category", "work_type", "nb_episodes", "poster_url", "nsfw", "nb_ratings", "aired_from"
+    "title", "category", "work_type", "nb_episodes", "cover", "nsfw", "nb_ratings", "aired_from"
 )  # fmt: skip
 _LISTED = PartialModel(Work, LISTED_WORK_FIELDS)
 

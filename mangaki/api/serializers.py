@@ -50,11 +50,11 @@ class WorkSummarySerializer(serializers.ModelSerializer):
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     type = serializers.CharField(source="work_type")
-    poster_url = OptionalURLField(read_only=True)
+    cover_url = OptionalURLField(read_only=True)
 
     class Meta:
         model = Work
-        fields = ["id", "title", "category", "type", "nb_episodes", "poster_url", "nsfw", "nb_ratings"]
+        fields = ["id", "title", "category", "type", "nb_episodes", "cover_url", "nsfw", "nb_ratings"]
         read_only_fields = fields
 
     def to_representation(self, work: Work) -> dict:
@@ -71,7 +71,7 @@ class WorkSummarySerializer(serializers.ModelSerializer):
 def work_summary(work: Work) -> dict:
     """``WorkSummarySerializer(work).data``, built directly: for answers that name many works.
 
-    The same keys in the same order, with the conversions its fields make (a blank poster URL
+    The same keys in the same order, with the conversions its fields make (a blank cover URL
     is null); the tests check that the two agree.
     """
     return {
@@ -80,7 +80,7 @@ def work_summary(work: Work) -> dict:
         "category": work.category.slug,
         "type": str(work.work_type),
         "nb_episodes": None if work.nb_episodes is None else int(work.nb_episodes),
-        "poster_url": work.poster_url or None,
+        "cover_url": work.cover_url or None,
         "nsfw": bool(work.nsfw),
         "nb_ratings": int(work.nb_ratings),
     }

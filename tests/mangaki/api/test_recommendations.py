@@ -144,8 +144,8 @@ def test_the_answer_is_what_the_declared_serializers_render(ease_and_balse, user
     result = recommendations_for(user=user, limit=20)
     assert result.items and any(item.explanation.tags for item in result.items)
     assert any(item.explanation.neighbours for item in result.items)
-    # The shapes a work can take: a poster or none, a number of episodes or none.
-    result.items[0].work.poster_url = "https://example.org/poster.jpg"
+    # The shapes a work can take: a cover or none, a number of episodes or none.
+    result.items[0].work.cover = "covers/1.jpg"
     result.items[1].work.nb_episodes = None
     fast = RecommendationListSerializer(result, context={"rendered_works": {}}).data
     assert json.dumps(fast) == json.dumps(generic_rendering(result))  # keys in the same order too
