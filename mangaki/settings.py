@@ -273,16 +273,17 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
-# Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts and frames from
-# this site only; posters may come from any HTTPS host. Style attributes stay allowed (cards
-# colour their placeholder with one); the API docs' own page adds its inline style.
+# Content-Security-Policy (django-csp) on every answer: scripts, styles, fonts, frames and
+# images from this site only (covers are stored here and served by views/media.py). Style
+# attributes stay allowed (cards colour their placeholder with one); the API docs' own page
+# adds its inline style and the data: images of its stylesheet.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "style-src-attr": ["'unsafe-inline'"],
-        "img-src": ["'self'", "https:", "data:"],
+        "img-src": ["'self'"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

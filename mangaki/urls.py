@@ -6,6 +6,7 @@ from .views import (
     accounts,
     catalogue,
     imports,
+    media,
     profiles,
     ratings,
     recommendations,
@@ -17,6 +18,8 @@ from .views import (
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("favicon.ico", site_files.favicon, name="favicon"),
+    # Covers from the default storage, in development and production (views/media.py says why).
+    path("media/covers/<path:name>", media.cover, name="cover"),
     path("recommendations/", recommendations.recommendations, name="recommendations"),
     path("works/<int:pk>/rate/", ratings.rate, name="rate"),
     path("search/suggest/", search.suggest, name="search-suggest"),

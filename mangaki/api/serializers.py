@@ -35,8 +35,12 @@ class WeightedTagSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "weight"]
 
 
-class OptionalURLField(serializers.URLField):
-    """A URL column that may be blank: null in the answer rather than an empty string (not a URL)."""
+class OptionalSiteURLField(serializers.CharField):
+    """A URL of this site that may be blank: null in the answer rather than an empty string.
+
+    Site-relative (``/media/covers/21.jpg``), as the pages link it: resolve it against the
+    address the API was reached at.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(allow_null=True, **kwargs)
@@ -50,7 +54,10 @@ class WorkSummarySerializer(serializers.ModelSerializer):
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     type = serializers.CharField(source="work_type")
-    cover_url = OptionalURLField(read_only=True)
+    cover_url = OptionalSiteURLField(
+        read_only=True,
+        help_text="The stored cover, a URL of this site (/media/covers/21.jpg); null when it has none.",
+    )
 
     class Meta:
         model = Work

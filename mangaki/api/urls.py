@@ -37,10 +37,11 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from this site; its script is a separate request (the split view), so the
-    # page needs no inline script, only the few inline style rules of its template.
+    # page needs no inline script, only the few inline style rules of its template and the
+    # data: icons of its stylesheet.
     path(
         "docs/",
-        csp_update({"style-src": [UNSAFE_INLINE]})(
+        csp_update({"style-src": [UNSAFE_INLINE], "img-src": ["data:"]})(
             SpectacularSwaggerSplitView.as_view(url_name="api:schema")
         ),
         name="docs",

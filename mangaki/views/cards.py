@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ..choices import Choice
 from ..models import Category, Rating, TaggedWork, Work
+from ..querysets import nsfw_allowed
 
 # The six buttons of the rating widget, in order, with their keyboard shortcut and icon.
 RATING_BUTTONS = [
@@ -20,6 +21,10 @@ RATING_BUTTONS = [
     {"value": Choice.WONTSEE.value, "label": Choice.WONTSEE.label, "key": "6", "icon": "wontsee"},
 ]
 CHOICE_LABELS = dict(Choice.choices)
+# Covers are drawn in a fixed box (CSS ``aspect-ratio`` and ``object-fit: cover``), so a page
+# does not move as they load; these are every cover ``<img>``'s width and height attributes,
+# the 2:3 of the covers the catalogue sync stores.
+COVER_WIDTH, COVER_HEIGHT = 230, 345
 
 
 def user_choices(user, work_ids: Iterable[int]) -> dict[int, str]:
@@ -38,7 +43,8 @@ def categories(request) -> list[Category]:
 
 
 def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Work]:
-    """Give each work ``genres`` (its tags), ``my_choice`` (the user's rating or "") and ``url``.
+    """Give each work ``genres`` (its tags), ``my_choice`` (the user's rating or ""), ``url`` and
+    its cover as pages draw it (``poster_url``, ``poster_masked``: see ``shown_cover``).
 
     Two queries (tags, the user's ratings) whatever the number of works, plus one for the
     categories when the works were loaded without ``select_related("category")``.
@@ -58,6 +64,7 @@ def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Wor
             genres[tagged.work_id].append(tagged.tag)
     choices = user_choices(request.user, ids)
     slugs = None
+    nsfw_ok = None
     for work in works:
         work.genres = genres[work.pk]
         work.short_genres = work.genres[:max_genres]
@@ -71,7 +78,23 @@ def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Wor
             slug = slugs[work.category_id]
         work.url = reverse("work-detail", args=[slug, work.pk])
         work.hue = placeholder_hue(work)
+        if work.nsfw and work.cover and nsfw_ok is None:  # asked only when it matters
+            nsfw_ok = nsfw_allowed(request.user)
+        work.poster_url, work.poster_masked = shown_cover(work, nsfw_ok=bool(nsfw_ok))
     return works
+
+
+def shown_cover(work: Work, *, nsfw_ok: bool) -> tuple[str, bool]:
+    """``(URL, masked)``: the cover a page draws for ``work``, "" for the placeholder.
+
+    An NSFW work's cover follows the works' own rule (``nsfw_allowed``): someone who has not
+    opted in is never sent it (pages hide such works anyway; this holds wherever one slips
+    through), and someone who has sees it blurred until they reveal it on the work's page.
+    """
+    url = work.cover_url
+    if not url or (work.nsfw and not nsfw_ok):
+        return "", False
+    return url, bool(work.nsfw)
 
 
 def placeholder_hue(work: Work) -> int:

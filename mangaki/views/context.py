@@ -5,7 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ..models import TrainedModel
 from ..services.guests import is_guest
-from .cards import RATING_BUTTONS, categories
+from .cards import COVER_HEIGHT, COVER_WIDTH, RATING_BUTTONS, categories
 
 
 def site(request) -> dict:
@@ -14,6 +14,7 @@ def site(request) -> dict:
         "nav_categories": SimpleLazyObject(lambda: categories(request)),
         "is_guest": SimpleLazyObject(lambda: is_guest(user)),
         "rating_buttons": RATING_BUTTONS,
+        "cover_size": {"width": COVER_WIDTH, "height": COVER_HEIGHT},
         "model_report_public": settings.MANGAKI_PUBLIC_MODEL_REPORT,
         # The one number every "rate at least…" message says: the default algorithm's.
         "min_ratings": TrainedModel.Algorithm.default().min_ratings,
