@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from .choices import Choice
-from .querysets import WorkQuerySet
-from .seasons import Season, season_label, season_of
+from .querysets import WorkQuerySet, is_airing_on
+from .seasons import Season, season_label, season_of, today_in_japan
 from .text_search import TrigramIndex, normalize
 
 
@@ -183,6 +183,11 @@ class Work(models.Model):
     def season_label(self) -> str:
         """``"2013 · Spring"``: what cards and pages show to tell apart works of the same name."""
         return season_label(self.aired_from)
+
+    @property
+    def is_airing(self) -> bool:
+        """Airing today in Japan, by the one airing rule (``querysets.airing_condition``)."""
+        return is_airing_on(self, today_in_japan())
 
 
 class WorkTitle(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import connections, models
@@ -163,6 +164,17 @@ class WorkOrdering:
     help: str  # what the API's documentation says
     apply: Callable[[WorkQuerySet], WorkQuerySet]
     needs_search: bool = False  # means something only for the results of a search
+    def airing_on(self, day: date) -> WorkQuerySet:
+        """Works airing on ``day`` (``airing_condition``: the one rule, also ``Work.is_airing``).
+
+        Season pages filter by ``aired_from`` within a category: index ``work_category_aired``.
+        """
+        return self.filter(airing_condition(day))
+
+    def weekly(self) -> WorkQuerySet:
+        """Works with a weekly broadcast slot (what the airing calendar can place on a weekday)."""
+        return self.filter(broadcast_start__isnull=False, broadcast_interval_days=WEEKLY_INTERVAL_DAYS)
+
 
 
 # The one list of work orderings: the catalogue page (``?sort=``), the home page's "See all"
@@ -241,3 +253,39 @@ def model_report_visible_to(viewer) -> bool:
     if settings.MANGAKI_PUBLIC_MODEL_REPORT:
         return True
     return bool(viewer is not None and viewer.is_authenticated and viewer.is_staff)
+
+
+# A weekly broadcast slot repeats every this many days (``Work.broadcast_interval_days``).
+WEEKLY_INTERVAL_DAYS = 7
+
+
+def airing_condition(day: date) -> Q:
+    """The airing rule, as SQL: AniList says it is releasing; or, with no status known, its run
+    covers ``day`` (first aired on or before it, not ended before it) and it has a weekly slot.
+
+    ``is_airing_on`` is the same rule in Python, for a work already loaded; a test checks that
+    the two agree case by case.
+    """
+    from .models import Work  # models imports this module
+
+    return Q(status=Work.Status.RELEASING) | Q(
+        Q(aired_to__isnull=True) | Q(aired_to__gte=day),
+        status="",
+        aired_from__lte=day,
+        broadcast_start__isnull=False,
+        broadcast_interval_days=WEEKLY_INTERVAL_DAYS,
+    )
+
+
+def is_airing_on(work, day: date) -> bool:
+    """``airing_condition`` for one loaded work (no query)."""
+    if work.status == type(work).Status.RELEASING:
+        return True
+    return (
+        work.status == ""
+        and work.aired_from is not None
+        and work.aired_from <= day
+        and (work.aired_to is None or work.aired_to >= day)
+        and work.broadcast_start is not None
+        and work.broadcast_interval_days == WEEKLY_INTERVAL_DAYS
+    )

@@ -336,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "ChoiceEnum": "mangaki.choices.Choice",
         "AlgorithmEnum": "mangaki.models.TrainedModel.Algorithm",
         "TrainedModelStatusEnum": "mangaki.models.TrainedModel.Status",
+        "WeekdayEnum": "mangaki.seasonal.WEEKDAYS",
     },
     # Swagger UI served from this site (drf-spectacular-sidecar), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -12,6 +12,7 @@ from .views import (
     recommendations,
     report,
     search,
+    seasons,
     site_files,
 )
 
@@ -58,6 +59,10 @@ urlpatterns = [
     ),
     path("api/", include("mangaki.api.urls")),
     path("admin/", admin.site.urls),
+    # Seasons and the airing calendar: before the category pages, which would take "season".
+    path("<slug:category>/season/", seasons.this_season, name="this-season"),
+    path("<slug:category>/season/<int:year>/<str:season>/", seasons.season_page, name="season"),
+    path("<slug:category>/calendar/", seasons.calendar, name="calendar"),
     # Category pages last: their first path segment is a category slug.
     path("<slug:category>/", catalogue.work_list, name="work-list"),
     path("<slug:category>/<int:pk>/", catalogue.work_detail, name="work-detail"),

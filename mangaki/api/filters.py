@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,11 +13,22 @@ from drf_spectacular.utils import extend_schema_field
 from ..choices import Choice
 from ..models import Category, Rating, Tag, Work
 from ..querysets import WORK_ORDERINGS, ordered_works
+from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_months
 
 
 @extend_schema_field(OpenApiTypes.STR)
 class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
     """Several slugs, as a repeated query parameter (documented as strings, not guessed from rows)."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class YearFilter(django_filters.NumberFilter):
+    """A whole year (``2026``): ``abc`` or ``2026.5`` is a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
 
 
 class WorkFilter(django_filters.FilterSet):
@@ -40,6 +54,16 @@ class WorkFilter(django_filters.FilterSet):
         help_text="Any of a work's titles (original, translations), ignoring case, accents, width and "
         "punctuation, tolerating typos; best match first (then most rated) unless `ordering` is given.",
     )
+    season = django_filters.ChoiceFilter(
+        choices=Season.choices,
+        method="in_season",
+        help_text="First aired in this broadcast season (winter: January to March, spring: April to "
+        "June, summer: July to September, fall: October to December); with `year`, that season of "
+        "that year.",
+    )
+    year = YearFilter(
+        method="in_year", help_text="First aired in this year (with `season`: that season of it)."
+    )
     ordering = django_filters.ChoiceFilter(
         choices=[(name, name) for name in WORK_ORDERINGS],
         method="order",
@@ -51,7 +75,7 @@ class WorkFilter(django_filters.FilterSet):
 
     class Meta:
         model = Work
-        fields = ["category", "tag", "type", "search", "ordering"]
+        fields = ["category", "tag", "type", "search", "season", "year", "ordering"]
 
     def with_all_tags(self, works: QuerySet, name: str, tags) -> QuerySet:
         return works.with_all_tags(tags)
@@ -59,6 +83,18 @@ class WorkFilter(django_filters.FilterSet):
     def search_titles(self, works: QuerySet, name: str, value: str) -> QuerySet:
         # The pages' search too (Work.objects.search): same matches, same order.
         return works.search(value)
+
+    def in_season(self, works: QuerySet, name: str, value: str) -> QuerySet:
+        year = self.form.cleaned_data.get("year")
+        if year is None:
+            return works.filter(aired_from__month__in=season_months(Season(value)))
+        season = YearSeason(year, Season(value))
+        return works.filter(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
+
+    def in_year(self, works: QuerySet, name: str, value: int) -> QuerySet:
+        if self.form.cleaned_data.get("season"):
+            return works  # ``in_season`` reads the year
+        return works.filter(aired_from__gte=date(value, 1, 1), aired_from__lte=date(value, 12, 31))
 
     def order(self, works: QuerySet, name: str, value: str) -> QuerySet:
         return works  # applied last, in ``qs``, once the search (if any) has ranked the works

@@ -14,6 +14,7 @@ from .profiles import PublicRatingViewSet
 from .ratings import RatingViewSet
 from .recommendations import RecommendationsView
 from .registry import TrainedModelViewSet
+from .seasons import CalendarView
 from .views import HealthView, not_found
 
 router = DefaultRouter(trailing_slash=True)
@@ -32,6 +33,7 @@ urlpatterns = [
     path("ratings/export/", RatingExportView.as_view(), name="rating-export"),
     *router.urls,
     path("recommendations/", RecommendationsView.as_view(), name="recommendations"),
+    path("calendar/", CalendarView.as_view(), name="calendar"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("account/", AccountView.as_view(), name="account"),
     path("health/", HealthView.as_view(), name="health"),

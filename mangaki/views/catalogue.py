@@ -12,11 +12,14 @@ from ..choices import COUNTER_FIELDS
 from ..forms import CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
+from ..seasonal import season_row
 from ..work_details import WORK_DETAIL_PREFETCH, has_bangumi_data, links_by_kind, work_links, work_titles
 from .cards import CHOICE_LABELS, categories, decorate
 from .recommendations import similar_to
 
 HOME_ROW_SIZE = 12
+# The category whose home section opens with "This season" (broadcast seasons are the anime's).
+SEASONAL_CATEGORY = "anime"
 # Rows of the home page: (ordering in WORK_ORDERINGS, heading, blurb); "See all" opens the
 # catalogue in the same ordering.
 HOME_ROWS = [
@@ -35,6 +38,10 @@ def home(request):
             continue
         works = Work.objects.filter(category=category).safe_for(request.user).select_related("category")
         rows = []
+        if category.slug == SEASONAL_CATEGORY:
+            season, row = season_row(category=category, user=request.user, limit=HOME_ROW_SIZE)
+            shown.extend(row)
+            rows.append({"ordering": "season", "title": "This season", "season": season, "works": row})
         for ordering, title, blurb in HOME_ROWS:
             row = list(WORK_ORDERINGS[ordering].apply(works)[:HOME_ROW_SIZE])
             shown.extend(row)

@@ -24,6 +24,7 @@ def test_schema_lists_every_endpoint(schema):
     assert set(schema["paths"]) == {
         "/api/account/",
         "/api/auth/token/",
+        "/api/calendar/",
         "/api/categories/",
         "/api/categories/{slug}/",
         "/api/health/",

@@ -1,0 +1,231 @@
+"""Reads for season pages and the weekly airing calendar: which works, in which order, on which day.
+
+A season page lists the works that first aired in that season ("new"), grouped by type, and the
+works that started earlier and were still airing when it began ("continuing"). The calendar lists
+the works airing now that have a weekly slot, by weekday. Both hide NSFW works unless the viewer
+may see them (``WorkQuerySet.safe_for``) and read the airing rule from ``querysets``
+(``airing_on``, ``is_airing_on``). Queries rely on the ``work_category_aired`` index.
+
+Broadcast times are computed in UTC: a weekly slot is its first broadcast plus whole weeks, the
+same instant of the week in UTC (and in Japan, which keeps no daylight saving time). Pages render
+the UTC instant and the viewer's browser shows it at local time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Category, Work
+from .querysets import WORK_ORDERINGS, WorkOrdering, WorkQuerySet, airing_condition, is_airing_on
+from .seasons import JAPAN, YearSeason, today_in_japan
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Types in the order a season page shows them; any other type comes after them, by name, and
+# works with no type last, as "Other".
+TYPE_ORDER = ("TV", "TV Short", "Movie", "OVA", "ONA", "Special", "Music")
+OTHER_TYPE = "Other"
+
+
+def _popular_here_then_upstream(works: WorkQuerySet) -> WorkQuerySet:
+    # A new season's works have few ratings here: ties go to what upstream catalogues know.
+    return works.order_by(
+        "-nb_ratings",
+        F("anilist_popularity").desc(nulls_last=True),
+        F("nb_members").desc(nulls_last=True),
+        "title",
+        "pk",
+    )
+
+
+# The sorts of a season page (``?sort=``): the catalogue's title order, its popular order with
+# upstream popularity to break the many ties of works nobody here rated yet, and air date.
+SEASON_SORTS: dict[str, WorkOrdering] = {
+    "popular": WorkOrdering(
+        WORK_ORDERINGS["popular"].label,
+        "most rated here first, then most popular on AniList and MyAnimeList",
+        _popular_here_then_upstream,
+    ),
+    "title": WORK_ORDERINGS["title"],
+    "aired": WorkOrdering(
+        "Air date",
+        "first aired first",
+        lambda works: works.order_by(
+            F("aired_from").asc(nulls_last=True), F("broadcast_start").asc(nulls_last=True), "title", "pk"
+        ),
+    ),
+}
+DEFAULT_SEASON_SORT = "popular"
+
+
+@dataclass(frozen=True)
+class BroadcastSlot:
+    """When a weekly show next airs: the UTC instant, and its weekday in UTC and in Japan."""
+
+    next_broadcast: datetime  # aware, UTC
+
+    @property
+    def in_japan(self) -> datetime:
+        return self.next_broadcast.astimezone(JAPAN)
+
+    @property
+    def weekday_utc(self) -> str:
+        return WEEKDAYS[self.next_broadcast.weekday()]
+
+    @property
+    def weekday_japan(self) -> str:
+        return WEEKDAYS[self.in_japan.weekday()]
+
+    @property
+    def iso_utc(self) -> str:
+        """``"2026-01-16T14:00:00Z"``: what a page's ``<time datetime>`` and the API say."""
+        return self.next_broadcast.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @property
+    def japan_label(self) -> str:
+        """``"Fri 23:00"`` in Japan time: what a page shows before (or without) its script."""
+        return self.in_japan.strftime("%a %H:%M")
+
+    @property
+    def japan_time(self) -> str:
+        return self.in_japan.strftime("%H:%M")
+
+
+def next_broadcast(start: datetime, interval_days: int, now: datetime) -> datetime:
+    """The first broadcast at or after ``now`` of a slot that starts at ``start`` and repeats
+    every ``interval_days`` days; ``start`` itself when it is still to come. UTC arithmetic: whole
+    days of 24 hours, so the slot keeps its UTC time across daylight saving changes."""
+    start = start.astimezone(UTC)
+    if now <= start or interval_days <= 0:
+        return start
+    period = timedelta(days=interval_days)
+    elapsed = now - start
+    periods = -(-elapsed // period)  # ceiling division of timedeltas
+    return start + periods * period
+
+
+def broadcast_slot(work: Work, now: datetime) -> BroadcastSlot | None:
+    """``work``'s next broadcast, None without a repeating slot."""
+    if work.broadcast_start is None or not work.broadcast_interval_days:
+        return None
+    return BroadcastSlot(next_broadcast(work.broadcast_start, work.broadcast_interval_days, now))
+
+
+def _mark(works: list[Work], now: datetime) -> list[Work]:
+    """Give each work ``airing_now`` (the airing rule, today in Japan) and ``slot``."""
+    today = today_in_japan(now)
+    for work in works:
+        work.airing_now = is_airing_on(work, today)
+        work.slot = broadcast_slot(work, now)
+    return works
+
+
+@dataclass
+class TypeGroup:
+    work_type: str  # as shown: "TV", "Movie"… or "Other"
+    works: list[Work]
+
+
+@dataclass
+class SeasonWorks:
+    season: YearSeason
+    sort: str
+    new: list[TypeGroup] = field(default_factory=list)  # first aired this season, by type
+    continuing: list[Work] = field(default_factory=list)  # started earlier, still airing then
+
+    @property
+    def works(self) -> list[Work]:
+        return [work for group in self.new for work in group.works] + self.continuing
+
+
+def _type_key(work_type: str) -> tuple:
+    if work_type == OTHER_TYPE:
+        return (2, "")
+    if work_type in TYPE_ORDER:
+        return (0, TYPE_ORDER.index(work_type))
+    return (1, work_type.lower())
+
+
+def _continuing_condition(season: YearSeason, today: date) -> Q:
+    """Started before ``season`` and still airing when it began: its run reaches the season's
+    first day, or it has no end date and is airing now."""
+    first = season.first_day
+    return Q(aired_from__lt=first) & (
+        Q(aired_to__gte=first) | (Q(aired_to__isnull=True) & airing_condition(today))
+    )
+
+
+def season_works(
+    *, category: Category, season: YearSeason, user, sort: str | None = None, now: datetime | None = None
+) -> SeasonWorks:
+    """The works of ``season`` in ``category`` that ``user`` may see, in one query."""
+    now = now or timezone.now()
+    sort = sort if sort in SEASON_SORTS else DEFAULT_SEASON_SORT
+    today = today_in_japan(now)
+    in_season = Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
+    works = Work.objects.filter(category=category).safe_for(user).select_related("category")
+    works = SEASON_SORTS[sort].apply(works.filter(in_season | _continuing_condition(season, today)))
+    result = SeasonWorks(season=season, sort=sort)
+    by_type: dict[str, list[Work]] = defaultdict(list)
+    for work in _mark(list(works), now):
+        if season.contains(work.aired_from):
+            by_type[work.work_type or OTHER_TYPE].append(work)
+        else:
+            result.continuing.append(work)
+    result.new = [TypeGroup(name, by_type[name]) for name in sorted(by_type, key=_type_key)]
+    return result
+
+
+def season_row(
+    *, category: Category, user, limit: int, now: datetime | None = None
+) -> tuple[YearSeason, list[Work]]:
+    """The current season and up to ``limit`` of its new works, most popular first (the home row)."""
+    now = now or timezone.now()
+    season = YearSeason.of(today_in_japan(now))
+    works = Work.objects.filter(
+        category=category, aired_from__gte=season.first_day, aired_from__lte=season.last_day
+    ).safe_for(user)
+    works = SEASON_SORTS[DEFAULT_SEASON_SORT].apply(works.select_related("category"))
+    return season, _mark(list(works[:limit]), now)
+
+
+def airing_weekly(*, category: Category | None, user, now: datetime | None = None) -> list[Work]:
+    """Works airing now with a weekly slot, each with its ``slot``, next broadcast first."""
+    now = now or timezone.now()
+    works = Work.objects.safe_for(user).airing_on(today_in_japan(now)).weekly().select_related("category")
+    if category is not None:
+        works = works.filter(category=category)
+    works = _mark(list(works), now)
+    return sorted(works, key=lambda work: (work.slot.next_broadcast, work.title, work.pk))
+
+
+@dataclass
+class CalendarDay:
+    weekday: str  # "monday"…
+    is_today: bool
+    works: list[Work]
+
+    @property
+    def label(self) -> str:
+        return self.weekday.capitalize()
+
+
+def airing_calendar(*, category: Category, user, now: datetime | None = None) -> list[CalendarDay]:
+    """The week, Monday to Sunday in Japan time: each day's weekly shows, earliest first."""
+    now = now or timezone.now()
+    by_day: dict[str, list[Work]] = defaultdict(list)
+    for work in airing_weekly(category=category, user=user, now=now):
+        by_day[work.slot.weekday_japan].append(work)
+    today = WEEKDAYS[today_in_japan(now).weekday()]
+    return [
+        CalendarDay(
+            weekday=day,
+            is_today=day == today,
+            works=sorted(by_day[day], key=lambda work: (work.slot.in_japan.time(), work.title, work.pk)),
+        )
+        for day in WEEKDAYS
+    ]

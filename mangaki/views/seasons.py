@@ -1,0 +1,74 @@
+"""Season pages and the weekly airing calendar (reads in ``mangaki.seasonal``)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from ..seasonal import SEASON_SORTS, airing_calendar, season_works
+from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, current_season
+from .cards import categories, decorate
+
+
+def _category(request, slug: str):
+    category = next((c for c in categories(request) if c.slug == slug), None)
+    if category is None:
+        raise Http404("No such category.")
+    return category
+
+
+def _season_url(category_slug: str, season: YearSeason) -> str:
+    return reverse("season", args=[category_slug, season.year, season.season.value])
+
+
+def this_season(request, category: str):
+    """The season under way in Japan: a redirect, so that the address names the season."""
+    _category(request, category)
+    return redirect(_season_url(category, current_season()))
+
+
+def season_page(request, category: str, year: int, season: str):
+    category = _category(request, category)
+    if season not in Season.values or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Http404("No such season.")
+    shown = YearSeason(year, Season(season))
+    found = season_works(category=category, season=shown, user=request.user, sort=request.GET.get("sort"))
+    decorate(found.works, request)
+    neighbours = {
+        name: neighbour if FIRST_YEAR <= neighbour.year <= LAST_YEAR else None
+        for name, neighbour in (("previous", shown.previous), ("next", shown.next))
+    }
+    return render(
+        request,
+        "mangaki/season.html",
+        {
+            "category": category,
+            "found": found,
+            "season": shown,
+            "is_current": shown == current_season(),
+            "previous": neighbours["previous"],
+            "previous_url": neighbours["previous"] and _season_url(category.slug, neighbours["previous"]),
+            "next": neighbours["next"],
+            "next_url": neighbours["next"] and _season_url(category.slug, neighbours["next"]),
+            "sorts": [(name, ordering.label) for name, ordering in SEASON_SORTS.items()],
+            "nb_new": sum(len(group.works) for group in found.new),
+        },
+    )
+
+
+def calendar(request, category: str):
+    category = _category(request, category)
+    days = airing_calendar(category=category, user=request.user)
+    decorate([work for day in days for work in day.works], request)
+    return render(
+        request,
+        "mangaki/calendar.html",
+        {
+            "category": category,
+            "days": days,
+            "nb_works": sum(len(day.works) for day in days),
+            "season": current_season(),
+            "season_url": _season_url(category.slug, current_season()),
+        },
+    )
