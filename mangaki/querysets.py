@@ -88,8 +88,9 @@ class WorkQuerySet(models.QuerySet):
         Case, accents, width (full-width letters) and punctuation do not count
         (``text_search.normalize``). Each work gets ``search_rank``, its best title's rank
         (``text_search.rank_expression``: equal, starts with, a word starts with, contains,
-        then close to the query), and they come best rank first, then most rated. A typo
-        still finds the title: on PostgreSQL through trigram word similarity (``pg_trgm``), in
+        then close to the query), and they come best rank first, then most rated, then (for
+        works nobody here rated) most MyAnimeList members, then first aired. A typo still
+        finds the title: on PostgreSQL through trigram word similarity (``pg_trgm``), in
         the one query this returns; elsewhere through difflib over the titles sharing pieces of
         the query's words, read by two queries made now. A query with no letter or digit
         matches nothing.
@@ -128,7 +129,15 @@ class WorkQuerySet(models.QuerySet):
         return (
             self.filter(matched)
             .annotate(search_rank=Greatest(*ranks))
-            .order_by("-search_rank", "-nb_ratings", "pk")
+            .order_by(
+                "-search_rank",
+                "-nb_ratings",
+                # Works nobody here rated yet: most MyAnimeList members, then the first aired
+                # (a series before its sequels).
+                F("nb_members").desc(nulls_last=True),
+                F("aired_from").asc(nulls_last=True),
+                "pk",
+            )
         )
 
     def _close_matches(self, text: str, titles) -> dict[int, float]:
@@ -155,15 +164,6 @@ class WorkQuerySet(models.QuerySet):
         """Hide NSFW works unless ``user`` may see them (``nsfw_allowed``)."""
         return self if nsfw_allowed(user) else self.filter(nsfw=False)
 
-
-@dataclass(frozen=True)
-class WorkOrdering:
-    """One way to order a list of works, as the catalogue page and the API's ``ordering`` offer it."""
-
-    label: str  # what the page's menu says
-    help: str  # what the API's documentation says
-    apply: Callable[[WorkQuerySet], WorkQuerySet]
-    needs_search: bool = False  # means something only for the results of a search
     def airing_on(self, day: date) -> WorkQuerySet:
         """Works airing on ``day`` (``airing_condition``: the one rule, also ``Work.is_airing``).
 
@@ -175,6 +175,15 @@ class WorkOrdering:
         """Works with a weekly broadcast slot (what the airing calendar can place on a weekday)."""
         return self.filter(broadcast_start__isnull=False, broadcast_interval_days=WEEKLY_INTERVAL_DAYS)
 
+
+@dataclass(frozen=True)
+class WorkOrdering:
+    """One way to order a list of works, as the catalogue page and the API's ``ordering`` offer it."""
+
+    label: str  # what the page's menu says
+    help: str  # what the API's documentation says
+    apply: Callable[[WorkQuerySet], WorkQuerySet]
+    needs_search: bool = False  # means something only for the results of a search
 
 
 # The one list of work orderings: the catalogue page (``?sort=``), the home page's "See all"

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from ..choices import Choice
@@ -28,11 +30,19 @@ SOURCE = "myanimelist"
 USERNAME_PREFIX = "mal-"
 WORK_COLUMNS = ("mal_id", "title", "type", "episodes", "genres")
 RATING_COLUMNS = ("user", "mal_id", "choice")
-# Optional files (bangumi-data, see fixtures/build_bangumi.py): other titles, air dates, links.
-TITLE_COLUMNS = ("mal_id", "kind", "language", "title")
-AIRING_COLUMNS = ("mal_id", "start", "end")
-LINK_COLUMNS = ("mal_id", "site", "name", "kind", "url")
+# A work's key: its MyAnimeList id, else (a work MyAnimeList does not list, known from
+# bangumi-data) its AniList, AniDB or bangumi.tv id, the first of these columns filled. Only
+# ``mal_id`` is required in a file's header; the others are optional columns.
+ID_SOURCES = {"mal_id": SOURCE, "anilist_id": "anilist", "anidb_id": "anidb", "bangumi_id": "bangumi"}
+# Optional columns of works.csv: MyAnimeList members and score (the dataset's), ids.
+OPTIONAL_WORK_COLUMNS = ("members", "mal_score", "anilist_id", "anidb_id", "bangumi_id")
+# Optional files (bangumi-data, see fixtures/build_anime.py): other titles, air dates and the
+# broadcast slot, links. Their rows name the work by the same id columns.
+TITLE_COLUMNS = ("kind", "language", "title")
+AIRING_COLUMNS = ("start", "end")
+LINK_COLUMNS = ("site", "name", "kind", "url")
 NSFW_GENRES = {"Hentai"}
+WorkKey = tuple[str, str]  # (external_source, external_id)
 BATCH_SIZE = 5000
 
 
@@ -97,41 +107,84 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
             yield reader.line_num, row
 
 
-def _parse_works(path: Path, report: ImportReport) -> dict[str, dict]:
-    works: dict[str, dict] = {}
-    first_line: dict[str, int] = {}
+def _key_of(row: dict[str, str]) -> tuple[WorkKey | None, str | None]:
+    """(the work's key, None) from a row's id columns, or (None, why not)."""
+    for column in ID_SOURCES:
+        value = (row.get(column) or "").strip()
+        if value and not value.isdigit():
+            return None, f"{column} must be a positive integer, not {value!r}"
+    for column, source in ID_SOURCES.items():
+        value = (row.get(column) or "").strip()
+        if value:
+            return (source, value), None
+    return None, "no id: mal_id (or anilist_id, anidb_id, bangumi_id) must be a positive integer"
+
+
+def _number(text: str, kind: type):
+    return kind(text) if text else None
+
+
+def _parse_works(path: Path, report: ImportReport) -> dict[WorkKey, dict]:
+    works: dict[WorkKey, dict] = {}
+    first_line: dict[WorkKey, int] = {}
+    anilist_line: dict[int, int] = {}
     for line, row in _rows(path, WORK_COLUMNS):
-        mal_id, title = (row["mal_id"] or "").strip(), (row["title"] or "").strip()
+        title = (row["title"] or "").strip()
         episodes = (row["episodes"] or "").strip()
-        if not mal_id.isdigit():
-            report.errors.append(
-                RowError(path.name, line, f"mal_id must be a positive integer, not {mal_id!r}")
-            )
+        key, why = _key_of(row)
+        extra = {column: (row.get(column) or "").strip() for column in OPTIONAL_WORK_COLUMNS}
+        anilist_id = int(extra["anilist_id"]) if extra["anilist_id"].isdigit() else None
+        try:
+            members, score = _number(extra["members"], int), _number(extra["mal_score"], float)
+        except ValueError:
+            members = score = why = "members must be a whole number and mal_score a number, or empty"
+        if key is None or isinstance(members, str):
+            report.errors.append(RowError(path.name, line, why))
         elif not title:
             report.errors.append(RowError(path.name, line, "empty title"))
         elif episodes and not episodes.isdigit():
             report.errors.append(
                 RowError(path.name, line, f"episodes must be a number or empty, not {episodes!r}")
             )
-        elif mal_id in works:
+        elif key in works:
             report.errors.append(
-                RowError(path.name, line, f"duplicate mal_id {mal_id} (first at line {first_line[mal_id]})")
+                RowError(path.name, line, f"duplicate {_key_name(key)} (first at line {first_line[key]})")
+            )
+        elif anilist_id is not None and anilist_id in anilist_line:
+            report.errors.append(
+                RowError(
+                    path.name,
+                    line,
+                    f"duplicate anilist_id {anilist_id} (first at line {anilist_line[anilist_id]})",
+                )
             )
         else:
             genres = [g.strip() for g in (row["genres"] or "").split("|") if g.strip()]
-            first_line[mal_id] = line
-            works[mal_id] = {
+            first_line[key] = line
+            if anilist_id is not None:
+                anilist_line[anilist_id] = line
+            works[key] = {
                 "title": title[:255],
                 "search_text": normalize(title[:255]),  # bulk writes skip Work.save()
                 "work_type": (row["type"] or "").strip()[:32],
                 "nb_episodes": int(episodes) if episodes else None,
                 "nsfw": bool(NSFW_GENRES.intersection(genres)),
+                "nb_members": members,
+                "mal_score": score,
+                "anilist_id": anilist_id,
                 "genres": genres,
+                "line": line,
             }
     return works
 
 
+def _key_name(key: WorkKey) -> str:
+    column = next(column for column, source in ID_SOURCES.items() if source == key[0])
+    return f"{column} {key[1]}"
+
+
 def _parse_ratings(path: Path, known_works: set[str], report: ImportReport) -> dict[tuple[int, str], str]:
+    """Ratings by (user number, MyAnimeList id): ratings.csv names works by ``mal_id`` only."""
     ratings: dict[tuple[int, str], str] = {}
     first_line: dict[tuple[int, str], int] = {}
     for line, row in _rows(path, RATING_COLUMNS):
@@ -164,7 +217,7 @@ def _parse_ratings(path: Path, known_works: set[str], report: ImportReport) -> d
     return ratings
 
 
-def _sync_tags(works: dict[str, dict], report: ImportReport) -> dict[str, int]:
+def _sync_tags(works: dict[WorkKey, dict], report: ImportReport) -> dict[str, int]:
     titles = {genre for work in works.values() for genre in work["genres"]}
     # Created in a fixed order (by slug), so tag ids, and the tag columns of the models, do not
     # depend on Python's per-process string hashing.
@@ -177,45 +230,83 @@ def _sync_tags(works: dict[str, dict], report: ImportReport) -> dict[str, int]:
     return {title: ids[slug] for slug, title in by_slug.items()}
 
 
-def _sync_works(works: dict[str, dict], category: Category, report: ImportReport) -> dict[str, int]:
-    fields = ("title", "search_text", "work_type", "nb_episodes", "nsfw")
+WORK_FIELDS = (
+    "title",
+    "search_text",
+    "work_type",
+    "nb_episodes",
+    "nsfw",
+    "nb_members",
+    "mal_score",
+    "anilist_id",
+)
+
+
+def _keyed(category: Category, keys) -> models.QuerySet:
+    """The works of ``category`` with these keys, in one query per source."""
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    condition = Q(pk__in=[])
+    for source, ids in by_source.items():
+        condition |= Q(external_source=source, external_id__in=ids)
+    return Work.objects.filter(condition, category=category)
+
+
+def _sync_works(works: dict[WorkKey, dict], category: Category, report: ImportReport, path: Path):
     existing = {
-        work.external_id: work
-        for work in Work.objects.filter(
-            external_source=SOURCE, category=category, external_id__in=works
-        ).only("pk", "external_id", *fields)
+        (work.external_source, work.external_id): work
+        for work in _keyed(category, works).only("pk", "external_source", "external_id", *WORK_FIELDS)
     }
+    # An AniList id names one work: one another work already holds (the catalogue sync's) is
+    # not given to a second.
+    wanted_anilist = {data["anilist_id"]: key for key, data in works.items() if data["anilist_id"]}
+    holders = Work.objects.filter(anilist_id__in=list(wanted_anilist)).values_list(
+        "anilist_id", "external_source", "external_id"
+    )
+    for anilist_id, source, external_id in holders:
+        key = wanted_anilist[anilist_id]
+        if key != (source, external_id):
+            report.errors.append(
+                RowError(
+                    path.name,
+                    works[key]["line"],
+                    f"anilist_id {anilist_id} already names another work ({source} {external_id}): left out",
+                )
+            )
+            works[key]["anilist_id"] = existing[key].anilist_id if key in existing else None
     new, changed = [], []
-    for mal_id, data in works.items():
-        work = existing.get(mal_id)
+    for key, data in works.items():
+        work = existing.get(key)
         if work is None:
             new.append(
                 Work(
                     category=category,
-                    external_source=SOURCE,
-                    external_id=mal_id,
-                    **{f: data[f] for f in fields},
+                    external_source=key[0],
+                    external_id=key[1],
+                    **{f: data[f] for f in WORK_FIELDS},
                 )
             )
-        elif any(getattr(work, f) != data[f] for f in fields):
-            for f in fields:
+        elif any(getattr(work, f) != data[f] for f in WORK_FIELDS):
+            for f in WORK_FIELDS:
                 setattr(work, f, data[f])
             changed.append(work)
     Work.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    Work.objects.bulk_update(changed, fields, batch_size=500)
+    Work.objects.bulk_update(changed, WORK_FIELDS, batch_size=500)
     report.works_created, report.works_updated = len(new), len(changed)
-    return dict(
-        Work.objects.filter(external_source=SOURCE, category=category, external_id__in=works).values_list(
-            "external_id", "pk"
+    return {
+        (source, external_id): pk
+        for pk, source, external_id in _keyed(category, works).values_list(
+            "pk", "external_source", "external_id"
         )
-    )
-
-
-def _sync_work_tags(works: dict[str, dict], work_ids: dict[str, int], tag_ids: dict[str, int]) -> None:
-    wanted = {
-        (work_ids[mal_id], tag_ids[genre]) for mal_id, data in works.items() for genre in data["genres"]
     }
-    imported = list(work_ids.values())
+
+
+def _sync_work_tags(
+    works: dict[WorkKey, dict], work_ids: dict[WorkKey, int], tag_ids: dict[str, int]
+) -> None:
+    wanted = {(work_ids[key], tag_ids[genre]) for key, data in works.items() for genre in data["genres"]}
+    imported = [work_ids[key] for key in works]
     current = set(TaggedWork.objects.filter(work_id__in=imported).values_list("work_id", "tag_id"))
     TaggedWork.objects.bulk_create(
         [TaggedWork(work_id=w, tag_id=t, weight=1.0) for w, t in wanted - current], batch_size=BATCH_SIZE
@@ -245,11 +336,13 @@ def _sync_users(user_numbers: set[int], report: ImportReport) -> dict[int, int]:
 def _sync_ratings(
     ratings: dict[tuple[int, str], str],
     user_ids: dict[int, int],
-    work_ids: dict[str, int],
+    work_ids: dict[WorkKey, int],
     report: ImportReport,
     progress: Callable[[int], None],
 ) -> None:
-    choices = {(user_ids[user], work_ids[mal_id]): choice for (user, mal_id), choice in ratings.items()}
+    choices = {
+        (user_ids[user], work_ids[(SOURCE, mal_id)]): choice for (user, mal_id), choice in ratings.items()
+    }
     # The rating service writes them (and recomputes the works' counters when they changed).
     report.ratings_created, report.ratings_updated = ratings_load(choices=choices, progress=progress)
 
@@ -266,7 +359,7 @@ def anime_import(
     works_path, ratings_path = _find(directory, "works"), _find(directory, "ratings")
     report = ImportReport()
     works = _parse_works(works_path, report)
-    known = set(works) | set(
+    known = {external_id for source, external_id in works if source == SOURCE} | set(
         Work.objects.filter(external_source=SOURCE, category__slug="anime").values_list(
             "external_id", flat=True
         )
@@ -276,15 +369,12 @@ def anime_import(
     with transaction.atomic():
         category = Category.objects.get(slug="anime")
         tag_ids = _sync_tags(works, report)
-        work_ids = _sync_works(works, category, report)
-        if len(work_ids) < len(known):
-            work_ids.update(
-                Work.objects.filter(
-                    external_source=SOURCE, category=category, external_id__in=known - set(work_ids)
-                ).values_list("external_id", "pk")
-            )
+        work_ids = _sync_works(works, category, report, works_path)
         _sync_work_tags(works, work_ids, tag_ids)
-        _sync_details(directory, work_ids, report)
+        _sync_details(directory, category, work_ids, report)
+        rated = {(SOURCE, mal_id) for _, mal_id in ratings} - set(work_ids)
+        if rated:  # works of an earlier load that this works.csv does not list
+            work_ids.update(_work_ids(category, rated))
         user_ids = _sync_users({user for user, _ in ratings}, report)
         advance = progress(len(ratings)) if progress else (lambda n: None)
         _sync_ratings(ratings, user_ids, work_ids, report, advance)
@@ -296,19 +386,43 @@ def anime_import(
 # --- Titles, air dates and links (optional files)
 
 
-def _detail_rows(directory: Path, stem: str, columns, work_ids: dict[str, int], report: ImportReport):
-    """(line, work id, row) of an optional file's rows whose work is known; bad rows reported."""
+def _work_ids(category: Category, keys) -> dict[WorkKey, int]:
+    return {
+        (source, external_id): pk
+        for pk, source, external_id in _keyed(category, keys).values_list(
+            "pk", "external_source", "external_id"
+        )
+    }
+
+
+def _detail_rows(
+    directory: Path,
+    stem: str,
+    columns,
+    category: Category,
+    work_ids: dict[WorkKey, int],
+    report: ImportReport,
+):
+    """(file name, line, work id, row) of an optional file's rows whose work is known (in this
+    load or an earlier one); bad rows reported. None when the file is absent."""
     path = _find(directory, stem, required=False)
     if path is None:
         return None
-    found = []
+    rows = []
     for line, row in _rows(path, columns):
-        values = {column: (row[column] or "").strip() for column in columns}
-        work_id = work_ids.get(values["mal_id"])
-        if work_id is None:
-            report.errors.append(RowError(path.name, line, f"unknown work mal_id {values['mal_id']!r}"))
+        key, why = _key_of(row)
+        if key is None:
+            report.errors.append(RowError(path.name, line, why))
             continue
-        found.append((path.name, line, work_id, values))
+        rows.append((line, key, {column: (row.get(column) or "").strip() for column in row if column}))
+    missing = {key for _, key, _ in rows} - set(work_ids)
+    known = {**work_ids, **(_work_ids(category, missing) if missing else {})}
+    found = []
+    for line, key, values in rows:
+        if key not in known:
+            report.errors.append(RowError(path.name, line, f"unknown work {_key_name(key)}"))
+            continue
+        found.append((path.name, line, known[key], values))
     return found
 
 
@@ -316,25 +430,57 @@ def _date(value: str):
     return date.fromisoformat(value) if value else None
 
 
-def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportReport) -> None:
-    """Make the works' other titles, air dates and links those of the optional files (when present)."""
-    imported = list(work_ids.values())
-    titles = _detail_rows(directory, "titles", TITLE_COLUMNS, work_ids, report)
+def parse_broadcast(value: str) -> tuple[datetime | None, int | None]:
+    """bangumi-data's broadcast slot ``R/2026-01-16T14:00:00.000Z/P7D`` as (first broadcast, an
+    aware UTC moment; days between broadcasts: 7 weekly, 0 once); (None, None) for "".
+
+    A period in months (``P1M``) has no fixed number of days: its interval is None.
+    Raises ValueError for anything else.
+    """
+    if not value:
+        return None, None
+    parts = value.split("/")
+    if len(parts) != 3 or parts[0] != "R":
+        raise ValueError(value)
+    start = datetime.fromisoformat(parts[1].replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        raise ValueError(value)
+    period = re.fullmatch(r"P(\d+)([DWM])", parts[2])
+    if period is None:
+        raise ValueError(value)
+    count, unit = int(period[1]), period[2]
+    days = None if unit == "M" else count * (7 if unit == "W" else 1)
+    return start.astimezone(UTC), days
+
+
+def _sync_details(
+    directory: Path, category: Category, work_ids: dict[WorkKey, int], report: ImportReport
+) -> None:
+    """Make the works' other titles, air dates and links those of the optional files (when present).
+
+    A file replaces what it holds: the titles (or links) of the works of this load, and of any
+    work it names, become exactly its rows.
+    """
+    titles = _detail_rows(directory, "titles", TITLE_COLUMNS, category, work_ids, report)
     if titles is not None:
         wanted = {}
         for name, line, work_id, row in titles:
             if row["kind"] not in WorkTitle.Kind.values or not row["title"] or not row["language"]:
                 report.errors.append(
                     RowError(
-                        name, line, "a title needs a kind (original or translation), a language and a title"
+                        name,
+                        line,
+                        "a title needs a kind (original, translation, romaji or reading), a language "
+                        "and a title",
                     )
                 )
                 continue
             wanted[(work_id, row["language"][:16], row["title"][:255])] = row["kind"]
+        named = list(set(work_ids.values()) | {work_id for _, _, work_id, _ in titles})
         current = {
             (work_id, language, title): (pk, kind, search_text)
             for pk, work_id, language, title, kind, search_text in WorkTitle.objects.filter(
-                work_id__in=imported
+                work_id__in=named
             ).values_list("pk", "work_id", "language", "title", "kind", "search_text")
         }
         stale = [pk for key, (pk, kind, _) in current.items() if wanted.get(key) != kind]
@@ -354,7 +500,7 @@ def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportRepor
         ]
         WorkTitle.objects.bulk_update(renormalized, ["search_text"], batch_size=500)
         report.details_changed += len(stale) + len(new) + len(renormalized)
-    airing = _detail_rows(directory, "airing", AIRING_COLUMNS, work_ids, report)
+    airing = _detail_rows(directory, "airing", AIRING_COLUMNS, category, work_ids, report)
     if airing is not None:
         dates = {}
         for name, line, work_id, row in airing:
@@ -364,17 +510,27 @@ def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportRepor
                 report.errors.append(
                     RowError(name, line, "start and end must be dates (YYYY-MM-DD) or empty")
                 )
+                continue
+            try:
+                dates[work_id] += parse_broadcast(row.get("broadcast", ""))
+            except ValueError:
+                del dates[work_id]
+                report.errors.append(
+                    RowError(
+                        name,
+                        line,
+                        "broadcast must be R/<UTC start>/P<n>D (as bangumi-data writes it) or empty",
+                    )
+                )
+        fields = ["aired_from", "aired_to", "broadcast_start", "broadcast_interval_days"]
         changed = [
-            Work(pk=pk, aired_from=start, aired_to=end)
-            for pk, start_now, end_now in Work.objects.filter(pk__in=list(dates)).values_list(
-                "pk", "aired_from", "aired_to"
-            )
-            if dates[pk] != (start_now, end_now)
-            for start, end in [dates[pk]]
+            Work(pk=pk, **dict(zip(fields, dates[pk], strict=True)))
+            for pk, *now in Work.objects.filter(pk__in=list(dates)).values_list("pk", *fields)
+            if dates[pk] != tuple(now)
         ]
-        Work.objects.bulk_update(changed, ["aired_from", "aired_to"], batch_size=500)
+        Work.objects.bulk_update(changed, fields, batch_size=500)
         report.details_changed += len(changed)
-    links = _detail_rows(directory, "links", LINK_COLUMNS, work_ids, report)
+    links = _detail_rows(directory, "links", LINK_COLUMNS, category, work_ids, report)
     if links is not None:
         wanted_links = {}
         for name, line, work_id, row in links:
@@ -386,11 +542,12 @@ def _sync_details(directory: Path, work_ids: dict[str, int], report: ImportRepor
                 )
                 continue
             wanted_links[(work_id, row["site"][:32], row["url"][:500])] = (row["name"][:64], row["kind"])
+        named = list(set(work_ids.values()) | {work_id for _, _, work_id, _ in links})
         current_links = {
             (work_id, site, url): (pk, name, kind)
-            for pk, work_id, site, url, name, kind in WorkLink.objects.filter(
-                work_id__in=imported
-            ).values_list("pk", "work_id", "site", "url", "name", "kind")
+            for pk, work_id, site, url, name, kind in WorkLink.objects.filter(work_id__in=named).values_list(
+                "pk", "work_id", "site", "url", "name", "kind"
+            )
         }
         stale = [pk for key, (pk, *rest) in current_links.items() if wanted_links.get(key) != tuple(rest)]
         WorkLink.objects.filter(pk__in=stale).delete()

@@ -172,8 +172,10 @@ def test_titles_air_dates_and_links_load_with_the_works_and_bad_rows_are_named(d
         (e.file, e.line): e.reason for e in report.errors if e.file != "works.csv" and e.file[0] != "r"
     }
     assert reasons == {
-        ("titles.csv", 5): "a title needs a kind (original or translation), a language and a title",
-        ("titles.csv", 6): "unknown work mal_id '999'",
+        ("titles.csv", 5): (
+            "a title needs a kind (original, translation, romaji or reading), a language and a title"
+        ),
+        ("titles.csv", 6): "unknown work mal_id 999",
         ("airing.csv", 4): "start and end must be dates (YYYY-MM-DD) or empty",
         ("links.csv", 4): "a link needs a kind (info, official or streaming) and an http(s) URL",
     }
@@ -212,18 +214,47 @@ def test_a_second_load_of_the_same_details_changes_nothing_and_a_new_file_replac
     assert report.details_changed == 2 + 3 + 1
 
 
-def test_the_shipped_details_cover_what_bangumi_data_knows():
-    folder = Path(settings.BASE_DIR) / "fixtures" / "anime"
-    with gzip.open(folder / "airing.csv.gz", "rt", encoding="utf-8") as handle:
-        airing = list(csv.DictReader(handle))
-    with gzip.open(folder / "titles.csv.gz", "rt", encoding="utf-8") as handle:
-        titles = list(csv.DictReader(handle))
-    assert len(airing) == 3765
-    english = {row["mal_id"] for row in titles if row["language"] == "en"}
-    assert len(english) == 844
-    assert ("16498", "進撃の巨人") in {
-        (row["mal_id"], row["title"]) for row in titles if row["kind"] == "original"
-    }
+def _shipped(name: str) -> list[dict[str, str]]:
+    path = Path(settings.BASE_DIR) / "fixtures" / "anime" / f"{name}.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_shipped_catalogue_is_both_sources_one_work_per_real_work():
+    works = _shipped("works")
+    keys = [
+        next(
+            (column, row[column])
+            for column in ("mal_id", "anilist_id", "anidb_id", "bangumi_id")
+            if row[column]
+        )
+        for row in works
+    ]
+    assert len(keys) == len(set(keys)) >= 15_000
+    # Every MyAnimeList id, and every other id, names one work.
+    for column in ("mal_id", "anilist_id", "anidb_id", "bangumi_id"):
+        ids = [row[column] for row in works if row[column]]
+        assert len(ids) == len(set(ids)), column
+    by_mal = {row["mal_id"]: row for row in works if row["mal_id"]}
+    # The MyAnimeList catalogue's 12,294 anime (with members), and what aired since.
+    assert sum(1 for row in works if row["members"]) == 12_294
+    assert by_mal["21"]["title"] == "One Piece" and by_mal["21"]["type"] == "TV"
+    assert by_mal["52991"]["title"].startswith("Frieren")  # 2023, from bangumi-data
+    assert by_mal["52991"]["genres"] == ""  # bangumi-data has no genres: never guessed
+    airing = {row["mal_id"]: row for row in _shipped("airing") if row["mal_id"]}
+    assert airing["52991"]["start"] == "2023-09-29"
+    assert airing["52991"]["broadcast"] == "R/2023-09-29T14:00:00.000Z/P7D"
+    originals = {(row["mal_id"], row["title"]) for row in _shipped("titles") if row["kind"] == "original"}
+    assert ("16498", "進撃の巨人") in originals and ("52991", "葬送のフリーレン") in originals
+
+
+def test_the_shipped_readings_are_latin_and_only_where_no_source_gives_latin_letters():
+    titles = _shipped("titles")
+    readings = [row for row in titles if row["kind"] == "reading"]
+    assert readings and all(row["language"] == "ja-Latn" and row["title"].isascii() for row in readings)
+    by_mal = {row["mal_id"] for row in _shipped("works") if row["members"]}
+    assert not [row for row in readings if row["mal_id"] in by_mal]  # those have MyAnimeList's romaji
+    assert {"Kusuriya no hitorigoto"} <= {row["title"] for row in readings if row["mal_id"] == "54492"}
 
 
 def test_the_loader_writes_the_search_text_of_works_and_titles_and_mends_stale_ones(db, tmp_path):
@@ -245,3 +276,82 @@ def test_the_loader_writes_the_search_text_of_works_and_titles_and_mends_stale_o
     assert Work.objects.get(pk=bebop.pk).search_text == "cowboy bebop"
     assert "stale" not in bebop.titles.values_list("search_text", flat=True)
     assert not anime_import(directory=folder).changed
+
+
+WORKS_OF_SEVERAL_SOURCES = """\
+mal_id,title,type,episodes,genres,members,mal_score,anilist_id,anidb_id,bangumi_id
+1,Cowboy Bebop,TV,26,Action,1200,8.8,1,23,253
+,Only on AniList,TV,,,,,500001,,
+,Only on AniDB,Movie,,,,,,90001,
+,Only on bangumi.tv,ONA,,,,,,,700001
+,No id at all,TV,,,,,,,
+,Bad AniList id,TV,,,,,A1,,
+2,Same AniList id,TV,,,,,1,,
+3,Bad members,TV,,,many,,,,
+"""
+
+
+def test_works_are_keyed_by_their_mal_id_else_another_real_id_and_bad_ids_are_named(db, tmp_path):
+    folder = write(
+        tmp_path / "data", works=WORKS_OF_SEVERAL_SOURCES, ratings="user,mal_id,choice\n1,1,like\n"
+    )
+    write_details(
+        folder,
+        titles="mal_id,anilist_id,kind,language,title\n,500001,original,ja,アニリストだけ\n,9,original,ja,x\n",
+        airing="mal_id,bangumi_id,start,end,broadcast\n"
+        ",700001,2026-01-16,,R/2026-01-16T14:00:00.000Z/P7D\n"
+        "1,,1998-04-03,1999-04-24,R/1998-04-03/P7D\n",
+        links="mal_id,site,name,kind,url\n",
+    )
+    report = anime_import(directory=folder)
+    reasons = {(e.file, e.line): e.reason for e in report.errors}
+    assert reasons == {
+        ("works.csv", 6): "no id: mal_id (or anilist_id, anidb_id, bangumi_id) must be a positive integer",
+        ("works.csv", 7): "anilist_id must be a positive integer, not 'A1'",
+        ("works.csv", 8): "duplicate anilist_id 1 (first at line 2)",
+        ("works.csv", 9): "members must be a whole number and mal_score a number, or empty",
+        ("titles.csv", 3): "unknown work anilist_id 9",
+        ("airing.csv", 3): "broadcast must be R/<UTC start>/P<n>D (as bangumi-data writes it) or empty",
+    }
+    keys = dict(Work.objects.values_list("title", "external_source"))
+    assert keys == {
+        "Cowboy Bebop": "myanimelist",
+        "Only on AniList": "anilist",
+        "Only on AniDB": "anidb",
+        "Only on bangumi.tv": "bangumi",
+    }
+    bebop = Work.objects.get(title="Cowboy Bebop")
+    assert (bebop.external_id, bebop.anilist_id, bebop.nb_members, bebop.mal_score) == ("1", 1, 1200, 8.8)
+    assert bebop.aired_from is None  # its airing row was refused whole
+    web = Work.objects.get(title="Only on bangumi.tv")
+    assert web.broadcast_start.isoformat() == "2026-01-16T14:00:00+00:00"
+    assert web.broadcast_interval_days == 7 and str(web.aired_from) == "2026-01-16"
+    assert [t.title for t in Work.objects.get(title="Only on AniList").titles.all()] == ["アニリストだけ"]
+    assert not anime_import(directory=folder).changed
+
+
+@pytest.mark.parametrize(
+    ("slot", "expected"),
+    [
+        ("", (None, None)),
+        ("R/2020-10-02T16:25:00.000Z/P7D", ("2020-10-02T16:25:00+00:00", 7)),
+        ("R/2026-04-05T14:15:00Z/P0D", ("2026-04-05T14:15:00+00:00", 0)),
+        ("R/2026-04-05T23:15:00+09:00/P1W", ("2026-04-05T14:15:00+00:00", 7)),
+        ("R/2019-01-01T00:00:00.000Z/P1M", ("2019-01-01T00:00:00+00:00", None)),
+    ],
+)
+def test_broadcast_slots_are_read_as_bangumi_data_writes_them(slot, expected):
+    from mangaki.services.anime_import import parse_broadcast
+
+    start, days = parse_broadcast(slot)
+    assert (start.isoformat() if start else None, days) == expected
+
+
+@pytest.mark.parametrize(
+    "slot", ["2020-10-02T16:25:00Z", "R/2020-10-02/P7D", "R/2020-10-02T16:25:00Z/7D", "R//P7D"]
+)
+def test_a_malformed_broadcast_slot_is_refused(slot):
+    from mangaki.services.anime_import import parse_broadcast
+
+    with pytest.raises(ValueError):
+        parse_broadcast(slot)
