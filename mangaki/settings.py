@@ -404,6 +404,17 @@ MANGAKI_KEEP_LAST_MODELS = env_int("MANGAKI_KEEP_LAST_MODELS", 5)
 # Folder, in Django's default storage, of the model artifacts.
 MANGAKI_MODEL_STORAGE_PREFIX = "models"
 
+# The catalogue sync (services/catalogue_sync.py) reads AniList's public GraphQL API at this
+# address, waiting at most this long for an answer; a work synced within the last
+# MANGAKI_ANILIST_RESYNC_HOURS is not read again by the enrichment passes (the resume cursor);
+# the weekly sync takes this many pages (50 each) of AniList's most popular manga, and beat
+# runs the syncs at this UTC hour (weekly on Mondays, the current season the other days).
+MANGAKI_ANILIST_URL = env_str("MANGAKI_ANILIST_URL", "https://graphql.anilist.co")
+MANGAKI_ANILIST_TIMEOUT_SECONDS = env_float("MANGAKI_ANILIST_TIMEOUT_SECONDS", 30)
+MANGAKI_ANILIST_RESYNC_HOURS = env_int("MANGAKI_ANILIST_RESYNC_HOURS", 144)
+MANGAKI_ANILIST_MANGA_PAGES = env_int("MANGAKI_ANILIST_MANGA_PAGES", 2)
+MANGAKI_CATALOGUE_SYNC_HOUR = env_int("MANGAKI_CATALOGUE_SYNC_HOUR", 5)
+
 
 # ---------------------------------------------------------------------------------------------
 # Celery: a Redis broker when CELERY_BROKER_URL is set, otherwise tasks run eagerly in-process.
@@ -459,5 +470,15 @@ CELERY_BEAT_SCHEDULE = {
     "retrain-when-enough-new-ratings": {
         "task": "mangaki.tasks.retrain_if_enough_new_ratings",
         "schedule": MANGAKI_RETRAIN_CHECK_SECONDS,
+    },
+    "catalogue-sync-weekly": {
+        "task": "mangaki.tasks.sync_catalogue",
+        "schedule": crontab(day_of_week=1, hour=MANGAKI_CATALOGUE_SYNC_HOUR, minute=15),
+        "kwargs": {"plan": "full"},
+    },
+    "catalogue-sync-current-season-daily": {
+        "task": "mangaki.tasks.sync_catalogue",
+        "schedule": crontab(day_of_week="0,2-6", hour=MANGAKI_CATALOGUE_SYNC_HOUR, minute=15),
+        "kwargs": {"plan": "current-season"},
     },
 }

@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .services.catalogue_sync import SyncBusy, catalogue_sync_from_settings, sync_plan
 from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
 from .services.rating_imports import import_run
 from .services.retraining import algorithms_to_retrain, retrained_algorithms
 from .services.training import TrainingError, model_train
+from .upstream.anilist import AniListError
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +100,29 @@ def import_ratings(import_id: int) -> str:
 def enqueue_import(import_id: int) -> None:
     """Queue the writing of an import through the broker (without one: run it now)."""
     import_ratings.apply_async(args=[import_id])
+
+
+# Under the broker's visibility timeout (MANGAKI_BROKER_VISIBILITY_TIMEOUT, an hour): a sync cut
+# by its time limit has written its pages; the next one goes on from there (Work.synced_at).
+SYNC_LIMITS = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": 3300, "soft_time_limit": 3000}
+
+
+@shared_task(**SYNC_LIMITS)
+def sync_catalogue(plan: str = "full", limit: int | None = None) -> dict:
+    """Run a catalogue sync (``full`` weekly, ``current-season`` daily); its counts.
+
+    Idempotent and resumable, so a redelivered task (its worker was killed) finishes the work;
+    the sync's lock makes a second one that starts meanwhile return at once.
+    """
+    try:
+        report = catalogue_sync_from_settings(
+            plan=sync_plan(plan, manga_pages=settings.MANGAKI_ANILIST_MANGA_PAGES), limit=limit
+        )
+    except SyncBusy as error:
+        logger.info("catalogue sync %s skipped: %s", plan, error)
+        return {"skipped": str(error)}
+    except AniListError as error:
+        logger.warning("catalogue sync %s stopped: %s", plan, error)
+        return {"error": str(error)}
+    logger.info("catalogue sync %s: %s", plan, report)
+    return {field: getattr(report, field) for field in report.__dataclass_fields__}

@@ -1,0 +1,1 @@
+"""Clients of the public catalogues the site reads (AniList's GraphQL API), and their queries."""
