@@ -175,6 +175,15 @@ class WorkQuerySet(models.QuerySet):
         """Works with a weekly broadcast slot (what the airing calendar can place on a weekday)."""
         return self.filter(broadcast_start__isnull=False, broadcast_interval_days=WEEKLY_INTERVAL_DAYS)
 
+    def franchise_of(self, work) -> WorkQuerySet:
+        """The works of ``work``'s franchise (``services.franchises``), first aired first; ``work``
+        alone when it has none. One query through the ``work_franchise`` index."""
+        if work.franchise_id is None:
+            return self.filter(pk=work.pk)
+        return self.filter(franchise_id=work.franchise_id).order_by(
+            F("aired_from").asc(nulls_last=True), "pk"
+        )
+
 
 @dataclass(frozen=True)
 class WorkOrdering:
