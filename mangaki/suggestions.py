@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .models import Work, WorkTitle
-from .text_search import normalize, rank
+from .text_search import CONTAINS, normalize, rank
+from .titles import proper_form
 
 SUGGESTION_LIMIT = 8
 # Fewer normalised characters than this suggest nothing (one letter matches half the catalogue);
@@ -17,9 +18,13 @@ MIN_QUERY_LENGTH = 2
 @dataclass(frozen=True)
 class Suggestion:
     work: Work
+    # The work's title as shown (``titles.proper_form`` of ``work.title``).
+    title: str
     # The title that matched the query, when it is another one than the title the site shows
-    # ("Attack on Titan" for Shingeki no Kyojin); None otherwise.
+    # ("Attack on Titan" for Shingeki no Kyojin), in its proper form; None otherwise.
     other_title: str | None
+    # No title of the work holds the query: it only comes close (a typo, another word).
+    close: bool = False
 
 
 def work_suggestions(*, query: str, user, limit: int = SUGGESTION_LIMIT) -> list[Suggestion]:
@@ -36,7 +41,18 @@ def work_suggestions(*, query: str, user, limit: int = SUGGESTION_LIMIT) -> list
     titles: dict[int, list[WorkTitle]] = defaultdict(list)
     for title in WorkTitle.objects.filter(work__in=works).order_by("work", "kind", "language", "pk"):
         titles[title.work_id].append(title)
-    return [Suggestion(work, _other_title(work, titles[work.pk], text)) for work in works]
+    return [_suggestion(work, titles[work.pk], text) for work in works]
+
+
+def _suggestion(work: Work, titles: list[WorkTitle], text: str) -> Suggestion:
+    spellings = [work.title, *(title.title for title in titles)]
+    shown = proper_form(work.title, spellings)
+    other = _other_title(work, titles, text)
+    if other is not None:
+        other = proper_form(other, spellings)
+        if other == shown:
+            other = None
+    return Suggestion(work, shown, other, close=work.search_rank < CONTAINS)
 
 
 def _other_title(work: Work, titles: list[WorkTitle], text: str) -> str | None:

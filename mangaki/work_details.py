@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.utils.translation import get_language_info
 
 from .models import Work, WorkLink, WorkTitle
+from .titles import proper_form
 
 # What ``work_titles`` and ``work_links`` read: ``Work.objects.prefetch_related(*WORK_DETAIL_PREFETCH)``.
 # Ordered by their own columns: the models' default ordering starts with ``work``, which would
@@ -56,31 +57,45 @@ def language_name(code: str) -> str:
         return code
 
 
-def _title(row: WorkTitle) -> Title:
-    return Title(row.title, row.language, language_name(row.language))
+def shown_title(work: Work) -> str:
+    """The work's title as its page shows it: ``work.title`` in the proper form its titles have
+    (``titles.proper_form``: "Attack on Titan" rather than a stored "attack on titan")."""
+    return proper_form(work.title, [row.title for row in work.titles.all()])
 
 
 def work_titles(work: Work) -> tuple[Title | None, list[Title]]:
     """``(original title, other titles)``: English titles first, then the other languages in order.
 
     A title equal to the one the site shows is left out, as is the original among the others.
-    Titles are shown as bangumi-data gives them, capitals included: 21 of its 944 English titles
-    are all lower case, but some of those are the official styling ("tamayura hitotose") and
-    some are not English ("il sole penetra le illusioni"), so a title-caser would get them wrong
-    while the source's spelling is at worst plain; search ignores case anyway.
+    Titles are shown as the sources give them, capitals included: 21 of bangumi-data's 944
+    English titles are all lower case, but some of those are the official styling ("tamayura
+    hitotose") and some are not English ("il sole penetra le illusioni"), so a title-caser would
+    get them wrong; only where another title of the work spells the same words with capitals is
+    that one shown instead (``titles.proper_form``), once.
     """
     rows = list(work.titles.all())
+    spellings = [work.title, *(row.title for row in rows)]
+
+    def proper(row: WorkTitle) -> Title:
+        return Title(proper_form(row.title, spellings), row.language, language_name(row.language))
+
     original = next((row for row in rows if row.kind == WorkTitle.Kind.ORIGINAL), None)
-    if original is not None and original.title == work.title:
+    title = proper_form(work.title, spellings)
+    original_title = proper(original) if original is not None else None
+    if original_title is not None and original_title.title == title:
         original_title = None
-    else:
-        original_title = _title(original) if original is not None else None
-    shown = {work.title, original.title if original is not None else None}
-    others = sorted(
-        (row for row in rows if row.kind != WorkTitle.Kind.ORIGINAL and row.title not in shown),
+    shown = {title, original_title.title if original_title is not None else None}
+    others, seen = [], set()
+    for row in sorted(
+        (row for row in rows if row.kind != WorkTitle.Kind.ORIGINAL),
         key=lambda row: (row.language != "en", row.language, row.pk or 0),
-    )
-    return original_title, [_title(row) for row in others]
+    ):
+        other = proper(row)
+        if other.title in shown or (other.language, other.title) in seen:
+            continue
+        seen.add((other.language, other.title))
+        others.append(other)
+    return original_title, others
 
 
 def is_web_url(url: str) -> bool:

@@ -358,7 +358,7 @@
       option.setAttribute("aria-selected", "false");
       option.appendChild(line("suggestion-title", work.title));
       if (work.other_title) option.appendChild(line("suggestion-other", work.other_title));
-      var meta = [work.type, work.year, work.category_name].filter(Boolean).join(" · ");
+      var meta = [work.close ? "close match" : "", work.type, work.year, work.category_name].filter(Boolean).join(" · ");
       if (meta) option.appendChild(line("suggestion-meta", meta));
       list.appendChild(option);
     });

@@ -85,11 +85,13 @@ def test_suggestions_say_what_each_work_is(client, catalogue_with_titles):
                 "id": titan.pk,
                 "title": "Shingeki no Kyojin",
                 "other_title": "attack on titan",
+                "close": False,
                 "year": 2013,
                 "type": "TV",
                 "category": "anime",
                 "category_name": Category.objects.get(slug="anime").name,
                 "url": titan.get_absolute_url(),
+                "search_url": "/anime/?q=Attack%20on%20Titan",
             }
         ],
     }
