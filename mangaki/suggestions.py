@@ -45,7 +45,7 @@ def work_suggestions(*, query: str, user, limit: int = SUGGESTION_LIMIT) -> list
 
 
 def _suggestion(work: Work, titles: list[WorkTitle], text: str) -> Suggestion:
-    spellings = [work.title, *(title.title for title in titles)]
+    spellings = [work.title, *(title.title for title in titles if title.kind != WorkTitle.Kind.READING)]
     shown = proper_form(work.title, spellings)
     other = _other_title(work, titles, text)
     if other is not None:
@@ -56,7 +56,11 @@ def _suggestion(work: Work, titles: list[WorkTitle], text: str) -> Suggestion:
 
 
 def _other_title(work: Work, titles: list[WorkTitle], text: str) -> str | None:
-    """The best matching of ``titles`` if it matches better than the work's own title."""
+    """The best matching of ``titles`` if it matches better than the work's own title.
+
+    An automatic reading is never shown: a work found by one is shown by its own title.
+    """
+    titles = [title for title in titles if title.kind != WorkTitle.Kind.READING]
     if not titles:
         return None
     best = max(titles, key=lambda title: rank(title.search_text, text))  # first of equals: original

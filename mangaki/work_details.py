@@ -60,20 +60,24 @@ def language_name(code: str) -> str:
 def shown_title(work: Work) -> str:
     """The work's title as its page shows it: ``work.title`` in the proper form its titles have
     (``titles.proper_form``: "Attack on Titan" rather than a stored "attack on titan")."""
-    return proper_form(work.title, [row.title for row in work.titles.all()])
+    return proper_form(
+        work.title, [row.title for row in work.titles.all() if row.kind != WorkTitle.Kind.READING]
+    )
 
 
 def work_titles(work: Work) -> tuple[Title | None, list[Title]]:
     """``(original title, other titles)``: English titles first, then the other languages in order.
 
-    A title equal to the one the site shows is left out, as is the original among the others.
+    A title equal to the one the site shows is left out, as is the original among the others, and
+    automatic readings (``WorkTitle.Kind.READING``) are never shown.
     Titles are shown as the sources give them, capitals included: 21 of bangumi-data's 944
     English titles are all lower case, but some of those are the official styling ("tamayura
     hitotose") and some are not English ("il sole penetra le illusioni"), so a title-caser would
     get them wrong; only where another title of the work spells the same words with capitals is
     that one shown instead (``titles.proper_form``), once.
     """
-    rows = list(work.titles.all())
+    # An automatic reading is for search only: never shown as one of the work's titles.
+    rows = [row for row in work.titles.all() if row.kind != WorkTitle.Kind.READING]
     spellings = [work.title, *(row.title for row in rows)]
 
     def proper(row: WorkTitle) -> Title:
