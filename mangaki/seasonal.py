@@ -29,6 +29,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 # works with no type last, as "Other".
 TYPE_ORDER = ("TV", "TV Short", "Movie", "OVA", "ONA", "Special", "Music")
 OTHER_TYPE = "Other"
+CONTINUING = "continuing"
 
 
 def _popular_here_then_upstream(works: WorkQuerySet) -> WorkQuerySet:
@@ -125,21 +126,38 @@ def _mark(works: list[Work], now: datetime) -> list[Work]:
 
 
 @dataclass
-class TypeGroup:
-    work_type: str  # as shown: "TV", "Movie"… or "Other"
-    works: list[Work]
+class SeasonGroup:
+    """The works of one type first aired in the season ("TV", "Movie"… "Other"), or the continuing ones."""
+
+    title: str
+    key: str  # what ``?show=`` names it by: the type, "other" or "continuing"
+    works: list[Work]  # those shown
+    nb_works: int  # all of them
+    is_continuing: bool = False
+
+    @property
+    def is_cut(self) -> bool:
+        return len(self.works) < self.nb_works
 
 
 @dataclass
 class SeasonWorks:
     season: YearSeason
     sort: str
-    new: list[TypeGroup] = field(default_factory=list)  # first aired this season, by type
-    continuing: list[Work] = field(default_factory=list)  # started earlier, still airing then
+    groups: list[SeasonGroup] = field(default_factory=list)  # types by TYPE_ORDER, continuing last
+    shown: str | None = None  # the one group asked for, when one was
 
     @property
     def works(self) -> list[Work]:
-        return [work for group in self.new for work in group.works] + self.continuing
+        return [work for group in self.groups for work in group.works]
+
+    @property
+    def nb_new(self) -> int:
+        return sum(group.nb_works for group in self.groups if not group.is_continuing)
+
+    @property
+    def nb_continuing(self) -> int:
+        return sum(group.nb_works for group in self.groups if group.is_continuing)
 
 
 def _type_key(work_type: str) -> tuple:
@@ -160,23 +178,50 @@ def _continuing_condition(season: YearSeason, today: date) -> Q:
 
 
 def season_works(
-    *, category: Category, season: YearSeason, user, sort: str | None = None, now: datetime | None = None
+    *,
+    category: Category,
+    season: YearSeason,
+    user,
+    sort: str | None = None,
+    show: str | None = None,
+    per_group: int | None = None,
+    now: datetime | None = None,
 ) -> SeasonWorks:
-    """The works of ``season`` in ``category`` that ``user`` may see, in one query."""
+    """The works of ``season`` in ``category`` that ``user`` may see, in one query, by group.
+
+    Each group keeps its first ``per_group`` works (all when None); ``show`` names one group
+    (its ``key``) to list whole and alone. An unknown sort or group is ignored.
+    """
     now = now or timezone.now()
     sort = sort if sort in SEASON_SORTS else DEFAULT_SEASON_SORT
     today = today_in_japan(now)
     in_season = Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
     works = Work.objects.filter(category=category).safe_for(user).select_related("category")
     works = SEASON_SORTS[sort].apply(works.filter(in_season | _continuing_condition(season, today)))
-    result = SeasonWorks(season=season, sort=sort)
     by_type: dict[str, list[Work]] = defaultdict(list)
-    for work in _mark(list(works), now):
+    continuing: list[Work] = []
+    for work in works:
         if season.contains(work.aired_from):
             by_type[work.work_type or OTHER_TYPE].append(work)
         else:
-            result.continuing.append(work)
-    result.new = [TypeGroup(name, by_type[name]) for name in sorted(by_type, key=_type_key)]
+            continuing.append(work)
+    groups = [
+        SeasonGroup(
+            title=name, key=name.lower() if name == OTHER_TYPE else name, works=found, nb_works=len(found)
+        )
+        for name, found in sorted(by_type.items(), key=lambda item: _type_key(item[0]))
+    ]
+    if continuing:
+        groups.append(SeasonGroup("Continuing", CONTINUING, continuing, len(continuing), is_continuing=True))
+    result = SeasonWorks(season=season, sort=sort)
+    if show is not None and any(group.key == show for group in groups):
+        result.shown, groups = show, [group for group in groups if group.key == show]
+    elif per_group is not None:
+        for group in groups:
+            group.works = group.works[:per_group]
+    for group in groups:
+        _mark(group.works, now)
+    result.groups = groups
     return result
 
 

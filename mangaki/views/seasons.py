@@ -10,6 +10,9 @@ from ..seasonal import SEASON_SORTS, airing_calendar, season_works
 from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, current_season
 from .cards import categories, decorate
 
+# A season page shows this many works of each type; "All N" lists one type whole (``?show=``).
+SEASON_GROUP_SIZE = 24
+
 
 def _category(request, slug: str):
     category = next((c for c in categories(request) if c.slug == slug), None)
@@ -33,7 +36,14 @@ def season_page(request, category: str, year: int, season: str):
     if season not in Season.values or not FIRST_YEAR <= year <= LAST_YEAR:
         raise Http404("No such season.")
     shown = YearSeason(year, Season(season))
-    found = season_works(category=category, season=shown, user=request.user, sort=request.GET.get("sort"))
+    found = season_works(
+        category=category,
+        season=shown,
+        user=request.user,
+        sort=request.GET.get("sort"),
+        show=request.GET.get("show"),
+        per_group=SEASON_GROUP_SIZE,
+    )
     decorate(found.works, request)
     neighbours = {
         name: neighbour if FIRST_YEAR <= neighbour.year <= LAST_YEAR else None
@@ -52,7 +62,6 @@ def season_page(request, category: str, year: int, season: str):
             "next": neighbours["next"],
             "next_url": neighbours["next"] and _season_url(category.slug, neighbours["next"]),
             "sorts": [(name, ordering.label) for name, ordering in SEASON_SORTS.items()],
-            "nb_new": sum(len(group.works) for group in found.new),
         },
     )
 

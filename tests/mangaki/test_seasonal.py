@@ -476,5 +476,32 @@ def test_season_works_selector_splits_new_and_continuing():
     WorkFactory(title="Still on, no end", aired_from=date(2025, 1, 1), status=Work.Status.RELEASING)
     WorkFactory(title="Over, no end", aired_from=date(2025, 1, 1), status=Work.Status.FINISHED)
     found = season_works(category=anime, season=YearSeason(2026, Season.SPRING), user=None)
-    assert [work.title for group in found.new for work in group.works] == ["New"]
-    assert [work.title for work in found.continuing] == ["Still on, no end"]
+    assert [(group.title, group.key, group.is_continuing) for group in found.groups] == [
+        ("TV", "TV", False),
+        ("Continuing", "continuing", True),
+    ]
+    assert [[work.title for work in group.works] for group in found.groups] == [["New"], ["Still on, no end"]]
+    assert (found.nb_new, found.nb_continuing) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_big_season_shows_each_group_cut_with_a_link_to_all_of_it(client, settings):
+    from mangaki.views.seasons import SEASON_GROUP_SIZE
+
+    for index in range(SEASON_GROUP_SIZE + 3):
+        spring_2026(title=f"Show {index:02d}", anilist_popularity=1000 - index)
+    spring_2026(title="The one movie", work_type="Movie")
+    content = client.get(season_url()).content.decode()
+    groups = sections(content)
+    assert groups["TV"].count('class="season-item') == SEASON_GROUP_SIZE
+    assert "Show 00" in groups["TV"] and f"Show {SEASON_GROUP_SIZE:02d}" not in groups["TV"]
+    assert f'href="?show=TV&amp;sort=popular">All {SEASON_GROUP_SIZE + 3} TV' in groups["TV"]
+    assert "All 1 Movie" not in groups["Movie"] and "The one movie" in groups["Movie"]
+    assert f"{SEASON_GROUP_SIZE + 4} new works" in content
+
+    content = client.get(season_url(show="TV")).content.decode()
+    groups = sections(content)
+    assert list(groups) == ["TV"]
+    assert groups["TV"].count('class="season-item') == SEASON_GROUP_SIZE + 3
+    assert "Every type of Spring 2026" in content
+    assert list(sections(client.get(season_url(show="Nonsense")).content.decode())) == ["TV", "Movie"]
