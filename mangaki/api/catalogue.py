@@ -7,8 +7,9 @@ from django.db.models.fields import CharField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
 
-from ..models import Category, Rating, Tag, TaggedWork, Work
+from ..models import Category, Rating, Studio, Tag, TaggedWork, Work
 from ..work_details import WORK_DETAIL_PREFETCH
+from ..work_relations import RELATIONS_PREFETCH
 from . import serializers
 from .filters import WorkFilter
 
@@ -49,7 +50,12 @@ class WorkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         works = Work.objects.safe_for(user).select_related("category")
         if self.action == "retrieve":
             tagged = TaggedWork.objects.select_related("tag").order_by("-weight", "tag__title")
-            works = works.prefetch_related(Prefetch("tagged", queryset=tagged), *WORK_DETAIL_PREFETCH)
+            works = works.prefetch_related(
+                Prefetch("tagged", queryset=tagged),
+                *WORK_DETAIL_PREFETCH,
+                RELATIONS_PREFETCH,
+                Prefetch("studios", queryset=Studio.objects.order_by("name", "pk")),
+            )
         return with_my_rating(works, user)
 
     def get_serializer_class(self):

@@ -7,9 +7,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import Choice
-from ..models import Category, Rating, Tag, TaggedWork, TrainedModel, Work, WorkLink
+from ..models import Category, Rating, Tag, TaggedWork, TrainedModel, Work, WorkLink, WorkRelation
 from ..seasons import Season
 from ..work_details import work_links, work_titles
+from ..work_relations import visible_relations
 
 MAX_BULK_RATINGS = 1000
 
@@ -136,6 +137,14 @@ class LinkSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Always an http(s) URL.")
 
 
+class RelationSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=WorkRelation.Kind.choices, help_text="sequel, prequel, adaptation…"
+    )
+    label = serializers.CharField(help_text="The kind as the work page says it: Sequel, Adaptation…")
+    work = WorkSummarySerializer(help_text="The related work (as AniList lists it on this work's page).")
+
+
 class WorkDetailSerializer(WorkListSerializer):
     """A work with its tags, counters, air dates and season, other titles and links.
 
@@ -159,6 +168,21 @@ class WorkDetailSerializer(WorkListSerializer):
     links = serializers.SerializerMethodField(
         help_text="About it (MyAnimeList, AniList, AniDB), its official site, where to watch it."
     )
+    status = serializers.ChoiceField(
+        choices=Work.Status.choices, read_only=True, help_text="Where it is in its run; empty when unknown."
+    )
+    studios = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True, help_text="Its main animation studios (from AniList)."
+    )
+    anilist_score = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="AniList's mean score out of 100; null when unknown."
+    )
+    anilist_popularity = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="People with it on their AniList list; null when unknown."
+    )
+    relations = serializers.SerializerMethodField(
+        help_text="Sequels, prequels, adaptations… that we have (NSFW ones only if your profile allows them)."
+    )
 
     class Meta(WorkListSerializer.Meta):
         fields = [
@@ -177,6 +201,11 @@ class WorkDetailSerializer(WorkListSerializer):
             "original_title",
             "titles",
             "links",
+            "status",
+            "studios",
+            "anilist_score",
+            "anilist_popularity",
+            "relations",
         ]
         read_only_fields = fields
 
@@ -193,6 +222,19 @@ class WorkDetailSerializer(WorkListSerializer):
     @extend_schema_field(LinkSerializer(many=True))
     def get_links(self, work: Work) -> list[dict]:
         return [{"name": link.name, "kind": link.kind, "url": link.url} for link in work_links(work)]
+
+    @extend_schema_field(RelationSerializer(many=True))
+    def get_relations(self, work: Work) -> list[dict]:
+        request = self.context.get("request")
+        rows = visible_relations(work, getattr(request, "user", None))
+        return [
+            {
+                "kind": row.kind,
+                "label": row.get_kind_display(),
+                "work": WorkSummarySerializer(row.related).data,
+            }
+            for row in rows
+        ]
 
 
 class RatingSerializer(serializers.ModelSerializer):

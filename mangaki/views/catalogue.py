@@ -12,16 +12,9 @@ from ..choices import COUNTER_FIELDS
 from ..forms import CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
-from ..search_results import search_outcome
 from ..seasonal import season_row
-from ..work_details import (
-    WORK_DETAIL_PREFETCH,
-    has_bangumi_data,
-    links_by_kind,
-    shown_title,
-    work_links,
-    work_titles,
-)
+from ..work_details import WORK_DETAIL_PREFETCH, has_bangumi_data, links_by_kind, work_links, work_titles
+from ..work_relations import RELATIONS_PREFETCH, related_sections
 from .cards import CHOICE_LABELS, categories, decorate
 from .recommendations import similar_to
 
@@ -82,24 +75,12 @@ def work_list(request, category: str):
     works = ordered_works(works.select_related("category"), query["sort"], searching=bool(query["q"]))
     page = Paginator(works, settings.MANGAKI_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = decorate(page.object_list, request)
-    # Whether a title holds the query or only comes close, and where else it finds works.
-    search = None
-    if query["q"]:
-        search = search_outcome(
-            found=works,
-            nb_found=page.paginator.count,
-            query=query["q"],
-            category=category,
-            categories=categories(request),
-            user=request.user,
-        )
     return render(
         request,
         "mangaki/work_list.html",
         {
             "category": category,
             "query": query,
-            "search": search,
             "page": page,
             "sorts": [
                 (name, ordering.label)
@@ -116,7 +97,9 @@ def work_list(request, category: str):
 
 
 def work_detail(request, category: str, pk: int):
-    works = Work.objects.select_related("category").prefetch_related(*WORK_DETAIL_PREFETCH)
+    works = Work.objects.select_related("category").prefetch_related(
+        *WORK_DETAIL_PREFETCH, RELATIONS_PREFETCH
+    )
     work = get_object_or_404(works, pk=pk, category__slug=category)
     if work.nsfw and not nsfw_allowed(request.user):
         return render(request, "mangaki/work_hidden.html", {"category": work.category}, status=403)
@@ -141,7 +124,6 @@ def work_detail(request, category: str, pk: int):
         "mangaki/work_detail.html",
         {
             "work": work,
-            "title": shown_title(work),
             "distribution": distribution,
             "total": total,
             "similar": similar,
@@ -149,5 +131,6 @@ def work_detail(request, category: str, pk: int):
             "other_titles": other_titles,
             "link_sections": links_by_kind(work_links(work)),
             "shows_bangumi_data": has_bangumi_data(work),
+            "related_sections": related_sections(work, request.user),
         },
     )

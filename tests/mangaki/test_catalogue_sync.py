@@ -18,7 +18,7 @@ from PIL import Image
 
 from mangaki.models import Category, Studio, Tag, TaggedWork, Work, WorkRelation, WorkTitle
 from mangaki.services.catalogue_sync import SyncPlan, catalogue_sync, plain_text
-from mangaki.upstream.anilist import AniListError, AniListClient
+from mangaki.upstream.anilist import AniListClient, AniListError
 from tests.anilist_replay import (
     Answer,
     ReplayServer,

@@ -192,5 +192,6 @@ def test_work_detail_is_a_fixed_number_of_queries(db, me, django_assert_max_num_
     work = WorkFactory()
     for index in range(10):
         TaggedWorkFactory(work=work, tag=TagFactory(title=f"Tag {index}"))
-    with django_assert_max_num_queries(6):  # token+user, profile, work, its tags, titles, links
+    # token+user, profile, work, its tags, titles, links, relations, studios
+    with django_assert_max_num_queries(8):
         assert len(me.get(f"/api/works/{work.pk}/").json()["tags"]) == 10
