@@ -12,8 +12,16 @@ from ..choices import COUNTER_FIELDS
 from ..forms import CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
+from ..search_results import search_outcome
 from ..seasonal import season_row
-from ..work_details import WORK_DETAIL_PREFETCH, has_bangumi_data, links_by_kind, work_links, work_titles
+from ..work_details import (
+    WORK_DETAIL_PREFETCH,
+    has_bangumi_data,
+    links_by_kind,
+    shown_title,
+    work_links,
+    work_titles,
+)
 from ..work_relations import RELATIONS_PREFETCH, related_sections
 from .cards import CHOICE_LABELS, categories, decorate
 from .recommendations import similar_to
@@ -75,12 +83,24 @@ def work_list(request, category: str):
     works = ordered_works(works.select_related("category"), query["sort"], searching=bool(query["q"]))
     page = Paginator(works, settings.MANGAKI_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = decorate(page.object_list, request)
+    # Whether a title holds the query or only comes close, and where else it finds works.
+    search = None
+    if query["q"]:
+        search = search_outcome(
+            found=works,
+            nb_found=page.paginator.count,
+            query=query["q"],
+            category=category,
+            categories=categories(request),
+            user=request.user,
+        )
     return render(
         request,
         "mangaki/work_list.html",
         {
             "category": category,
             "query": query,
+            "search": search,
             "page": page,
             "sorts": [
                 (name, ordering.label)
@@ -124,6 +144,7 @@ def work_detail(request, category: str, pk: int):
         "mangaki/work_detail.html",
         {
             "work": work,
+            "title": shown_title(work),
             "distribution": distribution,
             "total": total,
             "similar": similar,
