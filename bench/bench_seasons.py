@@ -3,6 +3,7 @@
     export DEBUG=1 DATABASE_URL=sqlite:////tmp/seasons-bench.sqlite3
     .venv/bin/python manage.py migrate
     .venv/bin/python bench/bench_seasons.py --make-works 400 [--repeat 20]
+    DATABASE_URL=… .venv/bin/python bench/bench_seasons.py --season 2026/spring   # after load_anime
 
 Renders the current season's page and the calendar through Django's test client (middleware,
 templates and queries, no network) for a visitor and for a member who rated every tenth work,
@@ -38,7 +39,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from mangaki.models import Category, Rating, Work  # noqa: E402
-from mangaki.seasons import current_season  # noqa: E402
+from mangaki.seasons import Season, YearSeason, current_season  # noqa: E402
 from mangaki.services.ratings import rating_set  # noqa: E402
 
 PREFIX = "bench-season"
@@ -100,11 +101,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--make-works", type=int, default=0)
+    parser.add_argument("--season", help="YEAR/SEASON to time, e.g. 2026/spring (default: the current one)")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     if args.make_works:
         make_works(args.make_works)
     season = current_season()
+    if args.season:
+        year, name = args.season.split("/")
+        season = YearSeason(int(year), Season(name))
     urls = {
         "season": reverse("season", args=["anime", season.year, season.season.value]),
         "calendar": reverse("calendar", args=["anime"]),
