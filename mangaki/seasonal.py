@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from .models import Category, Work
@@ -32,15 +32,18 @@ OTHER_TYPE = "Other"
 CONTINUING = "continuing"
 
 
+# A new season's works have few ratings here: ties go to what upstream catalogues know.
+_POPULAR_HERE_THEN_UPSTREAM = (
+    "-nb_ratings",
+    F("anilist_popularity").desc(nulls_last=True),
+    F("nb_members").desc(nulls_last=True),
+    "title",
+    "pk",
+)
+
+
 def _popular_here_then_upstream(works: WorkQuerySet) -> WorkQuerySet:
-    # A new season's works have few ratings here: ties go to what upstream catalogues know.
-    return works.order_by(
-        "-nb_ratings",
-        F("anilist_popularity").desc(nulls_last=True),
-        F("nb_members").desc(nulls_last=True),
-        "title",
-        "pk",
-    )
+    return works.order_by(*_POPULAR_HERE_THEN_UPSTREAM)
 
 
 # The sorts of a season page (``?sort=``): the catalogue's title order, its popular order with
@@ -228,13 +231,20 @@ def season_works(
 def season_row(
     *, category: Category, user, limit: int, now: datetime | None = None
 ) -> tuple[YearSeason, list[Work]]:
-    """The current season and up to ``limit`` of its new works, most popular first (the home row)."""
+    """The current season and up to ``limit`` of what it shows (the home row), in one query:
+    its new works, most popular first, then the works from earlier seasons airing now."""
     now = now or timezone.now()
-    season = YearSeason.of(today_in_japan(now))
-    works = Work.objects.filter(
-        category=category, aired_from__gte=season.first_day, aired_from__lte=season.last_day
-    ).safe_for(user)
-    works = SEASON_SORTS[DEFAULT_SEASON_SORT].apply(works.select_related("category"))
+    today = today_in_japan(now)
+    season = YearSeason.of(today)
+    in_season = Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
+    still_airing = Q(aired_from__lt=season.first_day) & airing_condition(today)
+    works = (
+        Work.objects.filter(in_season | still_airing, category=category)
+        .safe_for(user)
+        .select_related("category")
+        .annotate(is_new=Case(When(in_season, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .order_by("-is_new", *_POPULAR_HERE_THEN_UPSTREAM)
+    )
     return season, _mark(list(works[:limit]), now)
 
 

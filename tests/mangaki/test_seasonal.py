@@ -459,12 +459,24 @@ def test_the_calendar_week_starts_on_monday_and_knows_today_in_japan(db):
 @pytest.mark.django_db
 def test_home_shows_this_season_with_links_to_it_and_the_calendar(client):
     season = current_season()
+    WorkFactory(
+        title="Still airing",
+        aired_from=season.previous.first_day,
+        status=Work.Status.RELEASING,
+        anilist_popularity=9,
+    )
     WorkFactory(title="New this season", aired_from=season.first_day, status=Work.Status.RELEASING)
-    WorkFactory(title="Last season's", aired_from=season.previous.first_day)
+    WorkFactory(title="New, not airing yet", aired_from=season.last_day, status=Work.Status.NOT_YET_RELEASED)
+    WorkFactory(title="Last season's", aired_from=season.previous.first_day, status=Work.Status.FINISHED)
     content = client.get(reverse("home")).content.decode()
     row = content[content.index(">This season <") :]
     row = row[: row.index("</section>")]
-    assert "New this season" in row and "Airing now" in row and "Last season&#x27;s" not in row
+    shown = list(
+        dict.fromkeys(re.findall(r'<h3 class="card-title"[^>]*><a href="[^"]+" title="([^"]+)"', row))
+    )
+    # New works first (most popular first), then older ones still airing.
+    assert shown == ["New this season", "New, not airing yet", "Still airing"], shown
+    assert row.count("Airing now") == 2 and "Last season&#x27;s" not in row
     assert f'href="{season_url(season.year, season.season.value)}"' in row
     assert f'href="{reverse("calendar", args=["anime"])}"' in content  # the site's menu and the row
 
