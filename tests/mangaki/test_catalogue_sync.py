@@ -37,7 +37,8 @@ RESYNC = timedelta(hours=144)
 class Upstream:
     """What the local AniList answers: two season pages, a next season, popular manga, lookups."""
 
-    def __init__(self):
+    def __init__(self, current=CURRENT, next_season=NEXT):
+        self.current_season, self.next_season = current, next_season
         self.server = ReplayServer(self.answer)
         self.broken: dict[str, Answer] = {}  # a request kind -> the answer that breaks it
         covers = self.server.local_covers
@@ -63,11 +64,12 @@ class Upstream:
         kind = self.kind(variables)
         if kind in self.broken:
             return self.broken[kind]
-        if kind == f"season {CURRENT[0]} {CURRENT[1]} page 1":
+        (year, season), (next_year, next_season) = self.current_season, self.next_season
+        if kind == f"season {year} {season} page 1":
             return page(self.current, has_next_page=True)
-        if kind == f"season {CURRENT[0]} {CURRENT[1]} page 2":
+        if kind == f"season {year} {season} page 2":
             return page(self.current_2, has_next_page=False)
-        if kind == f"season {NEXT[0]} {NEXT[1]} page 1":
+        if kind == f"season {next_year} {next_season} page 1":
             return page(self.next, has_next_page=False)
         if kind == "popular MANGA page 1":
             return page(self.manga, has_next_page=True)
