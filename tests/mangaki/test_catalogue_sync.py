@@ -371,3 +371,30 @@ def test_synopsis_is_plain_text():
         == "Bold move\nnext & last\n\n(Source: ANN)"
     )
     assert plain_text("<script>alert(1)</script>Fine &lt;b&gt;") == "alert(1)Fine <b>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("limit", "seconds"), [(90, 19 * 60 / 90), (30, 19 * 60 / 30)])
+def test_seconds_per_thousand_works_at_the_stated_rate_limit(upstream, limit, seconds):
+    """The pacing the client applies to 20 requests when AniList states 90 (or, degraded, 30) a minute."""
+    anime = Category.objects.get(slug="anime")
+    Work.objects.bulk_create(
+        [
+            Work(title=f"Work {n}", category=anime, external_source="myanimelist", external_id=str(n))
+            for n in range(1000)
+        ]
+    )
+    answer = upstream.answer
+    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(limit - 1)}
+    upstream.server.answer = lambda variables: Answer(answer(variables).body, headers=headers)
+    clock = {"now": 0.0}
+
+    def sleep(wait):
+        clock["now"] += wait
+
+    paced = AniListClient(
+        upstream.server.url, sleep=sleep, clock=lambda: clock["now"], requests_per_minute=limit
+    )
+    report = catalogue_sync(client=paced, plan=SyncPlan(enrich=("anime",)), resync=RESYNC)
+    assert report.requests == 20
+    assert report.waited_seconds == pytest.approx(seconds)  # 12.7 s at 90 a minute, 38 s at 30
