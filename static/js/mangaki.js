@@ -358,7 +358,8 @@
       option.setAttribute("aria-selected", "false");
       option.appendChild(line("suggestion-title", work.title));
       if (work.other_title) option.appendChild(line("suggestion-other", work.other_title));
-      var meta = [work.close ? "close match" : "", work.type, work.year, work.category_name].filter(Boolean).join(" · ");
+      var type = work.type === work.category_name ? "" : work.type;  // not "Manga · Manga"
+      var meta = [work.close ? "close match" : "", type, work.year, work.category_name].filter(Boolean).join(" · ");
       if (meta) option.appendChild(line("suggestion-meta", meta));
       list.appendChild(option);
     });
