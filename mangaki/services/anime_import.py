@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from ..choices import Choice
 from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
 from ..text_search import normalize
+from .bulk import insert_rows, update_rows
 from .ratings import ratings_load
 
 SOURCE = "myanimelist"
@@ -308,9 +309,7 @@ def _sync_work_tags(
     wanted = {(work_ids[key], tag_ids[genre]) for key, data in works.items() for genre in data["genres"]}
     imported = [work_ids[key] for key in works]
     current = set(TaggedWork.objects.filter(work_id__in=imported).values_list("work_id", "tag_id"))
-    TaggedWork.objects.bulk_create(
-        [TaggedWork(work_id=w, tag_id=t, weight=1.0) for w, t in wanted - current], batch_size=BATCH_SIZE
-    )
+    insert_rows(TaggedWork, ["work", "tag", "weight"], [(w, t, 1.0) for w, t in sorted(wanted - current)])
     stale = current - wanted
     if stale:
         for work_id, tag_id in stale:
@@ -486,19 +485,19 @@ def _sync_details(
         stale = [pk for key, (pk, kind, _) in current.items() if wanted.get(key) != kind]
         WorkTitle.objects.filter(pk__in=stale).delete()
         new = [
-            WorkTitle(work_id=w, language=language, title=title, kind=kind, search_text=normalize(title))
+            (w, language, title, kind, normalize(title))
             for (w, language, title), kind in wanted.items()
             if current.get((w, language, title), (None, None, None))[1] != kind
         ]
-        WorkTitle.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        insert_rows(WorkTitle, ["work", "language", "title", "kind", "search_text"], new)
         # Kept titles whose search text an older normalisation wrote (bulk writes skip save()).
         removed = set(stale)
         renormalized = [
-            WorkTitle(pk=pk, search_text=normalize(title))
+            (pk, normalize(title))
             for (_, _, title), (pk, _, search_text) in current.items()
             if pk not in removed and search_text != normalize(title)
         ]
-        WorkTitle.objects.bulk_update(renormalized, ["search_text"], batch_size=500)
+        update_rows(WorkTitle, ["search_text"], renormalized)
         report.details_changed += len(stale) + len(new) + len(renormalized)
     airing = _detail_rows(directory, "airing", AIRING_COLUMNS, category, work_ids, report)
     if airing is not None:
@@ -524,11 +523,11 @@ def _sync_details(
                 )
         fields = ["aired_from", "aired_to", "broadcast_start", "broadcast_interval_days"]
         changed = [
-            Work(pk=pk, **dict(zip(fields, dates[pk], strict=True)))
+            (pk, *dates[pk])
             for pk, *now in Work.objects.filter(pk__in=list(dates)).values_list("pk", *fields)
             if dates[pk] != tuple(now)
         ]
-        Work.objects.bulk_update(changed, fields, batch_size=500)
+        update_rows(Work, fields, changed)
         report.details_changed += len(changed)
     links = _detail_rows(directory, "links", LINK_COLUMNS, category, work_ids, report)
     if links is not None:
@@ -552,11 +551,11 @@ def _sync_details(
         stale = [pk for key, (pk, *rest) in current_links.items() if wanted_links.get(key) != tuple(rest)]
         WorkLink.objects.filter(pk__in=stale).delete()
         new_links = [
-            WorkLink(work_id=w, site=site, url=url, name=name, kind=kind)
+            (w, site, url, name, kind)
             for (w, site, url), (name, kind) in wanted_links.items()
             if tuple(current_links.get((w, site, url), (None, None, None))[1:]) != (name, kind)
         ]
-        WorkLink.objects.bulk_create(new_links, batch_size=BATCH_SIZE)
+        insert_rows(WorkLink, ["work", "site", "url", "name", "kind"], new_links)
         report.details_changed += len(stale) + len(new_links)
 
 
