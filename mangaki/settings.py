@@ -411,6 +411,8 @@ MANGAKI_MODEL_STORAGE_PREFIX = "models"
 # runs the syncs at this UTC hour (weekly on Mondays, the current season the other days).
 MANGAKI_ANILIST_URL = env_str("MANGAKI_ANILIST_URL", "https://graphql.anilist.co")
 MANGAKI_ANILIST_TIMEOUT_SECONDS = env_float("MANGAKI_ANILIST_TIMEOUT_SECONDS", 30)
+# Covers are downloaded from these hosts only (AniList's image server).
+MANGAKI_ANILIST_COVER_HOSTS = env_list("MANGAKI_ANILIST_COVER_HOSTS", "s4.anilist.co")
 MANGAKI_ANILIST_RESYNC_HOURS = env_int("MANGAKI_ANILIST_RESYNC_HOURS", 144)
 MANGAKI_ANILIST_MANGA_PAGES = env_int("MANGAKI_ANILIST_MANGA_PAGES", 2)
 MANGAKI_CATALOGUE_SYNC_HOUR = env_int("MANGAKI_CATALOGUE_SYNC_HOUR", 5)

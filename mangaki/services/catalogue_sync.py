@@ -77,6 +77,8 @@ LANGUAGES = {"JP": "ja", "KR": "ko", "CN": "zh", "TW": "zh"}
 # AniList tags (besides genres) kept: not spoilers, and ranked at least this relevant (0-100).
 MIN_TAG_RANK = 60
 SEASONS = ("WINTER", "SPRING", "SUMMER", "FALL")
+# Where AniList's answers put its covers; a cover elsewhere is not downloaded.
+COVER_HOSTS = frozenset({"s4.anilist.co"})
 JAPAN = ZoneInfo("Asia/Tokyo")
 
 
@@ -288,7 +290,11 @@ class SyncClock:
 
 
 def covers_prepare(
-    *, media: list[dict], timeout_seconds: float, asked_type: str | None = None
+    *,
+    media: list[dict],
+    timeout_seconds: float,
+    asked_type: str | None = None,
+    hosts: frozenset[str] = frozenset(),
 ) -> tuple[dict[int, Cover], int]:
     """Download (outside any transaction) the covers that changed since we stored ours.
 
@@ -304,7 +310,7 @@ def covers_prepare(
             continue
         try:
             covers[item["id"]] = cover_fetch(
-                url=url, key=f"anilist-{item['id']}", timeout_seconds=timeout_seconds
+                url=url, key=f"anilist-{item['id']}", timeout_seconds=timeout_seconds, hosts=hosts
             )
         except CoverError as error:
             failed += 1
@@ -627,6 +633,7 @@ def _pages(
     limit: int | None,
     max_pages: int | None,
     cover_timeout: float,
+    cover_hosts: frozenset[str],
     progress: Progress | None,
 ) -> SyncReport:
     report = SyncReport()
@@ -635,7 +642,9 @@ def _pages(
         answer = client.media_page(page=page, **variables)
         media = answer.media if limit is None else answer.media[: max(limit - seen, 0)]
         asked = variables.get("type")
-        covers, failed = covers_prepare(media=media, timeout_seconds=cover_timeout, asked_type=asked)
+        covers, failed = covers_prepare(
+            media=media, timeout_seconds=cover_timeout, asked_type=asked, hosts=cover_hosts
+        )
         report.add(media_page_write(media=media, create=create, clock=clock, covers=covers, asked_type=asked))
         report.covers_failed += failed
         report.pages += 1
@@ -668,6 +677,7 @@ def works_enrich(
     only_marked: bool = False,
     limit: int | None = None,
     cover_timeout: float = 30.0,
+    cover_hosts: frozenset[str] = COVER_HOSTS,
     progress: Progress | None = None,
 ) -> SyncReport:
     """Read again, 50 at a time, the works of a category not synced since ``clock.cutoff``.
@@ -700,7 +710,9 @@ def works_enrich(
             key, ids = next(iter(variables.items()))
             if ids:
                 media += client.media_page(page=1, type=media_type, **{key: ids}).media
-        covers, failed = covers_prepare(media=media, timeout_seconds=cover_timeout, asked_type=media_type)
+        covers, failed = covers_prepare(
+            media=media, timeout_seconds=cover_timeout, asked_type=media_type, hosts=cover_hosts
+        )
         page = media_page_write(media=media, create=False, clock=clock, covers=covers, asked_type=media_type)
         page.covers_failed += failed
         # Works AniList does not know are marked as asked about, so the cursor moves past them.
@@ -780,6 +792,7 @@ def catalogue_sync(
     resync: timedelta,
     limit: int | None = None,
     cover_timeout: float = 30.0,
+    cover_hosts: frozenset[str] = COVER_HOSTS,
     progress: Progress | None = None,
 ) -> SyncReport:
     """Run ``plan`` against AniList, then recompute franchises; raises AniListError or SyncBusy.
@@ -791,7 +804,13 @@ def catalogue_sync(
             raise SyncBusy("another catalogue sync is running; nothing was changed")
         clock = SyncClock.starting(resync=resync)
         report = SyncReport()
-        common = {"clock": clock, "limit": limit, "cover_timeout": cover_timeout, "progress": progress}
+        common = {
+            "clock": clock,
+            "limit": limit,
+            "cover_timeout": cover_timeout,
+            "cover_hosts": frozenset(host.lower() for host in cover_hosts),
+            "progress": progress,
+        }
         try:
             for year, season in plan.seasons:
                 variables = {
@@ -841,5 +860,6 @@ def catalogue_sync_from_settings(
         resync=timedelta(hours=settings.MANGAKI_ANILIST_RESYNC_HOURS),
         limit=limit,
         cover_timeout=settings.MANGAKI_ANILIST_TIMEOUT_SECONDS,
+        cover_hosts=frozenset(settings.MANGAKI_ANILIST_COVER_HOSTS),
         progress=progress,
     )

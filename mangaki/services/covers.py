@@ -13,6 +13,7 @@ import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -61,13 +62,33 @@ def cover_resize(data: bytes, *, width: int = COVER_WIDTH) -> bytes:
         raise CoverError(f"not an image Pillow can read ({error})") from None
 
 
-def cover_fetch(*, url: str, key: str, timeout_seconds: float) -> Cover:
-    """Download ``url`` and resize it; raises :class:`CoverError`."""
-    if not url.startswith(("https://", "http://")):
+class _SameHostsRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an allowed host (a cover address must not lead elsewhere)."""
+
+    def __init__(self, hosts: frozenset[str]):
+        self.hosts = hosts
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if (urlsplit(newurl).hostname or "").lower() not in self.hosts:
+            raise CoverError(f"cover {req.full_url} redirects to {newurl}, not an allowed host")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def cover_fetch(*, url: str, key: str, timeout_seconds: float, hosts: frozenset[str]) -> Cover:
+    """Download ``url`` (from one of ``hosts`` only) and resize it; raises :class:`CoverError`.
+
+    Cover addresses come from upstream data: limiting them to the image host it uses keeps the
+    sync from being sent to fetch anything else (another site, a machine of the local network).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in {"https", "http"}:
         raise CoverError(f"cover address {url!r} is not http(s)")
+    if (parts.hostname or "").lower() not in hosts:
+        raise CoverError(f"cover address {url} is not on an allowed host ({', '.join(sorted(hosts))})")
     request = urllib.request.Request(url, headers={"User-Agent": "mangaki-catalogue-sync"})
+    opener = urllib.request.build_opener(_SameHostsRedirects(hosts))
     try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds) as response:  # noqa: S310 (checked scheme)
+        with opener.open(request, timeout=timeout_seconds) as response:
             data = response.read(COVER_MAX_BYTES + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         raise CoverError(f"cover {url} could not be downloaded: {getattr(error, 'reason', error)}") from None

@@ -32,6 +32,7 @@ def test_the_weekly_sync_task_runs_on_a_worker_and_a_second_run_writes_nothing(
     works = mal_catalogue()
     celery_processes.env["MANGAKI_ANILIST_URL"] = upstream.server.url
     celery_processes.env["MANGAKI_ANILIST_MANGA_PAGES"] = "1"
+    celery_processes.env["MANGAKI_ANILIST_COVER_HOSTS"] = "127.0.0.1"
     worker = celery_processes.worker()
     sync_catalogue.apply_async(kwargs={"plan": "full"}, connection=broker)
     wait_for(lambda: sync_reports(worker), 120, "the worker to finish the sync")

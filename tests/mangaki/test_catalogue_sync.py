@@ -102,7 +102,14 @@ def client(upstream) -> AniListClient:
 
 
 def sync(upstream, plan=PLAN, **kwargs):
-    return catalogue_sync(client=client(upstream), plan=plan, resync=RESYNC, cover_timeout=5, **kwargs)
+    return catalogue_sync(
+        client=client(upstream),
+        plan=plan,
+        resync=RESYNC,
+        cover_timeout=5,
+        cover_hosts={"127.0.0.1"},
+        **kwargs,
+    )
 
 
 def mal_catalogue():
@@ -398,3 +405,15 @@ def test_seconds_per_thousand_works_at_the_stated_rate_limit(upstream, limit, se
     report = catalogue_sync(client=paced, plan=SyncPlan(enrich=("anime",)), resync=RESYNC)
     assert report.requests == 20
     assert report.waited_seconds == pytest.approx(seconds)  # 12.7 s at 90 a minute, 38 s at 30
+
+
+@pytest.mark.django_db
+def test_a_cover_on_another_host_is_not_downloaded(upstream):
+    """The recorded cover address (AniList's CDN) is not an allowed host here: the work has no cover."""
+    upstream.current = [recorded_media(99426)]
+    report = sync(upstream, plan=SyncPlan(seasons=(CURRENT,)))
+    sora = by_mal(35839)
+    assert not sora.cover and sora.cover_source_url == ""
+    assert report.covers_failed == 1 and upstream.server.cover_requests == [
+        path for path in upstream.server.cover_requests if "99426" not in path
+    ]

@@ -19,6 +19,7 @@ def upstream(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     replay = Upstream(current=anime_season("2026-winter"), next_season=anime_season("2026-spring"))
     settings.MANGAKI_ANILIST_URL = replay.server.url
+    settings.MANGAKI_ANILIST_COVER_HOSTS = ["127.0.0.1"]
     yield replay
     replay.server.close()
 
