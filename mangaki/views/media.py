@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseNotModified
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from django.views.static import was_modified_since
@@ -26,21 +26,27 @@ IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/avif", "image/gif
 CACHE_SECONDS = 24 * 3600
 
 
+def _not_found() -> HttpResponse:
+    # A plain answer, not the site's 404 page: an image is asked for, nobody reads it (the page
+    # draws the placeholder), and it costs no query.
+    return HttpResponseNotFound("No such cover.", content_type="text/plain; charset=utf-8")
+
+
 @require_safe
 def cover(request: HttpRequest, name: str) -> HttpResponse:
     """``GET /media/covers/<name>``: the stored cover file, with caching headers; 404 otherwise."""
     parts = PurePosixPath(name).parts
     if not parts or any(part in {"", ".", ".."} or part.startswith(".") for part in parts):
-        raise Http404("No such cover.")
+        return _not_found()
     path = f"{COVERS}/{PurePosixPath(*parts)}"
     content_type, _ = mimetypes.guess_type(path)
     if content_type not in IMAGE_TYPES:
-        raise Http404("No such cover.")
+        return _not_found()
     try:
         modified = default_storage.get_modified_time(path)
         stored = default_storage.open(path, "rb")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, SuspiciousFileOperation) as error:
-        raise Http404("No such cover.") from error
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, SuspiciousFileOperation):
+        return _not_found()
     except NotImplementedError:  # a storage that does not tell when a file changed
         modified = None
         stored = default_storage.open(path, "rb")

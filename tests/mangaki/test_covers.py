@@ -230,6 +230,9 @@ def test_the_cover_view_serves_covers_only(client, media):
         "/media/secret.jpg",
     ):
         assert client.get(url).status_code == 404, url
+    with CaptureQueriesContext(connection) as queries:
+        missing = client.get("/media/covers/missing.jpg")
+    assert missing["Content-Type"].startswith("text/plain") and not queries  # no page for an image
 
 
 def test_every_page_allows_images_from_this_site_only(client):
