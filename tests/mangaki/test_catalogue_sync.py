@@ -340,7 +340,8 @@ def test_a_new_work_related_to_one_synced_before_gets_both_sides(upstream):
     aot = mal_catalogue()["aot"]
     sync(upstream, plan=SyncPlan(enrich=("anime",)))
     assert set(aot.relations.values_list("kind", "related__anilist_id")) == {("sequel", 20958)}
-    # The OVA's page says it is Attack on Titan's side story's parent... as AniList lists it on the OVA.
+    # Made by hand (no recording has the OVA's own relations): the other side of the recorded
+    # AoT -> OVA side-story edge, as AniList lists it on the OVA's page.
     ova = recorded_media(18397)
     ova["relations"] = {
         "edges": [{"relationType": "PARENT", "node": {"id": 16498, "idMal": 16498, "type": "ANIME"}}]
