@@ -67,3 +67,45 @@ def test_a_sync_started_while_another_runs_does_nothing(celery_processes, broker
         wait_for(lambda: sync_reports(worker), 60, "the worker to give up the sync")
     assert "another catalogue sync is running" in sync_reports(worker)[0]
     assert upstream.server.requests == [] and not Work.objects.filter(anilist_id=99426).exists()
+
+
+def test_a_worker_killed_mid_sync_leaves_whole_pages_and_the_redelivered_task_finishes(
+    celery_processes, broker, upstream
+):
+    works = mal_catalogue()
+    celery_processes.env["MANGAKI_ANILIST_URL"] = upstream.server.url
+    celery_processes.env["MANGAKI_ANILIST_MANGA_PAGES"] = "1"
+    celery_processes.env["MANGAKI_ANILIST_COVER_HOSTS"] = "127.0.0.1"
+    answer = upstream.answer
+    slow = {"on": True}
+
+    def slowly(variables):  # the next season's page takes long: the worker is killed waiting for it
+        replied = answer(variables)
+        if slow["on"] and variables.get("season") == upstream.next_season[1]:
+            replied.delay_seconds = 20
+        return replied
+
+    upstream.server.answer = slowly
+    first = celery_processes.worker()
+    sync_catalogue.apply_async(kwargs={"plan": "full"}, connection=broker)
+    wait_for(
+        lambda: upstream.requests(f"season {upstream.next_season[0]} {upstream.next_season[1]} page 1"),
+        60,
+        "the next season's request",
+    )
+    celery_processes.kill(first)
+    # The current season's pages are written whole; nothing after them.
+    assert by_mal(35839).anilist_id == 99426 and Work.objects.filter(anilist_id=18397).exists()
+    assert not Work.objects.filter(anilist_id__in=[20811, 53390]).exists()
+    assert Work.objects.get(pk=works["aot"].pk).synced_at is None
+    slow["on"] = False
+    second = celery_processes.worker()  # the broker hands the unacknowledged task out again
+    wait_for(lambda: sync_reports(second), 120, "the redelivered sync to finish")
+    aot = Work.objects.get(pk=works["aot"].pk)
+    assert set(aot.relations.values_list("kind", "related__anilist_id")) == {
+        ("adaptation", 53390),
+        ("sequel", 20958),
+        ("prequel", 20811),
+        ("side_story", 18397),
+    }
+    assert Work.objects.filter(franchise_id=aot.pk).count() == 5

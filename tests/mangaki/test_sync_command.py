@@ -69,3 +69,26 @@ def test_without_network_it_says_so_in_one_line_and_exits_non_zero(tmp_path):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"CommandError: AniList could not be reached at {url}: ")
     assert lines[0].endswith("; nothing was changed") and "Traceback" not in result.stderr
+
+
+def test_beat_runs_the_full_sync_weekly_and_the_current_season_the_other_days():
+    from celery.schedules import crontab
+
+    from mangaki.celery import app
+    from mangaki.services.catalogue_sync import sync_plan
+
+    app.loader.import_default_modules()
+    entries = {
+        name: entry
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if entry["task"].endswith("sync_catalogue")
+    }
+    assert {entry["kwargs"]["plan"] for entry in entries.values()} == {"full", "current-season"}
+    days = set()
+    for entry in entries.values():
+        assert entry["task"] in app.tasks and isinstance(entry["schedule"], crontab)
+        assert sync_plan(entry["kwargs"]["plan"], manga_pages=1)  # a plan the task knows
+        days |= entry["schedule"].day_of_week
+    assert days == set(range(7))  # every day, the weekly one on Monday only
+    weekly = next(entry for entry in entries.values() if entry["kwargs"]["plan"] == "full")
+    assert weekly["schedule"].day_of_week == {1}
