@@ -17,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from mangaki.models import Category, Studio, Tag, TaggedWork, Work, WorkRelation, WorkTitle
-from mangaki.services.catalogue_sync import SyncPlan, catalogue_sync, plain_text
+from mangaki.services.catalogue_sync import SyncPlan, catalogue_sync
 from mangaki.upstream.anilist import AniListClient, AniListError
+from mangaki.upstream.anilist_media import plain_text
 from tests.anilist_replay import (
     Answer,
     ReplayServer,
