@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from mangaki.models import Work, WorkTitle
 from mangaki.titles import is_all_lower_case, proper_form
+from tests.covers import store_cover
 from tests.factories import WorkFactory
 
 
@@ -49,10 +50,13 @@ def lower_case_work(db):
     return work
 
 
-def test_the_work_page_shows_the_proper_form_of_its_titles(client, lower_case_work):
+def test_the_work_page_shows_the_proper_form_of_its_titles(client, lower_case_work, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    store_cover(lower_case_work)
     response = client.get(lower_case_work.get_absolute_url())
     html = response.content.decode()
     assert '<h1 id="work-title">Attack on Titan</h1>' in html
+    assert 'alt="Cover of Attack on Titan"' in html
     assert "<title>Attack on Titan · Mangaki</title>" in html
     others = [(title.language, title.title) for title in response.context["other_titles"]]
     # The English title once, in its proper form (it is the page's title: not repeated); the
