@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connections, models
@@ -275,11 +275,17 @@ def model_report_visible_to(viewer) -> bool:
 
 # A weekly broadcast slot repeats every this many days (``Work.broadcast_interval_days``).
 WEEKLY_INTERVAL_DAYS = 7
+# A weekly show whose end nobody recorded (bangumi-data leaves ``end`` empty while a show airs,
+# and for some old ones) is taken to air for one cour, 13 weeks, from its first broadcast, and
+# no longer: without this, a show whose data stopped being updated would stay "airing now"
+# for ever. The catalogue sync's status (AniList's RELEASING, FINISHED) replaces the guess.
+UNKNOWN_END_RUN_DAYS = 13 * 7
 
 
 def airing_condition(day: date) -> Q:
-    """The airing rule, as SQL: AniList says it is releasing; or, with no status known, its run
-    covers ``day`` (first aired on or before it, not ended before it) and it has a weekly slot.
+    """The airing rule, as SQL: AniList says it is releasing; or, with no status known, it has a
+    weekly slot and its run covers ``day``: first aired on or before it, and either not ended
+    before it or, with no end date, first aired at most UNKNOWN_END_RUN_DAYS before it.
 
     ``is_airing_on`` is the same rule in Python, for a work already loaded; a test checks that
     the two agree case by case.
@@ -287,7 +293,8 @@ def airing_condition(day: date) -> Q:
     from .models import Work  # models imports this module
 
     return Q(status=Work.Status.RELEASING) | Q(
-        Q(aired_to__isnull=True) | Q(aired_to__gte=day),
+        Q(aired_to__gte=day)
+        | Q(aired_to__isnull=True, aired_from__gte=day - timedelta(days=UNKNOWN_END_RUN_DAYS)),
         status="",
         aired_from__lte=day,
         broadcast_start__isnull=False,
@@ -299,11 +306,15 @@ def is_airing_on(work, day: date) -> bool:
     """``airing_condition`` for one loaded work (no query)."""
     if work.status == type(work).Status.RELEASING:
         return True
+    if work.aired_to is not None:
+        runs = work.aired_to >= day
+    else:
+        runs = work.aired_from is not None and (day - work.aired_from).days <= UNKNOWN_END_RUN_DAYS
     return (
         work.status == ""
         and work.aired_from is not None
         and work.aired_from <= day
-        and (work.aired_to is None or work.aired_to >= day)
+        and runs
         and work.broadcast_start is not None
         and work.broadcast_interval_days == WEEKLY_INTERVAL_DAYS
     )

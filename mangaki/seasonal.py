@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 
 from .models import Category, Work
@@ -228,14 +228,39 @@ def season_works(
     return result
 
 
+def latest_season(*, category: Category, now: datetime | None = None) -> YearSeason | None:
+    """The last season, up to today in Japan, in which a work of ``category`` first aired: what
+    the catalogue knows last (the shipped data ends with spring 2026). One query."""
+    today = today_in_japan(now or timezone.now())
+    last = Work.objects.filter(category=category, aired_from__lte=today).aggregate(last=Max("aired_from"))[
+        "last"
+    ]
+    return YearSeason.of(last) if last else None
+
+
 def season_row(
     *, category: Category, user, limit: int, now: datetime | None = None
-) -> tuple[YearSeason, list[Work]]:
-    """The current season and up to ``limit`` of what it shows (the home row), in one query:
-    its new works, most popular first, then the works from earlier seasons airing now."""
+) -> tuple[YearSeason, list[Work], bool]:
+    """The current season and up to ``limit`` of what it shows (the home row): its new works,
+    most popular first, then the works from earlier seasons airing now; one query.
+
+    When the catalogue has nothing of it (its data ends earlier and no sync ran), the latest
+    season it knows instead: the last value says whether that is the current one.
+    """
     now = now or timezone.now()
     today = today_in_japan(now)
     season = YearSeason.of(today)
+    works = _season_row_works(category=category, user=user, season=season, today=today, limit=limit)
+    if works:
+        return season, _mark(works, now), True
+    latest = latest_season(category=category, now=now)
+    if latest is None or latest == season:
+        return season, [], True
+    works = _season_row_works(category=category, user=user, season=latest, today=today, limit=limit)
+    return latest, _mark(works, now), False
+
+
+def _season_row_works(*, category: Category, user, season: YearSeason, today: date, limit: int) -> list[Work]:
     in_season = Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
     still_airing = Q(aired_from__lt=season.first_day) & airing_condition(today)
     works = (
@@ -245,7 +270,7 @@ def season_row(
         .annotate(is_new=Case(When(in_season, then=Value(1)), default=Value(0), output_field=IntegerField()))
         .order_by("-is_new", *_POPULAR_HERE_THEN_UPSTREAM)
     )
-    return season, _mark(list(works[:limit]), now)
+    return list(works[:limit])
 
 
 def airing_weekly(*, category: Category | None, user, now: datetime | None = None) -> list[Work]:
@@ -269,17 +294,43 @@ class CalendarDay:
         return self.weekday.capitalize()
 
 
-def airing_calendar(*, category: Category, user, now: datetime | None = None) -> list[CalendarDay]:
-    """The week, Monday to Sunday in Japan time: each day's weekly shows, earliest first."""
+def season_weekly(*, category: Category, season: YearSeason, user, now: datetime | None = None) -> list[Work]:
+    """The works first aired in ``season`` with a weekly slot, each with its ``slot`` at its own
+    first broadcast (its weekday and time): the season's schedule, as it aired."""
+    works = (
+        Work.objects.filter(
+            category=category, aired_from__gte=season.first_day, aired_from__lte=season.last_day
+        )
+        .safe_for(user)
+        .weekly()
+        .select_related("category")
+    )
+    works = _mark(list(works), now or timezone.now())
+    for work in works:
+        work.slot = BroadcastSlot(work.broadcast_start.astimezone(UTC))
+    return sorted(works, key=lambda work: (work.slot.next_broadcast, work.title, work.pk))
+
+
+def airing_calendar(
+    *, category: Category, user, now: datetime | None = None, season: YearSeason | None = None
+) -> list[CalendarDay]:
+    """The week, Monday to Sunday in Japan time: each day's weekly shows, earliest first.
+
+    The shows airing now, or, with ``season``, the weekly shows that first aired in it.
+    """
     now = now or timezone.now()
     by_day: dict[str, list[Work]] = defaultdict(list)
-    for work in airing_weekly(category=category, user=user, now=now):
+    if season is None:
+        works = airing_weekly(category=category, user=user, now=now)
+    else:
+        works = season_weekly(category=category, season=season, user=user, now=now)
+    for work in works:
         by_day[work.slot.weekday_japan].append(work)
     today = WEEKDAYS[today_in_japan(now).weekday()]
     return [
         CalendarDay(
             weekday=day,
-            is_today=day == today,
+            is_today=season is None and day == today,
             works=sorted(by_day[day], key=lambda work: (work.slot.in_japan.time(), work.title, work.pk)),
         )
         for day in WEEKDAYS

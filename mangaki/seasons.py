@@ -86,6 +86,11 @@ class YearSeason:
         return YearSeason(self.year + (index == 3), _BY_QUARTER[(index + 1) % 4])
 
     @property
+    def key(self) -> str:
+        """``"2026-spring"``: how the calendar's ``?season=`` names it."""
+        return f"{self.year}-{self.season.value}"
+
+    @property
     def label(self) -> str:
         """``"Spring 2026"``."""
         return f"{self.season.label} {self.year}"

@@ -48,9 +48,18 @@ def home(request):
         works = Work.objects.filter(category=category).safe_for(request.user).select_related("category")
         rows = []
         if category.slug == SEASONAL_CATEGORY:
-            season, row = season_row(category=category, user=request.user, limit=HOME_ROW_SIZE)
+            season, row, is_current = season_row(category=category, user=request.user, limit=HOME_ROW_SIZE)
             shown.extend(row)
-            rows.append({"ordering": "season", "title": "This season", "season": season, "works": row})
+            title = "This season" if is_current else season.label
+            rows.append(
+                {
+                    "ordering": "season",
+                    "title": title,
+                    "season": season,
+                    "is_current": is_current,
+                    "works": row,
+                }
+            )
         for ordering, title, blurb in HOME_ROWS:
             row = list(WORK_ORDERINGS[ordering].apply(works)[:HOME_ROW_SIZE])
             shown.extend(row)

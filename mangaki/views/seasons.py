@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ..seasonal import SEASON_SORTS, airing_calendar, season_works
+from ..seasonal import SEASON_SORTS, airing_calendar, latest_season, season_works
 from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, current_season
 from .cards import categories, decorate
 
@@ -66,18 +66,38 @@ def season_page(request, category: str, year: int, season: str):
     )
 
 
+def _asked_season(value: str | None) -> YearSeason | None:
+    """``"2026-spring"`` as a season; None when absent; 404 when malformed or out of range."""
+    if not value:
+        return None
+    year, _, name = value.partition("-")
+    if not year.isdigit() or name not in Season.values or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise Http404("No such season.")
+    return YearSeason(int(year), Season(name))
+
+
 def calendar(request, category: str):
+    """The week's shows airing now, or (``?season=2026-spring``) a season's weekly slots."""
     category = _category(request, category)
-    days = airing_calendar(category=category, user=request.user)
+    asked = _asked_season(request.GET.get("season"))
+    days = airing_calendar(category=category, user=request.user, season=asked)
     decorate([work for day in days for work in day.works], request)
+    nb_works = sum(len(day.works) for day in days)
+    season = asked or current_season()
+    # Nothing known to air now (the data ends earlier, no sync ran): point to the last season known.
+    latest = latest_season(category=category) if asked is None and not nb_works else None
     return render(
         request,
         "mangaki/calendar.html",
         {
             "category": category,
             "days": days,
-            "nb_works": sum(len(day.works) for day in days),
-            "season": current_season(),
-            "season_url": _season_url(category.slug, current_season()),
+            "nb_works": nb_works,
+            "asked": asked,
+            "season": season,
+            "season_url": _season_url(category.slug, season),
+            "latest": latest,
+            "latest_calendar_url": latest
+            and f"{reverse('calendar', args=[category.slug])}?season={latest.key}",
         },
     )

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from mangaki.models import Category, Work
 from mangaki.querysets import airing_condition, is_airing_on
-from mangaki.seasonal import airing_calendar, broadcast_slot, next_broadcast, season_works
+from mangaki.seasonal import (
+    airing_calendar,
+    broadcast_slot,
+    latest_season,
+    next_broadcast,
+    season_row,
+    season_works,
+)
 from mangaki.seasons import Season, YearSeason, current_season, season_months, today_in_japan
 from mangaki.services.ratings import rating_set
 from tests.factories import WorkFactory
@@ -120,6 +127,32 @@ AIRING_CASES = {
     "no status, no dates, weekly slot": (
         {"broadcast_start": FRIDAY_SLOT, "broadcast_interval_days": 7},
         False,
+    ),
+    # No end date: one cour (13 weeks) from the first broadcast, then no longer.
+    "no status, no end, began 13 weeks ago": (
+        {
+            "aired_from": TODAY - timedelta(weeks=13),
+            "broadcast_start": FRIDAY_SLOT,
+            "broadcast_interval_days": 7,
+        },
+        True,
+    ),
+    "no status, no end, began 13 weeks and a day ago": (
+        {
+            "aired_from": TODAY - timedelta(weeks=13, days=1),
+            "broadcast_start": FRIDAY_SLOT,
+            "broadcast_interval_days": 7,
+        },
+        False,
+    ),
+    "no status, ends in a year, began two years ago": (
+        {
+            "aired_from": TODAY - timedelta(days=730),
+            "aired_to": TODAY + timedelta(days=365),
+            "broadcast_start": FRIDAY_SLOT,
+            "broadcast_interval_days": 7,
+        },
+        True,
     ),
 }
 
@@ -390,6 +423,7 @@ def test_the_calendar_puts_each_weekly_show_on_its_japanese_weekday(client):
     WorkFactory(
         title="Friday night show",
         aired_from=date(2026, 1, 16),
+        aired_to=date(2100, 1, 1),  # a recorded end, after today: airing without a status
         broadcast_start=FRIDAY_SLOT,
         broadcast_interval_days=7,
     )
@@ -517,3 +551,63 @@ def test_a_big_season_shows_each_group_cut_with_a_link_to_all_of_it(client, sett
     assert groups["TV"].count('class="season-item') == SEASON_GROUP_SIZE + 3
     assert "Every type of Spring 2026" in content
     assert list(sections(client.get(season_url(show="Nonsense")).content.decode())) == ["TV", "Movie"]
+
+
+# When the catalogue's data ends before today (no sync ran) ---------------------------------
+
+
+def _spring_2026_show(title, **fields):
+    # Friday 14:00 UTC, 23:00 in Japan; bangumi-data recorded no end, and it began long before
+    # today (the shipped data ends with spring 2026): not taken for airing now.
+    return WorkFactory(
+        title=title,
+        aired_from=date(2026, 4, 3),
+        broadcast_start=datetime(2026, 4, 3, 14, 0, tzinfo=UTC),
+        broadcast_interval_days=7,
+        **fields,
+    )
+
+
+@pytest.mark.django_db
+def test_home_shows_the_latest_season_known_when_the_current_one_is_empty(client):
+    _spring_2026_show("Spring show")
+    WorkFactory(title="Winter show", aired_from=date(2026, 1, 9))
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    anime = Category.objects.get(slug="anime")
+    assert latest_season(category=anime, now=now) == YearSeason(2026, Season.SPRING)
+    season, works, is_current = season_row(category=anime, user=None, limit=12, now=now)
+    assert (season, [w.title for w in works], is_current) == (
+        YearSeason(2026, Season.SPRING),
+        ["Spring show"],
+        False,
+    )
+    if current_season() != YearSeason(2026, Season.SPRING):  # the page reads today's clock
+        content = client.get(reverse("home")).content.decode()
+        assert ">This season <" not in content and ">Spring 2026 <" in content
+        assert "The latest season the catalogue knows" in content
+
+
+@pytest.mark.django_db
+def test_the_calendar_says_nothing_is_known_to_air_and_offers_the_last_seasons_slots(client):
+    _spring_2026_show("Spring show")
+    _spring_2026_show("Spring sequel", status=Work.Status.FINISHED)
+    WorkFactory(title="Spring movie", aired_from=date(2026, 4, 24), work_type="Movie")
+    url = reverse("calendar", args=["anime"])
+    content = client.get(url).content.decode()
+    assert "Spring show" not in content
+    assert "No show in the catalogue is known to be airing now" in content
+    assert f'href="{url}?season=2026-spring"' in content
+
+    content = client.get(url, {"season": "2026-spring"}).content.decode()
+    friday = content[content.index('id="day-friday"') :]
+    friday = friday[: friday.index("</section>")]
+    assert "Spring show" in friday and "Spring sequel" in friday and "Spring movie" not in content
+    assert re.search(r'<time datetime="2026-04-03T14:00:00Z" data-slot="time"[^>]*>23:00 JST</time>', friday)
+    assert "Spring 2026: the weekly slots" in content and "No show in the catalogue" not in content
+    assert "Airing now" not in friday  # began in April, no end recorded: not airing in December
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["2026", "2026-autumn", "spring-2026", "1800-spring", "2026-spring-x"])
+def test_a_malformed_calendar_season_is_404(client, value):
+    assert client.get(reverse("calendar", args=["anime"]), {"season": value}).status_code == 404

@@ -68,6 +68,7 @@ def test_the_calendar_lists_weekly_shows_airing_now_with_their_next_broadcast(db
     friday = WorkFactory(
         title="Friday night show",
         aired_from=date(2026, 1, 16),
+        aired_to=date(2100, 1, 1),  # a recorded end, after today: airing without a status
         broadcast_start=FRIDAY_SLOT,
         broadcast_interval_days=7,
     )
