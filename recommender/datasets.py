@@ -69,7 +69,8 @@ def load_anime(name_or_path: str | Path = "anime") -> RatingData:
                 f"{path} not found: expected works.csv.gz and ratings.csv.gz in {directory}"
             )
     with _open_text(works_path) as handle:
-        works = list(csv.DictReader(handle))
+        # Works MyAnimeList does not list (named by another id) have no rating: not items here.
+        works = [work for work in csv.DictReader(handle) if work["mal_id"]]
     genres = sorted({genre for work in works for genre in work["genres"].split("|") if genre})
     types = sorted({work["type"] for work in works if work["type"]})
     tag_names = genres + [f"type:{work_type}" for work_type in types]

@@ -37,3 +37,22 @@ def test_load_movielens_keeps_stars_unless_asked_for_choices(tmp_path):
     (tmp_path / "tags.csv").write_text("userId,movieId,tag,timestamp\n1,10,classic,0\n")
     np.testing.assert_array_equal(load_movielens(tmp_path).y, [5.0, 2.5, 4.0])
     np.testing.assert_array_equal(load_movielens(tmp_path, as_choices=True).y, [FAVORITE, DISLIKE, LIKE])
+
+
+def test_load_anime_leaves_out_works_named_by_another_id(tmp_path):
+    import gzip
+
+    from recommender.datasets import load_anime
+
+    works = (
+        "mal_id,title,type,episodes,genres,members,mal_score,anilist_id,anidb_id,bangumi_id\n"
+        "5,Rated,TV,12,Action|Drama,10,8.0,,,\n"
+        ",Only on bangumi.tv,ONA,,,,,,,700001\n"
+        "7,Never rated,Movie,1,Comedy,3,7.0,,,\n"
+    )
+    (tmp_path / "works.csv.gz").write_bytes(gzip.compress(works.encode()))
+    (tmp_path / "ratings.csv.gz").write_bytes(gzip.compress(b"user,mal_id,choice\n1,5,like\n"))
+    data = load_anime(tmp_path)
+    assert data.item_titles == {5: "Rated", 7: "Never rated"}
+    assert data.tag_names == ["Action", "Comedy", "Drama", "type:Movie", "type:TV"]
+    np.testing.assert_array_equal(data.X, [[1, 5]])
