@@ -37,7 +37,7 @@ def franchise(db):
 
 
 def related_html(html: str) -> str:
-    found = re.search(r'<section class="work-related".*?</section>', html, re.S)
+    found = re.search(r'<section class="work-titles work-related".*?</section>', html, re.S)
     return found.group(0) if found else ""
 
 
