@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from mangaki.models import Work
 from tests.covers import store_cover
-from tests.e2e.conftest import PHONE, fail_on_csp_refusals
+from tests.e2e.conftest import PHONE, fail_on_csp_refusals, fail_on_failed_images
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,30 +43,18 @@ def catalogue(live_server, settings, tmp_path):
 
 
 class Watched:
-    """A page that records CSP refusals and failed image requests."""
+    """A page that records CSP refusals and failed image requests (as the conftest's fixtures do)."""
 
     def __init__(self, page: Page):
         self.page = page
         self.refused = fail_on_csp_refusals(page)
-        self.failed_images: list[str] = []
-        page.on(
-            "requestfailed",
-            lambda request: (
-                self.failed_images.append(request.url) if request.resource_type == "image" else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                self.failed_images.append(response.url)
-                if response.request.resource_type == "image" and response.status >= 400
-                else None
-            ),
-        )
+        self.failed_images = fail_on_failed_images(page)
 
     def check(self, *, expected_failures: tuple[str, ...] = ()):
         assert not self.refused, f"the Content-Security-Policy refused: {self.refused}"
-        unexpected = [url for url in self.failed_images if not url.endswith(expected_failures or ("\0",))]
+        unexpected = [
+            failure for failure in self.failed_images if not failure.endswith(expected_failures or ("\0",))
+        ]
         assert not unexpected, f"image requests failed: {unexpected}"
 
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mangaki.models import Category, WorkTitle
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, fail_on_csp_refusals, fail_on_failed_images
 from tests.factories import WorkFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,16 +29,14 @@ def catalogue(live_server):
 
 @pytest.fixture(params=["desktop", "phone"])
 def screen(request, browser):
+    """A page at 1366×900 or 390×844, failing on a CSP refusal or a failed image request."""
     context = browser.new_context(**(DESKTOP if request.param == "desktop" else PHONE))
     page = context.new_page()
-    refused = []
-    page.on(
-        "console",
-        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
-    )
+    refused, failed_images = fail_on_csp_refusals(page), fail_on_failed_images(page)
     yield request.param, page
     context.close()
     assert not refused, f"the Content-Security-Policy refused: {refused}"
+    assert not failed_images, f"image requests failed: {failed_images}"
 
 
 def test_a_close_match_is_said_to_be_close(catalogue, screen, screenshot):
