@@ -43,6 +43,7 @@ TITLE_COLUMNS = ("kind", "language", "title")
 AIRING_COLUMNS = ("start", "end")
 LINK_COLUMNS = ("site", "name", "kind", "url")
 NSFW_GENRES = {"Hentai"}
+GENRE_WEIGHT = 1.0  # a genre's TaggedWork weight (the sync's ranked tags weigh less)
 WorkKey = tuple[str, str]  # (external_source, external_id)
 BATCH_SIZE = 5000
 
@@ -241,6 +242,22 @@ WORK_FIELDS = (
     "mal_score",
     "anilist_id",
 )
+# What a file leaves empty (a work only bangumi-data knows has no episodes, genres or scores)
+# is unknown to it, not nothing: an existing work keeps what the catalogue sync filled in.
+# (A work's NSFW flag comes from its genres: without genres the file says nothing of it.)
+KEPT_WHEN_EMPTY = {
+    "work_type": "",
+    "nb_episodes": None,
+    "nb_members": None,
+    "mal_score": None,
+    "anilist_id": None,
+}
+
+
+def _says_nothing(data: dict, field_name: str) -> bool:
+    if field_name == "nsfw":
+        return not data["genres"]
+    return field_name in KEPT_WHEN_EMPTY and data[field_name] == KEPT_WHEN_EMPTY[field_name]
 
 
 def _keyed(category: Category, keys) -> models.QuerySet:
@@ -288,10 +305,12 @@ def _sync_works(works: dict[WorkKey, dict], category: Category, report: ImportRe
                     **{f: data[f] for f in WORK_FIELDS},
                 )
             )
-        elif any(getattr(work, f) != data[f] for f in WORK_FIELDS):
-            for f in WORK_FIELDS:
-                setattr(work, f, data[f])
-            changed.append(work)
+        else:
+            wanted = {f: getattr(work, f) if _says_nothing(data, f) else data[f] for f in WORK_FIELDS}
+            if any(getattr(work, f) != wanted[f] for f in WORK_FIELDS):
+                for f in WORK_FIELDS:
+                    setattr(work, f, wanted[f])
+                changed.append(work)
     Work.objects.bulk_create(new, batch_size=BATCH_SIZE)
     Work.objects.bulk_update(changed, WORK_FIELDS, batch_size=500)
     report.works_created, report.works_updated = len(new), len(changed)
@@ -306,10 +325,25 @@ def _sync_works(works: dict[WorkKey, dict], category: Category, report: ImportRe
 def _sync_work_tags(
     works: dict[WorkKey, dict], work_ids: dict[WorkKey, int], tag_ids: dict[str, int]
 ) -> None:
+    """Make the genres (tags at weight 1) of each work the file gives genres those of the file.
+
+    A work the file gives no genre keeps its tags, and the catalogue sync's ranked tags (weights
+    below 1) stay on every work.
+    """
     wanted = {(work_ids[key], tag_ids[genre]) for key, data in works.items() for genre in data["genres"]}
-    imported = [work_ids[key] for key in works]
-    current = set(TaggedWork.objects.filter(work_id__in=imported).values_list("work_id", "tag_id"))
-    insert_rows(TaggedWork, ["work", "tag", "weight"], [(w, t, 1.0) for w, t in sorted(wanted - current)])
+    with_genres = [work_ids[key] for key, data in works.items() if data["genres"]]
+    current = set(
+        TaggedWork.objects.filter(work_id__in=with_genres, weight=GENRE_WEIGHT).values_list(
+            "work_id", "tag_id"
+        )
+    )
+    ranked = set(
+        TaggedWork.objects.filter(work_id__in=with_genres)
+        .exclude(weight=GENRE_WEIGHT)
+        .values_list("work_id", "tag_id")
+    )
+    new = sorted(wanted - current - ranked)
+    insert_rows(TaggedWork, ["work", "tag", "weight"], [(w, t, GENRE_WEIGHT) for w, t in new])
     stale = current - wanted
     if stale:
         for work_id, tag_id in stale:

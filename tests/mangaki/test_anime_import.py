@@ -355,3 +355,38 @@ def test_a_malformed_broadcast_slot_is_refused(slot):
 
     with pytest.raises(ValueError):
         parse_broadcast(slot)
+
+
+def test_a_second_load_keeps_what_the_catalogue_sync_filled_where_the_files_say_nothing(db, tmp_path):
+    folder = write(
+        tmp_path / "data", works=WORKS_OF_SEVERAL_SOURCES, ratings="user,mal_id,choice\n1,1,like\n"
+    )
+    anime_import(directory=folder)
+    # What a sync brings: episodes, an adult flag, genres and a tag for a work the files know
+    # only by name, and an AniList tag for one they give genres.
+    web = Work.objects.get(title="Only on bangumi.tv")
+    web.nb_episodes, web.nsfw, web.anilist_popularity = 12, True, 900
+    web.save()
+    drama, found_family = (
+        Tag.objects.create(slug="drama-x", title="Drama X"),
+        Tag.objects.create(slug="found-family", title="Found Family"),
+    )
+    TaggedWork.objects.create(work=web, tag=drama)
+    bebop = Work.objects.get(title="Cowboy Bebop")
+    TaggedWork.objects.create(work=bebop, tag=found_family, weight=0.8)
+
+    report = anime_import(directory=folder)
+    assert (report.works_updated, report.tags_created) == (0, 0)
+    web.refresh_from_db()
+    assert (web.nb_episodes, web.nsfw, web.anilist_popularity) == (12, True, 900)
+    assert set(web.tags.values_list("slug", flat=True)) == {"drama-x"}
+    assert set(bebop.tags.values_list("slug", flat=True)) == {"action", "found-family"}
+
+    # What a file does say wins: Cowboy Bebop's genres and episodes change with it.
+    (folder / "works.csv").write_text(
+        WORKS_OF_SEVERAL_SOURCES.replace("1,Cowboy Bebop,TV,26,Action", "1,Cowboy Bebop,TV,27,Drama")
+    )
+    report = anime_import(directory=folder)
+    bebop.refresh_from_db()
+    assert bebop.nb_episodes == 27
+    assert set(bebop.tags.values_list("slug", flat=True)) == {"drama", "found-family"}
