@@ -21,18 +21,15 @@ Safety, by design:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import os
 import re
-import tempfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,6 +48,7 @@ from ..upstream.anilist_media import (
 )
 from .covers import Cover, CoverError, cover_fetch, cover_store
 from .franchises import franchises_recompute
+from .locks import process_lock
 
 logger = logging.getLogger(__name__)
 
@@ -614,40 +612,9 @@ class SyncBusy(Exception):
     """Another catalogue sync is running."""
 
 
-@contextlib.contextmanager
-def sync_lock() -> Iterator[bool]:
-    """Whether this process holds the catalogue sync lock (PostgreSQL advisory lock, else flock).
-
-    Both are released by the system if the process dies, so a killed sync leaves no stale lock.
-    """
-    if connection.vendor == "postgresql":
-        key = zlib.crc32(b"mangaki-catalogue-sync")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            acquired = bool(cursor.fetchone()[0])
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-        return
-    import fcntl
-
-    database = str(connection.settings_dict.get("NAME") or ":memory:")
-    if "memory" in database:
-        database = f"{database}-{os.getpid()}"
-    digest = hashlib.sha256(database.encode()).hexdigest()[:16]
-    with open(os.path.join(tempfile.gettempdir(), f"mangaki-catalogue-sync-{digest}.lock"), "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def sync_lock() -> AbstractContextManager[bool]:
+    """Whether this process holds the catalogue sync lock (``locks.process_lock``)."""
+    return process_lock("mangaki-catalogue-sync")
 
 
 def catalogue_sync(

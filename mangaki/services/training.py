@@ -11,25 +11,23 @@ keeps two trainings of one algorithm from overlapping. When to retrain is
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import logging
-import os
-import tempfile
 import time
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from recommender.base import fit_model
 
 from ..adapter import item_tag_matrix, rating_arrays, tag_columns
 from ..models import TrainedModel
+from .locks import process_lock
 from .measuring import measure
 from .registry import check_algorithm, clean_incoming, model_activate, models_prune, publish_artifact
 
@@ -49,43 +47,9 @@ class TrainingError(Exception):
 # --- The lock: two trainings of one algorithm never overlap, across processes and machines.
 
 
-@contextlib.contextmanager
-def training_lock(algorithm: str) -> Iterator[bool]:
-    """Yield whether this process holds the training lock of ``algorithm``.
-
-    PostgreSQL: a session advisory lock, released by the server if the process dies (a
-    worker killed mid-training never leaves a stale lock). SQLite (one machine): an
-    ``flock`` on a file next to the database, released by the kernel the same way.
-    """
-    if connection.vendor == "postgresql":
-        key = zlib.crc32(f"mangaki-train-{algorithm}".encode())
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            acquired = bool(cursor.fetchone()[0])
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-        return
-    import fcntl
-
-    database = str(connection.settings_dict.get("NAME") or ":memory:")
-    if "memory" in database:  # an in-memory database (tests) belongs to this process alone
-        database = f"{database}-{os.getpid()}"
-    digest = hashlib.sha256(database.encode()).hexdigest()[:16]
-    path = os.path.join(tempfile.gettempdir(), f"mangaki-train-{algorithm}-{digest}.lock")
-    with open(path, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def training_lock(algorithm: str) -> AbstractContextManager[bool]:
+    """Yield whether this process holds the training lock of ``algorithm`` (``locks.process_lock``)."""
+    return process_lock(f"mangaki-train-{algorithm}")
 
 
 # --- Fitting, measuring and the quality gate.
