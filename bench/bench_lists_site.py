@@ -364,7 +364,7 @@ def ask_site(ratings: Ratings, phase: Phase, algorithm: str | None, users: dict,
         started = time.perf_counter()
         result = recommendations_for(user=user, category=CATEGORY, limit=LIMIT, algorithm=algorithm)
         seconds.append(time.perf_counter() - started)
-        lists.append(np.array([ratings.work_external[item.work.pk] for item in result.items], dtype=np.int64))
+        lists.append(np.array([ratings.work_external.get(item.work.pk, -1) for item in result.items], dtype=np.int64))
         algorithms.add(result.algorithm)
         n_fallback += result.is_fallback
     return Served(lists, seconds, algorithms, n_fallback)
@@ -496,6 +496,8 @@ def run_dataset(folder: Path, name: str, args) -> DatasetResult:
         sorted(
             ratings.work_external[pk]
             for pk in Work.objects.filter(category__slug=CATEGORY, nsfw=False).values_list("pk", flat=True)
+            # works named by another id than MyAnimeList's have no rating: never relevant here
+            if pk in ratings.work_external
         ),
         dtype=np.int64,
     )
