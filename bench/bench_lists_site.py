@@ -364,7 +364,9 @@ def ask_site(ratings: Ratings, phase: Phase, algorithm: str | None, users: dict,
         started = time.perf_counter()
         result = recommendations_for(user=user, category=CATEGORY, limit=LIMIT, algorithm=algorithm)
         seconds.append(time.perf_counter() - started)
-        lists.append(np.array([ratings.work_external.get(item.work.pk, -1) for item in result.items], dtype=np.int64))
+        lists.append(
+            np.array([ratings.work_external.get(item.work.pk, -1) for item in result.items], dtype=np.int64)
+        )
         algorithms.add(result.algorithm)
         n_fallback += result.is_fallback
     return Served(lists, seconds, algorithms, n_fallback)
