@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from .choices import Choice
 from .querysets import WorkQuerySet, is_airing_on
-from .seasons import Season, season_label, season_of, today_in_japan
+from .seasons import Season, YearSeason, season_label, season_of, today_in_japan
 from .text_search import TrigramIndex, normalize
 
 
@@ -171,8 +171,9 @@ class Work(models.Model):
 
     @property
     def year(self) -> int | None:
-        """The year it first aired, None when unknown."""
-        return self.aired_from.year if self.aired_from else None
+        """The year of the season it first aired in (a show first broadcast on 28 December 2025
+        is a Winter 2026 show: ``mangaki.seasons``), None when unknown."""
+        return YearSeason.of(self.aired_from).year if self.aired_from else None
 
     @property
     def season(self) -> Season | None:

@@ -2,8 +2,12 @@
 
 Anime are announced by broadcast season (a "Spring 2013" show starts in April 2013), so the
 year and season of a work's first air date tell apart works of the same name (a series and its
-sequel). The one place that turns a date into a season: cards, the work page and the API read it
-through ``Work.year``, ``Work.season`` and ``Work.season_label``.
+sequel). A season's shows often air their first episode, or a premiere special, in the last
+days of the month before (Frieren's first broadcast was on 29 September 2023, a Fall 2023
+show on MyAnimeList and AniList): from the 25th of March, June, September and December a
+first broadcast belongs to the season that follows. The one place that turns a date into a
+season: cards, the work page and the API read it through ``Work.year``, ``Work.season`` and
+``Work.season_label``.
 """
 
 from __future__ import annotations
@@ -26,19 +30,30 @@ class Season(models.TextChoices):
 _BY_QUARTER = (Season.WINTER, Season.SPRING, Season.SUMMER, Season.FALL)
 
 
+# From this day of a season's last month, a first broadcast belongs to the next season.
+EARLY_START_DAY = 25
+
+
+def _season_day(day: date) -> date:
+    """``day``, or the first of the next month when it is an early start of the next season."""
+    if day.month % 3 == 0 and day.day >= EARLY_START_DAY:
+        return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return day
+
+
 def season_of(day: date | None) -> Season | None:
-    """The season that ``day`` falls in (January–March is Winter…), None without a date."""
+    """The season that ``day`` falls in (January–March is Winter…, from the 25th of March it is
+    Spring), None without a date."""
     if day is None:
         return None
-    return _BY_QUARTER[(day.month - 1) // 3]
+    return _BY_QUARTER[(_season_day(day).month - 1) // 3]
 
 
 def season_label(day: date | None) -> str:
     """``"2013 · Spring"`` for a day of April 2013; ``""`` without a date."""
-    season = season_of(day)
-    if season is None:
+    if day is None:
         return ""
-    return f"{day.year} · {season.label}"
+    return YearSeason.of(day).tag
 
 
 # Seasons are Japanese broadcast seasons: "today" and "this season" are read on Japan's clock.
@@ -64,12 +79,15 @@ class YearSeason:
 
     @classmethod
     def of(cls, day: date) -> YearSeason:
-        """The season ``day`` falls in."""
+        """The season ``day`` falls in (28 December 2025 is in Winter 2026)."""
+        day = _season_day(day)
         return cls(day.year, season_of(day))
 
     @property
     def first_day(self) -> date:
-        return date(self.year, _FIRST_MONTH[self.season], 1)
+        """The 25th of the month before its first month (``EARLY_START_DAY``)."""
+        first = date(self.year, _FIRST_MONTH[self.season], 1)
+        return (first - timedelta(days=1)).replace(day=EARLY_START_DAY)
 
     @property
     def last_day(self) -> date:
@@ -94,6 +112,11 @@ class YearSeason:
     def label(self) -> str:
         """``"Spring 2026"``."""
         return f"{self.season.label} {self.year}"
+
+    @property
+    def tag(self) -> str:
+        """``"2026 · Spring"``: what cards show next to a title."""
+        return f"{self.year} · {self.season.label}"
 
     def contains(self, day: date | None) -> bool:
         return day is not None and self.first_day <= day <= self.last_day

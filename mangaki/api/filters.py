@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from ..choices import Choice
 from ..models import Category, Rating, Tag, Work
 from ..querysets import WORK_ORDERINGS, ordered_works
-from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_months
+from ..seasons import EARLY_START_DAY, FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_months
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -86,15 +84,23 @@ class WorkFilter(django_filters.FilterSet):
 
     def in_season(self, works: QuerySet, name: str, value: str) -> QuerySet:
         year = self.form.cleaned_data.get("year")
-        if year is None:
-            return works.filter(aired_from__month__in=season_months(Season(value)))
+        if year is None:  # that season of any year, from the 25th of the month before it
+            first, second, last = season_months(Season(value))
+            before = (first - 2) % 12 + 1
+            return works.filter(
+                Q(aired_from__month=before, aired_from__day__gte=EARLY_START_DAY)
+                | Q(aired_from__month__in=(first, second))
+                | Q(aired_from__month=last, aired_from__day__lt=EARLY_START_DAY)
+            )
         season = YearSeason(year, Season(value))
         return works.filter(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
 
     def in_year(self, works: QuerySet, name: str, value: int) -> QuerySet:
         if self.form.cleaned_data.get("season"):
             return works  # ``in_season`` reads the year
-        return works.filter(aired_from__gte=date(value, 1, 1), aired_from__lte=date(value, 12, 31))
+        # The year's four seasons: from Winter's first day (25 December before) to Fall's last.
+        first, last = YearSeason(value, Season.WINTER).first_day, YearSeason(value, Season.FALL).last_day
+        return works.filter(aired_from__gte=first, aired_from__lte=last)
 
     def order(self, works: QuerySet, name: str, value: str) -> QuerySet:
         return works  # applied last, in ``qs``, once the search (if any) has ranked the works

@@ -41,7 +41,7 @@ def suggest(request):
             "title": suggestion.title,
             "other_title": suggestion.other_title,
             "close": suggestion.close,
-            "year": suggestion.work.aired_from.year if suggestion.work.aired_from else None,
+            "year": suggestion.work.year,
             "type": suggestion.work.work_type,
             "category": suggestion.work.category.slug,
             "category_name": suggestion.work.category.name,

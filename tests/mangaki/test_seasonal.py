@@ -45,28 +45,31 @@ def test_previous_and_next_seasons_cross_years(season, previous, next_):
     assert season.next.previous == season == season.previous.next
 
 
-def test_a_season_covers_its_three_months_and_no_other_day():
+def test_a_season_covers_its_three_months_from_the_25th_of_the_month_before():
     spring = YearSeason(2026, Season.SPRING)
-    assert (spring.first_day, spring.last_day) == (date(2026, 4, 1), date(2026, 6, 30))
-    assert YearSeason(2024, Season.WINTER).last_day == date(2024, 3, 31)
-    assert YearSeason(2025, Season.FALL).last_day == date(2025, 12, 31)
+    assert (spring.first_day, spring.last_day) == (date(2026, 3, 25), date(2026, 6, 24))
+    assert YearSeason(2024, Season.WINTER).first_day == date(2023, 12, 25)
+    assert YearSeason(2024, Season.WINTER).last_day == date(2024, 3, 24)
+    assert YearSeason(2025, Season.FALL).last_day == date(2025, 12, 24)
     assert season_months(Season.SPRING) == (4, 5, 6)
-    assert spring.contains(date(2026, 4, 1)) and spring.contains(date(2026, 6, 30))
-    assert not spring.contains(date(2026, 3, 31)) and not spring.contains(date(2026, 7, 1))
+    assert spring.contains(date(2026, 3, 25)) and spring.contains(date(2026, 6, 24))
+    assert not spring.contains(date(2026, 3, 24)) and not spring.contains(date(2026, 6, 25))
     assert not spring.contains(None)
     assert spring.label == "Spring 2026"
-    assert YearSeason.of(date(2026, 6, 30)) == spring
+    assert YearSeason.of(date(2026, 6, 24)) == spring
+    assert YearSeason.of(date(2026, 6, 25)) == spring.next
 
 
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        # 14:59 UTC on 31 March is 23:59 in Tokyo: still winter; a minute later it is April there.
-        (datetime(2026, 3, 31, 14, 59, tzinfo=UTC), YearSeason(2026, Season.WINTER)),
-        (datetime(2026, 3, 31, 15, 0, tzinfo=UTC), YearSeason(2026, Season.SPRING)),
-        # New Year's Eve in UTC is already the new year's winter in Japan.
-        (datetime(2025, 12, 31, 15, 30, tzinfo=UTC), YearSeason(2026, Season.WINTER)),
-        (datetime(2025, 12, 31, 14, 30, tzinfo=UTC), YearSeason(2025, Season.FALL)),
+        # 14:59 UTC on 24 March is 23:59 in Tokyo: still winter; a minute later it is the 25th
+        # there, when spring's first broadcasts begin.
+        (datetime(2026, 3, 24, 14, 59, tzinfo=UTC), YearSeason(2026, Season.WINTER)),
+        (datetime(2026, 3, 24, 15, 0, tzinfo=UTC), YearSeason(2026, Season.SPRING)),
+        # 24 December in UTC is already the 25th, the next year's winter, in Japan.
+        (datetime(2025, 12, 24, 15, 30, tzinfo=UTC), YearSeason(2026, Season.WINTER)),
+        (datetime(2025, 12, 24, 14, 30, tzinfo=UTC), YearSeason(2025, Season.FALL)),
     ],
 )
 def test_the_current_season_is_read_on_japans_clock(now, expected):
@@ -253,11 +256,11 @@ def sections(content: str) -> dict[str, str]:
 @pytest.mark.django_db
 def test_the_season_page_lists_new_works_by_type_and_continuing_ones(client):
     spring_2026(title="Spring TV", work_type="TV")
-    spring_2026(title="Spring Movie", work_type="Movie", aired_from=date(2026, 6, 30))
-    spring_2026(title="Spring ONA", work_type="ONA", aired_from=date(2026, 4, 1))
+    spring_2026(title="Spring Movie", work_type="Movie", aired_from=date(2026, 6, 24))
+    spring_2026(title="Spring ONA", work_type="ONA", aired_from=date(2026, 3, 25))
     spring_2026(title="Spring untyped", work_type="")
-    WorkFactory(title="Winter show", aired_from=date(2026, 3, 31))
-    WorkFactory(title="Summer show", aired_from=date(2026, 7, 1))
+    WorkFactory(title="Winter show", aired_from=date(2026, 3, 24))
+    WorkFactory(title="Summer show", aired_from=date(2026, 6, 25))
     WorkFactory(title="Long runner", aired_from=date(2025, 10, 1), aired_to=date(2026, 6, 20))
     WorkFactory(title="Ended in winter", aired_from=date(2025, 10, 1), aired_to=date(2026, 3, 20))
     manga = WorkFactory(

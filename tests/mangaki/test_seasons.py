@@ -23,9 +23,25 @@ pytestmark = pytest.mark.django_db
      (7, "summer"), (8, "summer"), (9, "summer"), (10, "fall"), (11, "fall"), (12, "fall")],
 )  # fmt: skip
 def test_every_month_has_its_anime_season(month, season):
-    first, last = date(2013, month, 1), date(2013, month, 28)
+    first, last = date(2013, month, 1), date(2013, month, 24)
     assert season_of(first) == season_of(last) == Season(season)
     assert season_label(last) == f"2013 · {Season(season).label}"
+
+
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [
+        (date(2023, 9, 29), "2023 · Fall"),  # Frieren's first broadcast: a Fall 2023 show
+        (date(2023, 9, 24), "2023 · Summer"),
+        (date(2023, 9, 25), "2023 · Fall"),
+        (date(2025, 12, 28), "2026 · Winter"),  # and of the next year
+        (date(2026, 3, 25), "2026 · Spring"),
+        (date(2026, 6, 30), "2026 · Summer"),
+        (date(2026, 5, 31), "2026 · Spring"),  # only a season's last month starts early
+    ],
+)
+def test_a_first_broadcast_in_the_last_days_of_a_season_belongs_to_the_next(day, label):
+    assert season_label(day) == label
 
 
 def test_without_a_date_there_is_no_year_nor_season(db):

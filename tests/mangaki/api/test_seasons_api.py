@@ -23,12 +23,12 @@ def titles(response) -> list[str]:
 
 @pytest.fixture
 def dated(db):
-    WorkFactory(title="Winter 2026", aired_from=date(2026, 3, 31))
-    WorkFactory(title="Spring 2026 first day", aired_from=date(2026, 4, 1))
-    WorkFactory(title="Spring 2026 last day", aired_from=date(2026, 6, 30))
-    WorkFactory(title="Summer 2026", aired_from=date(2026, 7, 1))
+    WorkFactory(title="Winter 2026", aired_from=date(2026, 3, 24))
+    WorkFactory(title="Spring 2026 first day", aired_from=date(2026, 3, 25))
+    WorkFactory(title="Spring 2026 last day", aired_from=date(2026, 6, 24))
+    WorkFactory(title="Summer 2026", aired_from=date(2026, 6, 25))
     WorkFactory(title="Spring 2013", aired_from=date(2013, 5, 5))
-    WorkFactory(title="Fall 2025", aired_from=date(2025, 12, 31))
+    WorkFactory(title="Fall 2025", aired_from=date(2025, 12, 24))
     WorkFactory(title="Undated")
 
 
