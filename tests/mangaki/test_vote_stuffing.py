@@ -34,8 +34,8 @@ def ranked(settings):
 
 
 def top_rated(client) -> tuple[list[str], list[str]]:
-    page = client.get(reverse("home")).context["sections"][0]["rows"][0]
-    assert page["ordering"] == "top"
+    rows = client.get(reverse("home")).context["sections"][0]["rows"]
+    [page] = [row for row in rows if row["ordering"] == "top"]  # after the anime's season row
     api = client.get("/api/works/", {"ordering": "top"}).json()["results"]
     return [work.title for work in page["works"]], [work["title"] for work in api]
 
