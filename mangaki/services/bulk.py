@@ -40,20 +40,35 @@ def _in_batches(rows, size: int):
 
 
 def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, progress=None
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    progress=None,
+    prepared: bool = False,
 ) -> int:
-    """INSERT ``rows`` (tuples of ``fields``' values) into ``model``'s table; returns how many."""
+    """INSERT ``rows`` (tuples of ``fields``' values) into ``model``'s table; returns how many.
+
+    ``prepared``: the values are already as the database takes them (``db_value``), which saves
+    converting each one (a third of the time for 420k ratings).
+    """
     table = connection.ops.quote_name(model._meta.db_table)
     columns = _columns(model, fields)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     count = 0
+    values = rows if prepared else _prepared(model, fields, rows)
     with connection.cursor() as cursor:
-        for batch in _in_batches(_prepared(model, fields, rows), BATCH_SIZE):
+        for batch in _in_batches(values, BATCH_SIZE):
             cursor.executemany(sql, batch)
             count += len(batch)
             if progress:
                 progress(len(batch))
     return count
+
+
+def db_value(model: type[models.Model], field_name: str, value):
+    """``value`` of ``model.field_name`` as the database takes it (a datetime as SQLite's text…)."""
+    return model._meta.get_field(field_name).get_db_prep_save(value, connection)
 
 
 def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from ..choices import COUNTER_FIELDS, Choice
 from ..models import Rating, Work
-from .bulk import insert_rows, update_rows
+from .bulk import db_value, insert_rows, update_rows
 from .counters import counter_values
 from .ranking import ranking_recompute
 
@@ -239,14 +239,16 @@ def ratings_load(
         }
         new, changed = [], []
         now = timezone.now()
+        # Ids and choices go to the database as they are; the date is converted once.
+        stamp = db_value(Rating, "date", now)
         for key, choice in choices.items():
             found = current.get(key)
             if found is None:
-                new.append((key[0], key[1], choice, now))
+                new.append((int(key[0]), int(key[1]), str(choice), stamp))
             elif found[1] != choice:
                 changed.append((found[0], choice, now))
         # Tuples, not model instances: 420k of them for the anime data (services.bulk).
-        insert_rows(Rating, ["user", "work", "choice", "date"], new, progress=progress)
+        insert_rows(Rating, ["user", "work", "choice", "date"], new, progress=progress, prepared=True)
         update_rows(Rating, ["choice", "date"], changed)
         if progress:
             progress(len(changed))
