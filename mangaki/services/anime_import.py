@@ -109,11 +109,20 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
             yield reader.line_num, row
 
 
+# Whole numbers the database stores as (positive) integers: ids, episodes, members.
+LARGEST_NUMBER = 2**31 - 1
+
+
+def _whole(text: str) -> bool:
+    """A whole number the database can hold (``"12"``, not ``"-5"``, ``"1e3"`` or 40 digits)."""
+    return text.isascii() and text.isdigit() and int(text) <= LARGEST_NUMBER
+
+
 def _key_of(row: dict[str, str]) -> tuple[WorkKey | None, str | None]:
     """(the work's key, None) from a row's id columns, or (None, why not)."""
     for column in ID_SOURCES:
         value = (row.get(column) or "").strip()
-        if value and not value.isdigit():
+        if value and not _whole(value):
             return None, f"{column} must be a positive integer, not {value!r}"
     for column, source in ID_SOURCES.items():
         value = (row.get(column) or "").strip()
@@ -122,8 +131,19 @@ def _key_of(row: dict[str, str]) -> tuple[WorkKey | None, str | None]:
     return None, "no id: mal_id (or anilist_id, anidb_id, bangumi_id) must be a positive integer"
 
 
-def _number(text: str, kind: type):
-    return kind(text) if text else None
+def _upstream_numbers(members: str, score: str) -> tuple[int | None, float | None, str | None]:
+    """(MyAnimeList members, score, None), or (None, None, why not): a whole number and a score
+    from 0 to 10, each possibly empty."""
+    why = "members must be a whole number and mal_score a number from 0 to 10, or empty"
+    if members and not _whole(members):
+        return None, None, why
+    try:
+        value = float(score) if score else None
+    except ValueError:
+        return None, None, why
+    if value is not None and not 0 <= value <= 10:  # also refuses nan
+        return None, None, why
+    return (int(members) if members else None), value, None
 
 
 def _parse_works(path: Path, report: ImportReport) -> dict[WorkKey, dict]:
@@ -135,16 +155,13 @@ def _parse_works(path: Path, report: ImportReport) -> dict[WorkKey, dict]:
         episodes = (row["episodes"] or "").strip()
         key, why = _key_of(row)
         extra = {column: (row.get(column) or "").strip() for column in OPTIONAL_WORK_COLUMNS}
-        anilist_id = int(extra["anilist_id"]) if extra["anilist_id"].isdigit() else None
-        try:
-            members, score = _number(extra["members"], int), _number(extra["mal_score"], float)
-        except ValueError:
-            members = score = why = "members must be a whole number and mal_score a number, or empty"
-        if key is None or isinstance(members, str):
-            report.errors.append(RowError(path.name, line, why))
+        anilist_id = int(extra["anilist_id"]) if _whole(extra["anilist_id"]) else None
+        members, score, bad_numbers = _upstream_numbers(extra["members"], extra["mal_score"])
+        if key is None or bad_numbers:
+            report.errors.append(RowError(path.name, line, why or bad_numbers))
         elif not title:
             report.errors.append(RowError(path.name, line, "empty title"))
-        elif episodes and not episodes.isdigit():
+        elif episodes and not _whole(episodes):
             report.errors.append(
                 RowError(path.name, line, f"episodes must be a number or empty, not {episodes!r}")
             )

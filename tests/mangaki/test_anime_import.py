@@ -288,6 +288,11 @@ mal_id,title,type,episodes,genres,members,mal_score,anilist_id,anidb_id,bangumi_
 ,Bad AniList id,TV,,,,,A1,,
 2,Same AniList id,TV,,,,,1,,
 3,Bad members,TV,,,many,,,,
+4,Negative members,TV,,,-5,,,,
+5,Score not a number,TV,,,,nan,,,
+6,Score out of range,TV,,,,11,,,
+7,Too many episodes,TV,99999999999,,,,,,
+99999999999999999999,Id too large,TV,,,,,,,
 """
 
 
@@ -309,7 +314,15 @@ def test_works_are_keyed_by_their_mal_id_else_another_real_id_and_bad_ids_are_na
         ("works.csv", 6): "no id: mal_id (or anilist_id, anidb_id, bangumi_id) must be a positive integer",
         ("works.csv", 7): "anilist_id must be a positive integer, not 'A1'",
         ("works.csv", 8): "duplicate anilist_id 1 (first at line 2)",
-        ("works.csv", 9): "members must be a whole number and mal_score a number, or empty",
+        **{
+            (
+                "works.csv",
+                line,
+            ): "members must be a whole number and mal_score a number from 0 to 10, or empty"
+            for line in (9, 10, 11, 12)
+        },
+        ("works.csv", 13): "episodes must be a number or empty, not '99999999999'",
+        ("works.csv", 14): "mal_id must be a positive integer, not '99999999999999999999'",
         ("titles.csv", 3): "unknown work anilist_id 9",
         ("airing.csv", 3): "broadcast must be R/<UTC start>/P<n>D (as bangumi-data writes it) or empty",
     }
