@@ -500,6 +500,8 @@ def parse_broadcast(value: str) -> tuple[datetime | None, int | None]:
         raise ValueError(value)
     count, unit = int(period[1]), period[2]
     days = None if unit == "M" else count * (7 if unit == "W" else 1)
+    if days is not None and days > 366:  # a slot repeats within the year (and fits its column)
+        raise ValueError(value)
     return start.astimezone(UTC), days
 
 

@@ -361,7 +361,14 @@ def test_broadcast_slots_are_read_as_bangumi_data_writes_them(slot, expected):
 
 
 @pytest.mark.parametrize(
-    "slot", ["2020-10-02T16:25:00Z", "R/2020-10-02/P7D", "R/2020-10-02T16:25:00Z/7D", "R//P7D"]
+    "slot",
+    [
+        "2020-10-02T16:25:00Z",
+        "R/2020-10-02/P7D",
+        "R/2020-10-02T16:25:00Z/7D",
+        "R//P7D",
+        "R/2020-10-02T16:25:00Z/P99999999D",  # more days than its column holds
+    ],
 )
 def test_a_malformed_broadcast_slot_is_refused(slot):
     from mangaki.services.anime_import import parse_broadcast
