@@ -11,11 +11,12 @@ PostgreSQL. The bench:
    ``--backend sqlite``, a database file in a temporary folder, removed at the end;
 2. migrates it and loads the shipped fixtures/anime with ``manage.py load_anime`` (15,878 anime,
    420k ratings, 28,122 other titles), timed apart and not part of the figures;
-3. builds 212 queries, each with the work it is meant to find (seeded, so the same every run):
-   issues 12 and 19's 18 targets, 60 titles of well-rated works with one typo (a letter swapped, dropped,
-   doubled or replaced), 50 fragments (the start of a title, one of its longer words), 40
-   Japanese titles (20 whole original titles, 20 of their first characters), 44 titles as
-   written (20 of the site's titles, 24 English ones);
+3. builds 214 queries, each with the work it is meant to find (seeded, so the same every run):
+   issues 12 and 19's 20 targets (tests/mangaki/test_search_real_data.py), 60 titles of
+   well-rated works with one typo (a letter swapped, dropped, doubled or replaced), 50
+   fragments (the start of a title, one of its longer words), 40 Japanese titles (20 whole
+   original titles, 20 of their first characters), 44 titles as written (20 of the site's
+   titles, 24 English ones);
 4. runs every query once untimed (warm caches, connection open), then times each ``--runs``
    times (default 3) and keeps its median, with:
    - ``search``: ``Work.objects.search(q)[:20]`` (an API page), the function pages and API use;
@@ -24,7 +25,7 @@ PostgreSQL. The bench:
    - ``icontains``: the control, ``Work.objects.filter(title__icontains=q)`` most rated first,
      what the API did before (the pages searched the same way, without accents);
 5. prints, as a Markdown table, p50/p95/max milliseconds, and how often the meant work comes
-   first (hit@1) or among the first eight (hit@8), over the targets and over all 212 queries.
+   first (hit@1) or among the first eight (hit@8), over the targets and over all 214 queries.
 
 Wall-clock on a shared machine, so noisy; the core count is printed. DEBUG is off (no query log).
 """
@@ -58,30 +59,10 @@ DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 30.0  # issue 12, on PostgreSQL
 PAGE = 20
 SEED = 0
-# (query, the MyAnimeList id of the work it means): issue 12's targets, then issue 19's (works
-# nobody here has rated, from the MyAnimeList catalogue and bangumi-data).
-TARGETS = [
-    ("attack on titan", "16498"),
-    ("進撃の巨人", "16498"),
-    ("your name", "32281"),
-    ("steins gate", "9253"),
-    ("re zero", "31240"),
-    ("cowboy bebob", "1"),
-    ("frieren", "52991"),
-    ("jujutsu kaisen", "40748"),
-    ("spy x family", "50265"),
-    ("kimetsu no yaiba", "38000"),
-    ("demon slayer", "38000"),
-    ("chainsaw man", "44511"),
-    ("oshi no ko", "52034"),
-    ("one piece", "21"),
-    ("bocchi the rock", "47917"),
-    ("kaiju no 8", "52588"),
-    ("apothecary diaries", "54492"),
-    ("my dress up darling", "48736"),
-]
 
 
+# The target searches are the real-data test's (one list): issue 12's, by the work's title, and
+# issue 19's, by the MyAnimeList id of the work they mean (works nobody here has rated).
 @dataclass(frozen=True)
 class Query:
     kind: str
@@ -126,9 +107,12 @@ def build_queries() -> list[Query]:
     from mangaki.models import Work, WorkTitle
 
     rng = random.Random(SEED)
-    queries = [
+    from tests.mangaki.test_search_real_data import CURRENT_TARGETS, TARGETS
+
+    queries = [Query("target", text, Work.objects.get(title=title).pk) for text, title, _ in TARGETS]
+    queries += [
         Query("target", text, Work.objects.get(external_source="myanimelist", external_id=mal_id).pk)
-        for text, mal_id in TARGETS
+        for text, mal_id in CURRENT_TARGETS
     ]
     well_rated = list(
         Work.objects.filter(nb_ratings__gte=50).order_by("-nb_ratings", "pk").values_list("pk", "title")
