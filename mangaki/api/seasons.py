@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Category
-from ..seasonal import WEEKDAYS, airing_weekly
+from ..seasonal import WEEKDAYS, airing_weekly, season_weekly
+from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason
 
 DEFAULT_CALENDAR_CATEGORY = "anime"
 
@@ -21,6 +22,19 @@ class CalendarQuerySerializer(serializers.Serializer):
         required=False,
         help_text=f"Category slug; default `{DEFAULT_CALENDAR_CATEGORY}`.",
     )
+    season = serializers.ChoiceField(
+        choices=Season.choices,
+        required=False,
+        help_text="With `year`: that season's weekly slots (each show at its first broadcast) instead "
+        "of the shows airing now.",
+    )
+    year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR, required=False)
+
+    def validate(self, data: dict) -> dict:
+        if ("season" in data) != ("year" in data):
+            missing = "year" if "season" in data else "season"
+            raise serializers.ValidationError({missing: "season and year go together."})
+        return data
 
 
 class WeekdayField(serializers.ChoiceField):
@@ -38,7 +52,7 @@ class CalendarEntrySerializer(serializers.Serializer):
     next_broadcast = serializers.CharField(
         source="slot.iso_utc",
         help_text="The next weekly broadcast, an aware UTC instant in ISO 8601 (`2026-01-16T14:00:00Z`); "
-        "a show airing right now gives its next week's.",
+        "a show airing right now gives its next week's. With `season` and `year`: its first broadcast.",
     )
     weekday_utc = WeekdayField(source="slot.weekday_utc", help_text="Weekday of the next broadcast in UTC.")
     weekday_japan = WeekdayField(
@@ -53,7 +67,8 @@ class CalendarSerializer(serializers.Serializer):
 
 
 class CalendarView(APIView):
-    """What airs this week: every work airing now with a weekly broadcast slot, next broadcast first."""
+    """What airs this week: every work airing now with a weekly broadcast slot, next broadcast first;
+    or, with ``season`` and ``year``, that season's weekly slots."""
 
     @extend_schema(
         summary="The weekly airing calendar",
@@ -66,5 +81,11 @@ class CalendarView(APIView):
         category = query.validated_data.get("category")
         if category is None:
             category = Category.objects.filter(slug=DEFAULT_CALENDAR_CATEGORY).first()
-        works = airing_weekly(category=category, user=request.user) if category is not None else []
+        if category is None:
+            works = []
+        elif "season" in query.validated_data:
+            season = YearSeason(query.validated_data["year"], Season(query.validated_data["season"]))
+            works = season_weekly(category=category, season=season, user=request.user)
+        else:
+            works = airing_weekly(category=category, user=request.user)
         return Response(CalendarSerializer({"results": works}).data)

@@ -176,3 +176,37 @@ def test_the_calendar_is_a_fixed_number_of_queries(db, anon):
             broadcast_interval_days=7,
         )
     assert queries() == few <= 2
+
+
+def test_the_calendar_gives_a_seasons_weekly_slots(db, anon):
+    WorkFactory(
+        title="Spring show",
+        aired_from=date(2026, 4, 3),
+        broadcast_start=datetime(2026, 4, 3, 14, 0, tzinfo=UTC),
+        broadcast_interval_days=7,
+    )
+    WorkFactory(title="Spring movie", aired_from=date(2026, 4, 24), work_type="Movie")
+    assert anon.get("/api/calendar/").json()["results"] == []  # began long ago, no end recorded
+    response = anon.get("/api/calendar/", {"season": "spring", "year": 2026})
+    assert response.status_code == 200, response.content
+    [entry] = response.json()["results"]
+    assert (entry["title"], entry["next_broadcast"], entry["weekday_japan"], entry["time_japan"]) == (
+        "Spring show",
+        "2026-04-03T14:00:00Z",
+        "friday",
+        "23:00",
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"season": "spring"}, "year"),
+        ({"year": 2026}, "season"),
+        ({"season": "autumn", "year": 2026}, "season"),
+    ],
+)
+def test_the_calendar_wants_season_and_year_together(db, anon, query, field):
+    response = anon.get("/api/calendar/", query)
+    assert response.status_code == 400
+    assert field in {error["field"] for error in response.json()["errors"]}
