@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from .choices import Choice
 from .querysets import WorkQuerySet, is_airing_on
-from .seasons import Season, YearSeason, season_label, season_of, today_in_japan
+from .seasons import Season, YearSeason, today_in_japan, work_season
 from .text_search import TrigramIndex, normalize
 
 
@@ -90,6 +90,10 @@ class Work(models.Model):
     aired_from = models.DateField(null=True, blank=True)
     aired_to = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    # The season AniList files it under (MediaSeason, seasonYear): what places a work announced
+    # without a full first date on its season's page; a known ``aired_from`` decides otherwise.
+    upstream_season = models.CharField(max_length=8, choices=Season.choices, blank=True)
+    upstream_season_year = models.PositiveSmallIntegerField(null=True, blank=True)
     # The weekly slot: the first broadcast as an aware UTC moment, repeated every
     # ``broadcast_interval_days`` days (7 for a weekly show, 0 for a single broadcast), from
     # bangumi-data's ``R/2026-01-16T14:00:00Z/P7D``.
@@ -173,17 +177,28 @@ class Work(models.Model):
     def year(self) -> int | None:
         """The year of the season it first aired in (a show first broadcast on 28 December 2025
         is a Winter 2026 show: ``mangaki.seasons``), None when unknown."""
-        return YearSeason.of(self.aired_from).year if self.aired_from else None
+        season = self.year_season
+        return season.year if season else None
+
+    @property
+    def year_season(self) -> YearSeason | None:
+        """The season it first aired in: from its first air date, else the season AniList files
+        it under (a work announced without a full date); None when neither is known."""
+        if self.aired_from is not None:  # the upstream fields are not read (a card may lack them)
+            return YearSeason.of(self.aired_from)
+        return work_season(None, self.upstream_season, self.upstream_season_year)
 
     @property
     def season(self) -> Season | None:
-        """The anime season it first aired in (``mangaki.seasons``), None when unknown."""
-        return season_of(self.aired_from)
+        """The anime season it first aired in (``year_season``), None when unknown."""
+        season = self.year_season
+        return season.season if season else None
 
     @property
     def season_label(self) -> str:
         """``"2013 · Spring"``: what cards and pages show to tell apart works of the same name."""
-        return season_label(self.aired_from)
+        season = self.year_season
+        return season.tag if season else ""
 
     @property
     def is_airing(self) -> bool:

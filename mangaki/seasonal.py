@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from .models import Category, Work
 from .querysets import WORK_ORDERINGS, WorkOrdering, WorkQuerySet, airing_condition, is_airing_on
-from .seasons import JAPAN, YearSeason, today_in_japan
+from .seasons import JAPAN, YearSeason, season_condition, today_in_japan
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Types in the order a season page shows them; any other type comes after them, by name, and
@@ -198,13 +198,13 @@ def season_works(
     now = now or timezone.now()
     sort = sort if sort in SEASON_SORTS else DEFAULT_SEASON_SORT
     today = today_in_japan(now)
-    in_season = Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
+    in_season = season_condition(season)
     works = Work.objects.filter(category=category).safe_for(user).select_related("category")
     works = SEASON_SORTS[sort].apply(works.filter(in_season | _continuing_condition(season, today)))
     by_type: dict[str, list[Work]] = defaultdict(list)
     continuing: list[Work] = []
     for work in works:
-        if season.contains(work.aired_from):
+        if work.year_season == season:
             by_type[work.work_type or OTHER_TYPE].append(work)
         else:
             continuing.append(work)
@@ -261,7 +261,7 @@ def season_row(
 
 
 def _season_row_works(*, category: Category, user, season: YearSeason, today: date, limit: int) -> list[Work]:
-    in_season = Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
+    in_season = season_condition(season)
     still_airing = Q(aired_from__lt=season.first_day) & airing_condition(today)
     works = (
         Work.objects.filter(in_season | still_airing, category=category)

@@ -130,3 +130,22 @@ def today_in_japan(now: datetime | None = None) -> date:
 def current_season(now: datetime | None = None) -> YearSeason:
     """The broadcast season under way in Japan at ``now`` (the present when None)."""
     return YearSeason.of(today_in_japan(now))
+
+
+def work_season(
+    aired_from: date | None, upstream_season: str, upstream_year: int | None
+) -> YearSeason | None:
+    """A work's season: from its first air date, else the season its upstream files it under."""
+    if aired_from is not None:
+        return YearSeason.of(aired_from)
+    if upstream_season in Season.values and upstream_year:
+        return YearSeason(upstream_year, Season(upstream_season))
+    return None
+
+
+def season_condition(season: YearSeason) -> models.Q:
+    """The works of ``season`` as SQL: first aired in its days, or, with no first air date, filed
+    under it upstream (``work_season``)."""
+    return models.Q(aired_from__gte=season.first_day, aired_from__lte=season.last_day) | models.Q(
+        aired_from__isnull=True, upstream_season=season.season.value, upstream_season_year=season.year
+    )

@@ -138,7 +138,8 @@ def _tags(
 # are left to the work's page (they load on access, as after ``only()``): converting them cost
 # most of the time spent building these works.
 LISTED_WORK_FIELDS = (
-    "title", "category", "work_type", "nb_episodes", "cover", "nsfw", "nb_ratings", "aired_from"
+    "title", "category", "work_type", "nb_episodes", "cover", "nsfw", "nb_ratings", "aired_from",
+    "upstream_season", "upstream_season_year",  # the season of a work with no first air date
 )  # fmt: skip
 _LISTED = PartialModel(Work, LISTED_WORK_FIELDS)
 

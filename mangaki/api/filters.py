@@ -11,7 +11,15 @@ from drf_spectacular.utils import extend_schema_field
 from ..choices import Choice
 from ..models import Category, Rating, Tag, Work
 from ..querysets import WORK_ORDERINGS, ordered_works
-from ..seasons import EARLY_START_DAY, FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_months
+from ..seasons import (
+    EARLY_START_DAY,
+    FIRST_YEAR,
+    LAST_YEAR,
+    Season,
+    YearSeason,
+    season_condition,
+    season_months,
+)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -91,16 +99,19 @@ class WorkFilter(django_filters.FilterSet):
                 Q(aired_from__month=before, aired_from__day__gte=EARLY_START_DAY)
                 | Q(aired_from__month__in=(first, second))
                 | Q(aired_from__month=last, aired_from__day__lt=EARLY_START_DAY)
+                | Q(aired_from__isnull=True, upstream_season=value)
             )
-        season = YearSeason(year, Season(value))
-        return works.filter(aired_from__gte=season.first_day, aired_from__lte=season.last_day)
+        return works.filter(season_condition(YearSeason(year, Season(value))))
 
     def in_year(self, works: QuerySet, name: str, value: int) -> QuerySet:
         if self.form.cleaned_data.get("season"):
             return works  # ``in_season`` reads the year
         # The year's four seasons: from Winter's first day (25 December before) to Fall's last.
         first, last = YearSeason(value, Season.WINTER).first_day, YearSeason(value, Season.FALL).last_day
-        return works.filter(aired_from__gte=first, aired_from__lte=last)
+        return works.filter(
+            Q(aired_from__gte=first, aired_from__lte=last)
+            | Q(aired_from__isnull=True, upstream_season_year=value)
+        )
 
     def order(self, works: QuerySet, name: str, value: str) -> QuerySet:
         return works  # applied last, in ``qs``, once the search (if any) has ranked the works

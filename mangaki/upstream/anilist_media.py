@@ -87,6 +87,10 @@ def full_date(fuzzy: dict | None) -> date | None:
         return None
 
 
+# AniList's MediaSeason, as our seasons name them.
+SEASONS = {"WINTER": "winter", "SPRING": "spring", "SUMMER": "summer", "FALL": "fall"}
+
+
 def work_values(media: dict) -> dict:
     """The Work fields AniList's answer states (absent or null values are left out)."""
     values = {"anilist_id": media["id"]}
@@ -105,6 +109,13 @@ def work_values(media: dict) -> dict:
         values["anilist_score"] = media["averageScore"]
     if isinstance(media.get("popularity"), int) and media["popularity"] >= 0:
         values["anilist_popularity"] = media["popularity"]
+    if (
+        media.get("season") in SEASONS
+        and isinstance(media.get("seasonYear"), int)
+        and media["seasonYear"] > 0
+    ):
+        values["upstream_season"] = SEASONS[media["season"]]
+        values["upstream_season_year"] = media["seasonYear"]
     for key, field in (("startDate", "aired_from"), ("endDate", "aired_to")):
         day = full_date(media.get(key))
         if day is not None:

@@ -614,3 +614,32 @@ def test_the_calendar_says_nothing_is_known_to_air_and_offers_the_last_seasons_s
 @pytest.mark.parametrize("value", ["2026", "2026-autumn", "spring-2026", "1800-spring", "2026-spring-x"])
 def test_a_malformed_calendar_season_is_404(client, value):
     assert client.get(reverse("calendar", args=["anime"]), {"season": value}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_work_announced_without_a_date_is_on_the_season_anilist_files_it_under(client):
+    announced = WorkFactory(
+        title="Announced", aired_from=None, upstream_season="spring", upstream_season_year=2026
+    )
+    # A known first air date decides over the upstream season.
+    WorkFactory(
+        title="Dated", aired_from=date(2026, 7, 10), upstream_season="spring", upstream_season_year=2026
+    )
+    assert (announced.year, announced.season, announced.season_label) == (
+        2026,
+        Season.SPRING,
+        "2026 · Spring",
+    )
+    anime = Category.objects.get(slug="anime")
+    found = season_works(category=anime, season=YearSeason(2026, Season.SPRING), user=None)
+    assert [(group.title, [w.title for w in group.works]) for group in found.groups] == [
+        ("TV", ["Announced"])
+    ]
+
+    def api_titles(query):
+        return sorted(work["title"] for work in client.get("/api/works/", query).json()["results"])
+
+    assert api_titles({"season": "spring", "year": 2026}) == ["Announced"]
+    assert api_titles({"season": "summer", "year": 2026}) == ["Dated"]
+    assert api_titles({"season": "spring"}) == ["Announced"]
+    assert api_titles({"year": 2026}) == ["Announced", "Dated"]

@@ -41,3 +41,11 @@ def test_titles_by_kind_and_language():
         ("romaji", "ja-Latn", "Chiyuki no Fashion Check"),
         ("original", "ja", "千雪のファッションチェック！"),
     ]  # no English title recorded: none invented
+
+
+def test_the_season_anilist_files_a_work_under_is_kept_and_a_null_one_left_out():
+    values = work_values(recorded_media(99426))  # A Place Further Than the Universe: WINTER 2018
+    assert (values["upstream_season"], values["upstream_season_year"]) == ("winter", 2018)
+    media = recorded_media(99426)
+    media.update(season=None, seasonYear=None)
+    assert not {"upstream_season", "upstream_season_year"} & set(work_values(media))
