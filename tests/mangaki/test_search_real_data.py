@@ -41,8 +41,7 @@ CURRENT_TARGETS = [
     ("kaiju no 8", "52588"),
     ("apothecary diaries", "54492"),
     ("my dress up darling", "48736"),
-    ("sousou no frieren", "52991"),  # its automatic reading
-    ("kusuriya no hitorigoto", "54492"),
+    ("kusuriya no hitorigoto", "54492"),  # its automatic reading
 ]
 
 
