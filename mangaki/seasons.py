@@ -12,6 +12,7 @@ season: cards, the work page and the API read it through ``Work.year``, ``Work.s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -70,12 +71,21 @@ def season_months(season: Season) -> tuple[int, int, int]:
     return (first, first + 1, first + 2)
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class YearSeason:
-    """One season of one year (Spring 2026): its days, the seasons around it, its name."""
+    """One season of one year (Spring 2026): its days, the seasons around it, its name.
+
+    Seasons compare in time (Winter 2026 < Spring 2026 < Fall 2026 < Winter 2027), not by name.
+    """
 
     year: int
     season: Season
+
+    def __lt__(self, other: YearSeason) -> bool:
+        if not isinstance(other, YearSeason):
+            return NotImplemented
+        return (self.year, _BY_QUARTER.index(self.season)) < (other.year, _BY_QUARTER.index(other.season))
 
     @classmethod
     def of(cls, day: date) -> YearSeason:
