@@ -7,6 +7,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .choices import Choice
 from .querysets import WorkQuerySet, is_airing_on
@@ -111,6 +112,18 @@ class Work(models.Model):
     # smallest work id among them (``services.franchises``); NULL for a work with no relation.
     franchise_id = models.PositiveIntegerField(null=True, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True, help_text="last enriched by the catalogue sync")
+    # A work first seen in a member's import is theirs alone (their list and export) until the
+    # catalogue sync finds it upstream or staff confirm it: until then it is in no public list,
+    # search, ranking or training (``WorkQuerySet.safe_for``, ``public``).
+    confirmed = models.BooleanField(default=True, help_text="public: loaded, synced or confirmed by staff")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the member whose import first brought it, while it waits for confirmation",
+    )
     date_added = models.DateTimeField(auto_now_add=True)
     # ``title`` as search compares it (text_search.normalize), written with the title.
     search_text = models.TextField(blank=True, editable=False)
@@ -319,6 +332,10 @@ class Profile(models.Model):
     is_shared = models.BooleanField("others may see my ratings", default=True)
     # A visitor who rated before signing up: signing up turns this account into theirs.
     is_guest = models.BooleanField(default=False)
+    # Since when this member's ratings move the public counters and enter training. New accounts
+    # start without (``services.accounts``) and are counted in once they have shown life; users
+    # made any other way (staff, datasets, tests) count from the start.
+    counted_since = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
@@ -479,6 +496,12 @@ class RatingImport(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     reason = models.TextField(blank=True, help_text="why it failed")
     nb_entries = models.PositiveIntegerField(default=0, help_text="entries read from the file")
+    upload = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="the file as uploaded, until the worker has read it"
+    )
+    started = models.DateTimeField(null=True, blank=True, help_text="when a worker last took it up")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="times a worker took it up")
+    written = models.PositiveIntegerField(default=0, help_text="entries written so far (committed batches)")
     entries = models.JSONField(default=list, blank=True, help_text="the entries to write, until written")
     report = models.JSONField(default=dict, blank=True)
 

@@ -149,6 +149,9 @@ def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[i
                 nb_episodes=entry["episodes"],
                 nb_volumes=entry["volumes"],
                 nb_chapters=entry["chapters"],
+                # The importer's own until the sync finds it upstream or staff confirm it.
+                confirmed=False,
+                added_by=rating_import.user,
             )
         )
     if new:
