@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "mangaki.middleware.reject_nul_in_path",
+    "mangaki.middleware.reject_nul_in_input",
     "mangaki.middleware.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +116,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "mangaki.urls"
+# A refused form's page needs no database (the default one reads it through context processors).
+CSRF_FAILURE_VIEW = "mangaki.views.errors.csrf_failure"
 WSGI_APPLICATION = "mangaki.wsgi.application"
 
 TEMPLATES = [
@@ -377,6 +380,14 @@ MANGAKI_SIMILAR_MIN_RATINGS = 10
 # rankings and in training only once the account is claimed.
 MANGAKI_GUEST_MAX_IDLE_DAYS = env_int("MANGAKI_GUEST_MAX_IDLE_DAYS", 30)
 MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR", 20)
+# Members: one client address may sign up this many accounts per hour (a guest signing up counts
+# too), and a new member's ratings count in the rankings and in training once the account is at
+# least MANGAKI_MEMBER_TRUST_HOURS old and holds at least MANGAKI_MEMBER_TRUST_RATINGS ratings
+# (checked when they rate, and by beat every MANGAKI_MEMBER_TRUST_CHECK_SECONDS).
+MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR", 5)
+MANGAKI_MEMBER_TRUST_HOURS = env_float("MANGAKI_MEMBER_TRUST_HOURS", 24)
+MANGAKI_MEMBER_TRUST_RATINGS = env_int("MANGAKI_MEMBER_TRUST_RATINGS", 10)
+MANGAKI_MEMBER_TRUST_CHECK_SECONDS = env_float("MANGAKI_MEMBER_TRUST_CHECK_SECONDS", 900)
 
 # MyAnimeList list imports: the largest file (after gunzip), the most entries, and how many
 # imports one member may start per hour (each can add works to the catalogue).
@@ -393,6 +404,12 @@ MANGAKI_RETRAIN_MIN_NEW_RATINGS = env_int("MANGAKI_RETRAIN_MIN_NEW_RATINGS", 500
 MANGAKI_RETRAIN_CHECK_SECONDS = env_float("MANGAKI_RETRAIN_CHECK_SECONDS", 600)
 MANGAKI_NIGHTLY_RETRAIN_HOUR = env_int("MANGAKI_NIGHTLY_RETRAIN_HOUR", 3)
 MANGAKI_TRAINING_TIME_LIMIT_SECONDS = 1800
+# Training reads counted members' ratings of confirmed works, and only of works rated by at least
+# this many distinct counted members. EASE fits a dense works × works matrix (float32, inverted in
+# place: 4 n² bytes): it refuses a training with more works than this (the default: 3.6 GB); see
+# the README for larger catalogues.
+MANGAKI_TRAINING_MIN_RATERS = env_int("MANGAKI_TRAINING_MIN_RATERS", 3)
+MANGAKI_EASE_MAX_WORKS = env_int("MANGAKI_EASE_MAX_WORKS", 30_000)
 # Quality gate: a new model whose held-out RMSE exceeds the active one's by more than this
 # is kept (status rejected) but not activated.
 MANGAKI_QUALITY_GATE_MARGIN = env_float("MANGAKI_QUALITY_GATE_MARGIN", 0.02)
@@ -468,6 +485,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idle-guests-nightly": {
         "task": "mangaki.tasks.purge_idle_guests",
         "schedule": crontab(hour=(MANGAKI_NIGHTLY_RETRAIN_HOUR + 1) % 24, minute=30),
+    },
+    "count-in-trusted-members": {
+        "task": "mangaki.tasks.count_in_trusted_members",
+        "schedule": MANGAKI_MEMBER_TRUST_CHECK_SECONDS,
     },
     "retrain-when-enough-new-ratings": {
         "task": "mangaki.tasks.retrain_if_enough_new_ratings",
