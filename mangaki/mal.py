@@ -36,6 +36,7 @@ import defusedxml.sax
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from .choices import Choice
+from .titles import clean_title
 
 ANIME, MANGA = "anime", "manga"
 # ``user_export_type`` in <myinfo>, and back.
@@ -307,7 +308,7 @@ def read_list(data: bytes, *, max_bytes: int, max_entries: int) -> MalList:
     first_line: dict[int, int] = {}
     id_field, title_field = ID_FIELD[kind], TITLE_FIELD[kind]
     for line, _, fields in reader.raw:
-        raw_id, title = fields.get(id_field, ""), " ".join(fields.get(title_field, "").split())
+        raw_id, title = fields.get(id_field, ""), clean_title(fields.get(title_field, ""))
 
         def skip(reason: str, raw_id=raw_id, title=title, line=line) -> None:
             skipped.append(Skipped(line, raw_id[:20], title[:TITLE_LENGTH], reason))

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 
 from . import text_search
@@ -160,9 +160,35 @@ class WorkQuerySet(models.QuerySet):
             rows += near.values_list(id_field, "search_text")[:CLOSE_CANDIDATES]
         return text_search.close_matches(rows, text, limit=CLOSE_MATCHES)
 
+    def public(self) -> WorkQuerySet:
+        """The public catalogue: works loaded, synced or confirmed by staff, not those still
+        waiting for confirmation since a member's import first brought them (``Work.confirmed``)."""
+        return self.filter(confirmed=True)
+
     def safe_for(self, user) -> WorkQuerySet:
-        """Hide NSFW works unless ``user`` may see them (``nsfw_allowed``)."""
-        return self if nsfw_allowed(user) else self.filter(nsfw=False)
+        """What every list shows ``user``: public works (``public``), NSFW ones only if they may
+        see them (``nsfw_allowed``). Catalogue, search, suggestions, rankings, seasons and
+        recommendations read this; a work waiting for confirmation is in none of them, not even
+        for the member whose import brought it (their own lists read ``visible_to``)."""
+        works = self.public()
+        return works if nsfw_allowed(user) else works.filter(nsfw=False)
+
+    def reachable_by(self, user) -> WorkQuerySet:
+        """Public works, and the unconfirmed works ``user`` brought or rated (their own, in their
+        list and export until confirmed), whatever the NSFW rule: ``visible_to`` applies it.
+        An ``Exists`` on their ratings, not a join: one row per work."""
+        if user is None or not user.is_authenticated:
+            return self.public()
+        from .models import Rating  # models imports this module
+
+        theirs = Exists(Rating.objects.filter(user_id=user.pk, work_id=OuterRef("pk")))
+        return self.filter(Q(confirmed=True) | Q(added_by_id=user.pk) | theirs)
+
+    def visible_to(self, user) -> WorkQuerySet:
+        """What ``user`` may open and rate: ``safe_for``, and the unconfirmed works they brought
+        or rated (``reachable_by``). The work page, the rating endpoints and their own lists."""
+        works = self.reachable_by(user)
+        return works if nsfw_allowed(user) else works.filter(nsfw=False)
 
     def airing_on(self, day: date) -> WorkQuerySet:
         """Works airing on ``day`` (``airing_condition``: the one rule, also ``Work.is_airing``).

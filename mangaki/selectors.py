@@ -370,14 +370,18 @@ def profile_ratings(*, owner, viewer) -> QuerySet[Rating] | None:
     """``owner``'s ratings as ``viewer`` may see them, newest first; None when the profile is hidden.
 
     The profile page and the API both read a profile through this: ``profile_visible_to``
-    decides (shared, not a guest's, an active account, or the viewer's own), and NSFW works are
-    left out unless the viewer may see them (``nsfw_allowed``).
+    decides (shared, not a guest's, an active account, or the viewer's own), NSFW works are
+    left out unless the viewer may see them (``nsfw_allowed``), and works waiting for
+    confirmation unless the viewer is the owner.
     """
     if not profile_visible_to(owner, viewer):
         return None
     ratings = Rating.objects.filter(user=owner)
     if not nsfw_allowed(viewer):
         ratings = ratings.filter(work__nsfw=False)
+    if not (viewer is not None and viewer.is_authenticated and viewer.pk == owner.pk):
+        # Works waiting for confirmation are their owner's alone (``WorkQuerySet.public``).
+        ratings = ratings.filter(work__confirmed=True)
     return ratings.select_related("work__category").order_by("-date", "-pk")
 
 

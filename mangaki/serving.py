@@ -82,7 +82,8 @@ RETRY_MAX_SECONDS = 300.0
 
 
 def _catalogue(latest_work_id: int | None) -> Catalogue:
-    rows = list(Work.objects.order_by("pk").values_list("pk", "category_id", "nsfw"))
+    # Only public works are ever recommended (``WorkQuerySet.public``).
+    rows = list(Work.objects.public().order_by("pk").values_list("pk", "category_id", "nsfw"))
     return Catalogue(
         latest_work_id=latest_work_id,
         work_ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),

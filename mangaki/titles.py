@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
+
+
+def clean_title(title: str | None) -> str:
+    """``title`` as the site stores it: without Unicode format characters, spaces collapsed.
+
+    Format characters (general category Cf) draw nothing themselves but change what is around
+    them: a right-to-left override (U+202E) shows "evil.exe" as "exe.live", zero-width spaces
+    and joiners (U+200B-U+200D, U+2060, U+FEFF) make two titles that look the same differ, and
+    hide words from search. Every way a title enters (the MyAnimeList reader, the dataset
+    loader, the catalogue sync, the admin) passes it through here; "" (a title made only of
+    them) is a missing title.
+    """
+    if not title:
+        return ""
+    kept = "".join(char for char in title if unicodedata.category(char) != "Cf")
+    return " ".join(kept.split())
 
 
 def is_all_lower_case(title: str) -> bool:

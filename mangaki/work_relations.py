@@ -26,7 +26,11 @@ KIND_ORDER = list(WorkRelation.Kind.values)
 def visible_relations(work: Work, user) -> list[WorkRelation]:
     """The work's relations ``user`` may see, by kind (sequel, prequel… in the model's order)."""
     allowed = nsfw_allowed(user)
-    rows = [row for row in work.relations.all() if allowed or not row.related.nsfw]
+    rows = [
+        row
+        for row in work.relations.all()
+        if row.related.confirmed and (allowed or not row.related.nsfw)  # public works only
+    ]
     return sorted(rows, key=lambda row: KIND_ORDER.index(row.kind))
 
 

@@ -47,7 +47,9 @@ class WorkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self) -> QuerySet:
         user = self.request.user
-        works = Work.objects.safe_for(user).select_related("category")
+        # A list shows public works; one work opens for whoever may rate it (their own too).
+        works = Work.objects.visible_to(user) if self.action == "retrieve" else Work.objects.safe_for(user)
+        works = works.select_related("category")
         if self.action == "retrieve":
             tagged = TaggedWork.objects.select_related("tag").order_by("-weight", "tag__title")
             works = works.prefetch_related(

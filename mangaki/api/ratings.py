@@ -60,15 +60,18 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         work_id = parse_work_id(self.kwargs["work"])
         rating = self.get_queryset().filter(work_id=work_id).first()
         if rating is None:
-            if not Work.objects.filter(pk=work_id).exists():
+            if not Work.objects.reachable_by(self.request.user).filter(pk=work_id).exists():
                 raise UnknownObject("work", f"No work with id {work_id}.")
             raise UnknownObject("work", f"You have not rated work {work_id}.")
         return rating
 
     def get_work(self) -> Work:
-        """The work addressed, as the pages see it: an NSFW work is unknown without the opt-in."""
+        """The work addressed, as the pages see it: an NSFW work is unknown without the opt-in,
+        and so is a work waiting for confirmation, but to the member who brought or rated it."""
         work_id = parse_work_id(self.kwargs["work"])
-        work = Work.objects.safe_for(self.request.user).select_related("category").filter(pk=work_id).first()
+        work = (
+            Work.objects.visible_to(self.request.user).select_related("category").filter(pk=work_id).first()
+        )
         if work is None:
             raise UnknownObject("work", f"No work with id {work_id}.")
         return work
@@ -122,7 +125,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         result = ratings_bulk_set(
             user=request.user,
             rows=[(row["work"], row["choice"]) for row in rows],
-            works=Work.objects.safe_for(request.user),
+            works=Work.objects.visible_to(request.user),
         )
         counts = {"created": result.created, "changed": result.changed, "unchanged": result.unchanged}
         return Response(serializers.BulkRatingsResultSerializer(counts).data)

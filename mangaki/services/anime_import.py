@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from ..choices import Choice
 from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
 from ..text_search import normalize
+from ..titles import clean_title
 from .bulk import insert_rows, update_rows
 from .ratings import ratings_load
 
@@ -151,7 +152,7 @@ def _parse_works(path: Path, report: ImportReport) -> dict[WorkKey, dict]:
     first_line: dict[WorkKey, int] = {}
     anilist_line: dict[int, int] = {}
     for line, row in _rows(path, WORK_COLUMNS):
-        title = (row["title"] or "").strip()
+        title = clean_title(row["title"])
         episodes = (row["episodes"] or "").strip()
         key, why = _key_of(row)
         extra = {column: (row.get(column) or "").strip() for column in OPTIONAL_WORK_COLUMNS}
@@ -517,6 +518,7 @@ def _sync_details(
     if titles is not None:
         wanted = {}
         for name, line, work_id, row in titles:
+            row["title"] = clean_title(row["title"])
             if row["kind"] not in WorkTitle.Kind.values or not row["title"] or not row["language"]:
                 report.errors.append(
                     RowError(

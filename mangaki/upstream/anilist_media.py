@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from django.utils.text import slugify
 
 from ..models import Work, WorkRelation, WorkTitle
+from ..titles import clean_title
 
 CATEGORY_OF_TYPE = {"ANIME": "anime", "MANGA": "manga"}
 TYPE_OF_CATEGORY = {slug: kind for kind, slug in CATEGORY_OF_TYPE.items()}
@@ -133,9 +134,9 @@ def media_titles(media: dict) -> list[tuple[str, str, str]]:
         ("english", WorkTitle.Kind.TRANSLATION, "en"),
         ("native", WorkTitle.Kind.ORIGINAL, original),
     ):
-        value = title.get(key)
-        if isinstance(value, str) and value.strip():
-            rows.append((kind, language, " ".join(value.split())[:255]))
+        value = clean_title(title.get(key)) if isinstance(title.get(key), str) else ""
+        if value:  # a title of format characters only is no title
+            rows.append((kind, language, value[:255]))
     return rows
 
 

@@ -40,7 +40,9 @@ HOME_ROWS = [
 
 
 def home(request):
-    categories = Category.objects.annotate(has_works=Exists(Work.objects.filter(category=OuterRef("pk"))))
+    categories = Category.objects.annotate(
+        has_works=Exists(Work.objects.public().filter(category=OuterRef("pk")))
+    )
     sections, shown = [], []
     for category in categories:
         if not category.has_works:
@@ -120,14 +122,18 @@ def work_list(request, category: str):
             "types": types,
             "sort_label": WORK_ORDERINGS[query["sort"]].label,
             # No work at all (not just none matching): say how the category fills up.
-            "category_empty": not page.object_list and not Work.objects.filter(category=category).exists(),
+            "category_empty": not page.object_list
+            and not Work.objects.public().filter(category=category).exists(),
         },
     )
 
 
 def work_detail(request, category: str, pk: int):
-    works = Work.objects.select_related("category").prefetch_related(
-        *WORK_DETAIL_PREFETCH, RELATIONS_PREFETCH
+    # A work waiting for confirmation opens only for the member who brought or rated it.
+    works = (
+        Work.objects.reachable_by(request.user)
+        .select_related("category")
+        .prefetch_related(*WORK_DETAIL_PREFETCH, RELATIONS_PREFETCH)
     )
     work = get_object_or_404(works, pk=pk, category__slug=category)
     if work.nsfw and not nsfw_allowed(request.user):

@@ -29,6 +29,8 @@ def profile(request, username: str):
         raise Http404("This profile is private.")
     ratings = list(ratings)
     works = [rating.work for rating in ratings]
+    for work in works:  # only the owner's own list holds these (``selectors.profile_ratings``)
+        work.waiting = not work.confirmed
     # Cards show the *viewer's* own rating on each work, so a visitor can rate from here too.
     decorate(works, request)
     groups = {choice: [] for choice in Choice.values}

@@ -25,7 +25,8 @@ def rate(request, pk: int):
 
     A visitor's first rating creates a guest account logged into their session.
     """
-    work = get_object_or_404(Work.objects.safe_for(request.user), pk=pk)
+    # Theirs too: a work their import brought, waiting for confirmation, they may rate again.
+    work = get_object_or_404(Work.objects.visible_to(request.user), pk=pk)
     choice = request.POST.get("choice", "")
     if choice and choice not in Choice.values:
         error = f"Unknown choice {choice!r}; expected one of {', '.join(Choice.values)} or nothing."

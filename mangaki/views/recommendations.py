@@ -92,7 +92,7 @@ def recommendations(request):
         "is_fallback": result.is_fallback,
         "fallback_reason": result.fallback_reason,
         "model_version": result.model_version,
-        "category_empty": not items and not Work.objects.filter(category=category).exists(),
+        "category_empty": not items and not Work.objects.public().filter(category=category).exists(),
     }
     template = (
         "mangaki/_recommendation_list.html" if request.GET.get("partial") else "mangaki/recommendations.html"
