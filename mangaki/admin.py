@@ -1,10 +1,13 @@
 """Admin for the catalogue and the ratings, usable on hundreds of thousands of rows."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
 from .choices import COUNTER_FIELDS
 from .models import Category, Profile, Rating, Tag, TaggedWork, TrainedModel, Work
 from .services.ratings import rating_delete
+from .services.works import works_confirm
+from .titles import clean_title
 
 
 @admin.register(Category)
@@ -24,8 +27,34 @@ class TaggedWorkInline(admin.TabularInline):
     autocomplete_fields = ("tag",)
 
 
+class WaitingListFilter(admin.SimpleListFilter):
+    """The confirmation queue: works first seen in a member's import, not public yet."""
+
+    title = "confirmation"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Waiting for confirmation"), ("no", "Confirmed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(confirmed=False)
+        if self.value() == "no":
+            return queryset.filter(confirmed=True)
+        return queryset
+
+
+class WorkForm(forms.ModelForm):
+    def clean_title(self):
+        title = clean_title(self.cleaned_data.get("title"))
+        if not title:
+            raise forms.ValidationError("A title is needed (format characters alone are removed).")
+        return title
+
+
 @admin.register(Work)
 class WorkAdmin(admin.ModelAdmin):
+    form = WorkForm
     list_display = (
         "title",
         "category",
@@ -35,14 +64,31 @@ class WorkAdmin(admin.ModelAdmin):
         "nb_likes",
         "nb_dislikes",
         "nsfw",
+        "confirmed",
+        "added_by",
     )
-    list_filter = ("category", "work_type", "nsfw")
-    list_select_related = ("category",)
+    list_filter = (WaitingListFilter, "category", "work_type", "nsfw")
+    list_select_related = ("category", "added_by")
     search_fields = ("title", "external_id")
-    # The counters are the rating service's to keep exact.
-    readonly_fields = (*COUNTER_FIELDS.values(), "nb_ratings", "sum_ratings", "controversy", "date_added")
+    # The counters are the rating service's to keep exact; confirming is the "Confirm" action's
+    # (services.works), which also forgets the importer. Staff may edit the title first.
+    readonly_fields = (
+        *COUNTER_FIELDS.values(),
+        "nb_ratings",
+        "sum_ratings",
+        "controversy",
+        "date_added",
+        "confirmed",
+        "added_by",
+    )
     inlines = [TaggedWorkInline]
     show_full_result_count = False
+    actions = ["confirm"]
+
+    @admin.action(description="Confirm the selected works (make them public with their current title)")
+    def confirm(self, request, queryset):
+        confirmed = works_confirm(works=queryset)
+        self.message_user(request, f"{confirmed} work(s) confirmed: they are public now.", messages.SUCCESS)
 
 
 @admin.register(Rating)
@@ -107,7 +153,6 @@ class TrainedModelAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate the selected version (one per algorithm)")
     def activate(self, request, queryset):
-        from django.contrib import messages
         from django.core.exceptions import ValidationError
 
         from .services.registry import model_activate

@@ -292,7 +292,9 @@ def _keyed(category: Category, keys) -> models.QuerySet:
 def _sync_works(works: dict[WorkKey, dict], category: Category, report: ImportReport, path: Path):
     existing = {
         (work.external_source, work.external_id): work
-        for work in _keyed(category, works).only("pk", "external_source", "external_id", *WORK_FIELDS)
+        for work in _keyed(category, works).only(
+            "pk", "external_source", "external_id", "confirmed", *WORK_FIELDS
+        )
     }
     # An AniList id names one work: one another work already holds (the catalogue sync's) is
     # not given to a second.
@@ -325,12 +327,15 @@ def _sync_works(works: dict[WorkKey, dict], category: Category, report: ImportRe
             )
         else:
             wanted = {f: getattr(work, f) if _says_nothing(data, f) else data[f] for f in WORK_FIELDS}
-            if any(getattr(work, f) != wanted[f] for f in WORK_FIELDS):
+            # A work first seen in a member's import is confirmed by the files that hold it,
+            # under their title (in WORK_FIELDS), never the importer's.
+            if not work.confirmed or any(getattr(work, f) != wanted[f] for f in WORK_FIELDS):
                 for f in WORK_FIELDS:
                     setattr(work, f, wanted[f])
+                work.confirmed, work.added_by_id = True, None
                 changed.append(work)
     Work.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    Work.objects.bulk_update(changed, WORK_FIELDS, batch_size=500)
+    Work.objects.bulk_update(changed, [*WORK_FIELDS, "confirmed", "added_by"], batch_size=500)
     report.works_created, report.works_updated = len(new), len(changed)
     return {
         (source, external_id): pk

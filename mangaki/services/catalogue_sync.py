@@ -1,7 +1,8 @@
 """The catalogue sync: what AniList knows of our works, written into the catalogue.
 
 It enriches the works we have (found by AniList id, else by MyAnimeList id within their
-category), creates the works of the current and next anime seasons and AniList's most popular
+category; a work first seen in a member's import is confirmed then, under AniList's title),
+creates the works of the current and next anime seasons and AniList's most popular
 manga, and stores genres and tags, the adult flag, synopsis, cover, relations, studios, type,
 counts, status, air dates, score and popularity.
 
@@ -268,6 +269,15 @@ def _work_write(item: dict, work: Work | None, category: Category, clock: SyncCl
             work.cover_source_url = cover.source_url
         work.save()
         return work, "created"
+    if not work.confirmed:
+        # First seen in a member's import, found upstream now: public, under AniList's title
+        # (never the one the importer's list gave), its genres and adult flag (written below
+        # and by ``_tags_write``). Without a title upstream it keeps waiting.
+        titles = media_titles(item)
+        if not titles:
+            logger.warning("AniList %s has no title: work %s stays unconfirmed", item["id"], work.pk)
+        else:
+            values = {**values, "title": titles[0][2], "confirmed": True, "added_by": None}
     changed = [field for field, value in values.items() if getattr(work, field) != value]
     for field in changed:
         setattr(work, field, values[field])
