@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -69,6 +70,10 @@ def exception_handler(exc: Exception, context: dict) -> Any:
         exc = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, DataError):
+        # The database refused a value of the request (out of range, a character it cannot
+        # store): the request's fault, a 400 in the usual shape, not a 500 page.
+        exc = exceptions.ValidationError({"non_field_errors": ["A value of the request is not valid here."]})
     if isinstance(exc, DjangoValidationError):
         # A service refused the input: same answer as a serializer would give.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
