@@ -155,6 +155,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database fails a request within seconds (503), instead of hanging it.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+# Web requests (the server that loads mangaki/wsgi.py, not Celery workers nor commands) wait at
+# most this long for a row lock on PostgreSQL, then answer 503 with Retry-After; 0 waits forever.
+MANGAKI_WEB_LOCK_TIMEOUT_MS = env_int("MANGAKI_WEB_LOCK_TIMEOUT_MS", 3000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
