@@ -165,13 +165,18 @@ class WorkQuerySet(models.QuerySet):
         waiting for confirmation since a member's import first brought them (``Work.confirmed``)."""
         return self.filter(confirmed=True)
 
+    def allowed_for(self, user) -> WorkQuerySet:
+        """The NSFW rule alone: NSFW works only if ``user`` may see them (``nsfw_allowed``),
+        confirmed or not. What an import matches a list's entries against (a work first seen
+        in anyone's import is still rated by the next importer); lists read ``safe_for``."""
+        return self if nsfw_allowed(user) else self.filter(nsfw=False)
+
     def safe_for(self, user) -> WorkQuerySet:
         """What every list shows ``user``: public works (``public``), NSFW ones only if they may
         see them (``nsfw_allowed``). Catalogue, search, suggestions, rankings, seasons and
         recommendations read this; a work waiting for confirmation is in none of them, not even
         for the member whose import brought it (their own lists read ``visible_to``)."""
-        works = self.public()
-        return works if nsfw_allowed(user) else works.filter(nsfw=False)
+        return self.public().allowed_for(user)
 
     def reachable_by(self, user) -> WorkQuerySet:
         """Public works, and the unconfirmed works ``user`` brought or rated (their own, in their
@@ -187,8 +192,7 @@ class WorkQuerySet(models.QuerySet):
     def visible_to(self, user) -> WorkQuerySet:
         """What ``user`` may open and rate: ``safe_for``, and the unconfirmed works they brought
         or rated (``reachable_by``). The work page, the rating endpoints and their own lists."""
-        works = self.reachable_by(user)
-        return works if nsfw_allowed(user) else works.filter(nsfw=False)
+        return self.reachable_by(user).allowed_for(user)
 
     def airing_on(self, day: date) -> WorkQuerySet:
         """Works airing on ``day`` (``airing_condition``: the one rule, also ``Work.is_airing``).
