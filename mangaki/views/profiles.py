@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -15,6 +18,9 @@ from ..selectors import profile_ratings
 from ..services.accounts import profile_update
 from .cards import decorate
 
+# Works per section of a profile (each choice, the watchlist): a page of the catalogue's size.
+PROFILE_PAGE_SIZE = 24
+
 
 @login_required
 def my_profile(request):
@@ -22,37 +28,83 @@ def my_profile(request):
 
 
 def profile(request, username: str):
+    """A member's ratings, one section per choice (the watchlist first), each paginated alone.
+
+    A section shows ``PROFILE_PAGE_SIZE`` works; its page is ``?<choice>_page=N`` (``like_page``),
+    and its links keep the other sections' pages. A page past the last is the last one, and a
+    page that is not a number the first (``Paginator.get_page``). The page's size and its
+    queries do not grow with the number of ratings: one query counts the choices, one reads
+    every section's page (a window over the choices), whatever the member has rated.
+    """
     owner = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
     is_owner = request.user.is_authenticated and request.user.pk == owner.pk
     ratings = profile_ratings(owner=owner, viewer=request.user)
     if ratings is None:
         raise Http404("This profile is private.")
-    ratings = list(ratings)
-    works = [rating.work for rating in ratings]
-    for work in works:  # only the owner's own list holds these (``selectors.profile_ratings``)
-        work.waiting = not work.confirmed
+    counted = dict(
+        ratings.order_by().values_list("choice").annotate(n=Count("pk")).values_list("choice", "n")
+    )
+    pages = {}
+    for choice in Choice.values:
+        paginator = Paginator(range(counted.get(choice, 0)), PROFILE_PAGE_SIZE)
+        pages[choice] = paginator.get_page(request.GET.get(f"{choice}_page"))
+    works_by_choice = _section_works(ratings, pages)
+    for works in works_by_choice.values():
+        for work in works:  # only the owner's own list holds these (``selectors.profile_ratings``)
+            work.waiting = not work.confirmed
     # Cards show the *viewer's* own rating on each work, so a visitor can rate from here too.
-    decorate(works, request)
-    groups = {choice: [] for choice in Choice.values}
-    for rating in ratings:
-        groups[rating.choice].append(rating.work)
+    decorate([work for works in works_by_choice.values() for work in works], request)
+    for choice, page in pages.items():
+        page.object_list = works_by_choice[choice]
+        page.previous_url = _page_url(
+            request, choice, page.previous_page_number() if page.has_previous() else None
+        )
+        page.next_url = _page_url(request, choice, page.next_page_number() if page.has_next() else None)
     sections = [
-        {"value": choice, "label": label, "works": groups[choice]}
+        {"value": choice, "label": label, "works": pages[choice].object_list, "page": pages[choice],
+         "count": counted.get(choice, 0)}
         for choice, label in Choice.choices
         if choice != Choice.WILLSEE
-    ]
+    ]  # fmt: skip
     return render(
         request,
         "mangaki/profile.html",
         {
             "owner": owner,
             "is_owner": is_owner,
-            "total": len(ratings),
-            "counts": [(label, len(groups[choice]), choice) for choice, label in Choice.choices],
-            "watchlist": groups[Choice.WILLSEE],
+            "total": sum(counted.values()),
+            "counts": [(label, counted.get(choice, 0), choice) for choice, label in Choice.choices],
+            "watchlist": pages[Choice.WILLSEE].object_list,
+            "watchlist_page": pages[Choice.WILLSEE],
             "sections": sections,
         },
     )
+
+
+def _page_url(request, choice: str, number: int | None) -> str | None:
+    """This page with ``choice``'s section at page ``number``, the other parameters kept."""
+    if number is None:
+        return None
+    query = request.GET.copy()
+    query[f"{choice}_page"] = str(number)
+    return f"?{query.urlencode()}#{choice}"
+
+
+def _section_works(ratings, pages) -> dict[str, list]:
+    """The works of each section's page, in one query: ratings numbered within their choice."""
+    wanted = Q()
+    for choice, page in pages.items():
+        if page.paginator.count:
+            wanted |= Q(choice=choice, row__gt=page.start_index() - 1, row__lte=page.end_index())
+    works = {choice: [] for choice in pages}
+    if not wanted:
+        return works
+    numbered = ratings.annotate(
+        row=Window(RowNumber(), partition_by=[F("choice")], order_by=[F("date").desc(), F("pk").desc()])
+    )
+    for rating in numbered.filter(wanted).order_by("choice", "row"):
+        works[rating.choice].append(rating.work)
+    return works
 
 
 @login_required
