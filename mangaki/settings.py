@@ -397,6 +397,13 @@ MANGAKI_MEMBER_TRUST_CHECK_SECONDS = env_float("MANGAKI_MEMBER_TRUST_CHECK_SECON
 MANGAKI_IMPORT_MAX_BYTES = env_int("MANGAKI_IMPORT_MAX_BYTES", 30_000_000)
 MANGAKI_IMPORT_MAX_ENTRIES = env_int("MANGAKI_IMPORT_MAX_ENTRIES", 20_000)
 MANGAKI_IMPORTS_PER_HOUR = env_int("MANGAKI_IMPORTS_PER_HOUR", 10)
+# Workers read and write at most this many imports at once on the whole site (the others wait,
+# queued, and their task asks again every MANGAKI_IMPORT_RETRY_SECONDS); an import task stops
+# after its time limit, and an import stopped (time limit, killed worker) this many times fails.
+MANGAKI_IMPORTS_RUNNING_MAX = env_int("MANGAKI_IMPORTS_RUNNING_MAX", 2)
+MANGAKI_IMPORT_RETRY_SECONDS = 15
+MANGAKI_IMPORT_TIME_LIMIT_SECONDS = env_int("MANGAKI_IMPORT_TIME_LIMIT_SECONDS", 600)
+MANGAKI_IMPORT_MAX_ATTEMPTS = env_int("MANGAKI_IMPORT_MAX_ATTEMPTS", 3)
 
 # Training. Algorithms the beat schedule retrains; unset (None) means every one of
 # TrainedModel.Algorithm.
@@ -492,6 +499,11 @@ CELERY_BEAT_SCHEDULE = {
     "count-in-trusted-members": {
         "task": "mangaki.tasks.count_in_trusted_members",
         "schedule": MANGAKI_MEMBER_TRUST_CHECK_SECONDS,
+    },
+    # Imports whose worker was killed, or whose task the broker lost, are handed out again.
+    "requeue-stuck-imports": {
+        "task": "mangaki.tasks.requeue_stuck_imports",
+        "schedule": 300,
     },
     "retrain-when-enough-new-ratings": {
         "task": "mangaki.tasks.retrain_if_enough_new_ratings",

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from .services.catalogue_sync import SyncBusy, catalogue_sync_from_settings, sync_plan
 from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
-from .services.rating_imports import import_run
+from .services.rating_imports import ImportBusy, ImportInterrupted, import_run, imports_requeue_stuck
 from .services.retraining import algorithms_to_retrain, retrained_algorithms
 from .services.training import TrainingError, model_train
 from .upstream.anilist import AniListError
@@ -86,20 +87,48 @@ def purge_idle_guests() -> int:
     return guests_purge(older_than_days=settings.MANGAKI_GUEST_MAX_IDLE_DAYS)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
-def import_ratings(import_id: int) -> str:
-    """Write an uploaded MyAnimeList list's ratings; its status afterwards (idempotent).
+IMPORT_LIMITS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "time_limit": settings.MANGAKI_IMPORT_TIME_LIMIT_SECONDS,
+    "soft_time_limit": settings.MANGAKI_IMPORT_TIME_LIMIT_SECONDS - 30,
+    "max_retries": None,  # bounded by the import's own attempts (MANGAKI_IMPORT_MAX_ATTEMPTS)
+}
 
-    A redelivered task (its worker was killed) finds the import done, or writes it: the
-    writing is one transaction, so a killed worker left nothing half-written.
+
+@shared_task(bind=True, **IMPORT_LIMITS)
+def import_ratings(self, import_id: int) -> str:
+    """Read and write an uploaded MyAnimeList list; the import's status afterwards (idempotent).
+
+    On a worker, an import that finds ``MANGAKI_IMPORTS_RUNNING_MAX`` imports running waits,
+    queued, and the task asks again after ``MANGAKI_IMPORT_RETRY_SECONDS``. Run eagerly (no
+    broker: development, tests) there is no pool of workers to protect and nobody would ask
+    again, so the import runs at once. An interrupted import (a batch failed; its committed
+    batches stay) is retried and resumes; a redelivered task (its worker was killed) resumes too.
     """
-    rating_import = import_run(import_id=import_id)
+    try:
+        rating_import = import_run(import_id=import_id, wait_for_slot=not self.request.is_eager)
+    except (ImportBusy, ImportInterrupted) as waiting:
+        logger.info("import %s: %s", import_id, waiting)
+        raise self.retry(countdown=settings.MANGAKI_IMPORT_RETRY_SECONDS) from None
     return rating_import.status if rating_import is not None else "gone"
 
 
 def enqueue_import(import_id: int) -> None:
-    """Queue the writing of an import through the broker (without one: run it now)."""
+    """Queue the reading and writing of an import through the broker (without one: run it now)."""
     import_ratings.apply_async(args=[import_id])
+
+
+@shared_task(acks_late=True, time_limit=120)
+def requeue_stuck_imports() -> list[int]:
+    """The sweep: hand out again the imports whose worker was killed or whose task was lost."""
+    requeued = imports_requeue_stuck()
+    for import_id in requeued:
+        try:
+            enqueue_import(import_id)
+        except BrokerUnreachable:  # still queued, marked handed out: the next sweep tries again
+            logger.warning("import %s could not be queued again: the broker is unreachable", import_id)
+    return requeued
 
 
 # Under the broker's visibility timeout (MANGAKI_BROKER_VISIBILITY_TIMEOUT, an hour): a sync cut

@@ -1,4 +1,4 @@
-"""MyAnimeList list imports: upload a file (202, written by a worker), then follow it to its report."""
+"""MyAnimeList list imports: upload a file (202; a worker reads and writes it), then follow it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from rest_framework.reverse import reverse
 
 from ..mal import mapping_summary
 from ..models import RatingImport
-from ..services.rating_imports import TooManyImports, import_fail, import_progress, import_receive
+from ..services.rating_imports import (
+    TooManyImports,
+    import_fail,
+    import_progress,
+    import_receive,
+    kind_known,
+)
 from ..tasks import enqueue_import
 from .exceptions import PayloadTooLarge, ServiceUnavailable
 from .serializers import ErrorSerializer
@@ -53,10 +59,14 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class RatingImportSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    entries = serializers.IntegerField(source="nb_entries", help_text="Entries read from the file.")
+    category = serializers.SerializerMethodField(
+        help_text="anime or manga, as the file says; null until a worker has read the file."
+    )
+    entries = serializers.IntegerField(
+        source="nb_entries", help_text="Entries read from the file (0 until it is read)."
+    )
     progress = serializers.SerializerMethodField()
-    report = ReportSerializer()
+    report = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,6 +74,18 @@ class RatingImportSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "status", "category", "file_name", "entries", "progress", "report", "reason",
                   "created", "finished"]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_category(self, rating_import: RatingImport) -> str | None:
+        return rating_import.category.slug if kind_known(rating_import) else None
+
+    @extend_schema_field(ReportSerializer)
+    def get_report(self, rating_import: RatingImport) -> dict:
+        # The row also keeps the worker's bookkeeping while it runs; the answer shows the report.
+        report = {"created": None, "updated": None, "unchanged": None, "new_works": None, "skipped": []}
+        report.update({key: value for key, value in rating_import.report.items() if key in report})
+        report["n_skipped"] = rating_import.report.get("n_skipped", 0)
+        return ReportSerializer(report).data
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, rating_import: RatingImport) -> dict:
@@ -74,11 +96,6 @@ class RatingImportSerializer(serializers.ModelSerializer):
         return reverse(
             "api:rating-import-detail", args=[rating_import.pk], request=self.context.get("request")
         )
-
-    def to_representation(self, rating_import: RatingImport) -> dict:
-        data = super().to_representation(rating_import)
-        data["report"].setdefault("skipped", [])
-        return data
 
 
 @extend_schema_view(
@@ -95,7 +112,7 @@ class RatingImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return RatingImport.objects.none()
-        return RatingImport.objects.filter(user=self.request.user).select_related("category")
+        return RatingImport.objects.filter(user=self.request.user).select_related("category").defer("upload")
 
     def get_parsers(self):
         if self.request is not None and self.request.method == "POST":
@@ -105,17 +122,24 @@ class RatingImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(
         summary="Import a MyAnimeList list",
         description="Upload the XML file MyAnimeList exports (anime or manga, plain or gzipped) as the "
-        "multipart field `file`. The file is checked at once: one that is not a MyAnimeList list, is too "
-        f"large (over {settings.MANGAKI_IMPORT_MAX_BYTES:,} bytes unzipped), has more than "
-        f"{settings.MANGAKI_IMPORT_MAX_ENTRIES:,} entries, declares a DOCTYPE or entities, or is damaged "
-        "is refused (400, nothing written). Otherwise the answer is 202 with the import's id and "
-        "`status` queued: a worker writes the ratings, all at once, and `GET /api/imports/{id}/` "
-        "follows its progress to the report. How entries become choices: "
-        f"{mapping_summary()} Works are matched on their MyAnimeList id; unknown ones are added. "
-        "Importing the same file again changes nothing; ratings of works not in the file stay.",
+        "multipart field `file`. The upload is stored and answered at once, 202 with the import's id and "
+        "`status` queued; a worker then reads it and writes the ratings, and `GET /api/imports/{id}/` "
+        "follows it to its report. Refused at once (400 naming `file`, nothing stored): an empty file, "
+        "one that is neither XML nor gzip, or a guest's upload; 413: a file over "
+        f"{settings.MANGAKI_IMPORT_MAX_BYTES:,} bytes. A file the worker cannot use (not a MyAnimeList "
+        f"list, over {settings.MANGAKI_IMPORT_MAX_BYTES:,} bytes unzipped, more than "
+        f"{settings.MANGAKI_IMPORT_MAX_ENTRIES:,} entries, a DOCTYPE or entities, damaged) ends with "
+        "`status` failed and the reason, naming the file, in `reason`; nothing is written. The "
+        "ratings are written in batches in work-id order; the import says running until all are "
+        "written, then done. How entries become choices: "
+        f"{mapping_summary()} Works are matched on their MyAnimeList id; unknown ones are added "
+        "(yours alone until the catalogue confirms them). NSFW works are skipped, with the reason, "
+        "unless your profile allows them. Importing the same file again changes nothing; ratings of "
+        "works not in the file stay.",
         request={"multipart/form-data": UploadSerializer},
         responses={
             202: RatingImportSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="No file, an empty one, or not XML nor gzip."),
             413: OpenApiResponse(ErrorSerializer, description="The file is over the size limit."),
             503: OpenApiResponse(ErrorSerializer, description="The task queue is down; nothing queued."),
         },
@@ -147,6 +171,6 @@ class RatingImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise ServiceUnavailable(
                 "The task queue cannot be reached, so the import was not started; try again later."
             ) from error
-        rating_import.refresh_from_db()
+        rating_import = self.get_queryset().get(pk=rating_import.pk)  # as the task left it (eager: done)
         data = self.get_serializer(rating_import).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})

@@ -1,37 +1,55 @@
-"""Importing a MyAnimeList list: check the upload, then write it through the rating service.
+"""Importing a MyAnimeList list: store the upload, then read and write it on a worker.
 
-Two steps, so that a page or an API call answers at once and a worker does the writing:
+1. ``import_receive`` (the web request) checks only what is cheap: the person is a member,
+   within their hourly share (``MANGAKI_IMPORTS_PER_HOUR``), and the file is not larger than
+   ``MANGAKI_IMPORT_MAX_BYTES`` and looks like XML or gzip. It stores the bytes as they came
+   (``RatingImport.upload``) on a queued import. Reading a list of 20,000 entries takes
+   seconds of CPU: a dozen of them read at once inside web requests kept the site from
+   answering for a minute and a half, so no page or API call reads one.
+2. ``import_run`` (the Celery task ``import_ratings``) takes the import up when fewer than
+   ``MANGAKI_IMPORTS_RUNNING_MAX`` imports run on the whole site (otherwise it stays queued and
+   the task asks again a little later), reads the file (``mangaki.mal``: a safe XML parser,
+   size and entry limits; a file that cannot be used fails the import with the reader's
+   reason, naming the file) and drops the upload, matches the entries to works by their
+   MyAnimeList id in the list's category, adds the works the catalogue lacks (unconfirmed:
+   the importer's own until the sync or staff confirm them), skips the NSFW works the person
+   has not opted in to see (``Work.objects.safe_for``), and writes the ratings through
+   ``ratings_bulk_set``.
 
-1. ``import_receive`` reads the uploaded file (``mangaki.mal``: a safe XML parser, size and
-   entry limits) when it arrives. A file that cannot be used is refused with the reason and
-   nothing is stored; otherwise its entries are kept on a queued ``RatingImport``.
-2. ``import_run`` (the Celery task ``import_ratings``) matches the entries to works by their
-   MyAnimeList id in the list's category, adds the works the catalogue does not have yet
-   (so that manga and new anime arrive with the people who read and watch them), and sets
-   the ratings with ``ratings_bulk_set`` in one transaction: the counters stay exact, and an
-   import is written whole or not at all. Works not in the file keep their ratings, so
-   ratings made on the site are never removed; a work in the file gets the file's choice.
-   Running an import twice, or importing the same file again, changes nothing.
+The writing goes in work-id order, ``CHUNK`` ratings per transaction: each batch locks its
+works in id order and commits, so someone rating a work of the list waits for one batch at
+most, never for the whole import, and two writers cannot deadlock. The import's own row
+holds where the writing is (``written``, and the last work id written in
+``report["progress"]``), updated in each batch's transaction: a worker killed mid-import,
+or stopped by its time limit, leaves whole batches and an exact mark, and the next attempt
+(the broker's redelivery, the task's retry, or the beat sweep ``imports_requeue_stuck``)
+goes on after the last committed batch. Ratings made on the site are never removed; a work
+in the file gets the file's choice; running an import twice, or importing the same file
+again, changes nothing.
 
-Progress (entries written so far) goes to the cache while an import runs, for the page's
-progress bar; the import's own row says queued, running, done (with its report) or failed.
+What the owner sees: the import says queued, then running until every batch is written,
+then done with its report (counted over all batches and attempts). An import that cannot be
+finished after ``MANGAKI_IMPORT_MAX_ATTEMPTS`` attempts says failed, with why and how many
+of its ratings were written: those stay (they are the file's own choices), and uploading the
+same file again writes the rest without changing them.
 """
 
 from __future__ import annotations
 
-import contextlib
+import bisect
 import logging
+import zlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from ..mal import MalFileError, read_list
 from ..models import Category, RatingImport, Work
+from ..querysets import nsfw_allowed
 from ..text_search import normalize
 from .guests import is_guest
 from .ratings import ratings_bulk_set
@@ -39,8 +57,13 @@ from .ratings import ratings_bulk_set
 logger = logging.getLogger(__name__)
 
 SOURCE = "myanimelist"
-CHUNK = 1000  # ratings written between two progress reports
+CHUNK = 1000  # ratings written per transaction
 MAX_REPORTED_SKIPS = 500  # skipped lines listed in a report (all are counted)
+# A running import whose worker took it up longer ago than its time limit plus this is stuck
+# (the worker was killed, or the broker lost the task): the sweep hands it out again.
+STUCK_MARGIN_SECONDS = 120
+NSFW_REASON = "NSFW: allow NSFW works in your settings to import it."
+GZIP_MAGIC = b"\x1f\x8b"
 Status = RatingImport.Status
 
 
@@ -52,16 +75,25 @@ class TooManyImports(Exception):
         self.retry_after = retry_after
 
 
-def _progress_key(import_id: int) -> str:
-    return f"mangaki:import:{import_id}:written"
+class ImportBusy(Exception):
+    """``MANGAKI_IMPORTS_RUNNING_MAX`` imports are running: this one stays queued; ask again later."""
+
+
+class ImportInterrupted(Exception):
+    """A batch could not be written; the committed batches stay and the next attempt resumes."""
+
+
+def _stuck_after() -> timedelta:
+    return timedelta(seconds=settings.MANGAKI_IMPORT_TIME_LIMIT_SECONDS + STUCK_MARGIN_SECONDS)
 
 
 def import_receive(*, user, file_name: str, data: bytes) -> RatingImport:
-    """Check an uploaded MyAnimeList list and queue its import; the caller then runs the task.
+    """Store an uploaded MyAnimeList list as a queued import; the caller then queues the task.
 
-    Raises ValidationError ``{"file": reason}`` with nothing stored when the file cannot be
-    read as a MyAnimeList list, when the person is a guest (imports add works to the
-    catalogue: members only), and TooManyImports past ``MANGAKI_IMPORTS_PER_HOUR``.
+    Only cheap checks here (the file is read by the worker). Raises ValidationError
+    ``{"file": reason}`` with nothing stored when the person is a guest (imports add works:
+    members only) or the file is empty, over ``MANGAKI_IMPORT_MAX_BYTES`` or neither XML nor
+    gzip; TooManyImports past ``MANGAKI_IMPORTS_PER_HOUR``.
     """
     name = (file_name or "the file").rsplit("/", 1)[-1][:255]
     if is_guest(user):
@@ -78,44 +110,38 @@ def import_receive(*, user, file_name: str, data: bytes) -> RatingImport:
             f"You started {limit} imports in the last hour; try again later.",
             retry_after=max(int(wait.total_seconds()) + 1, 1),
         )
-    try:
-        parsed = read_list(
-            data, max_bytes=settings.MANGAKI_IMPORT_MAX_BYTES, max_entries=settings.MANGAKI_IMPORT_MAX_ENTRIES
+    max_bytes = settings.MANGAKI_IMPORT_MAX_BYTES
+    if not data:
+        raise ValidationError({"file": f"{name}: The file is empty."})
+    if len(data) > max_bytes:
+        raise ValidationError({"file": f"{name}: The file is larger than {max_bytes:,} bytes."})
+    start = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not (data.startswith(GZIP_MAGIC) or start.startswith(b"<")):
+        raise ValidationError(
+            {"file": f"{name}: This is not a MyAnimeList export (neither an XML file nor a gzipped one)."}
         )
-    except MalFileError as error:
-        raise ValidationError({"file": f"{name}: {error}"}) from None
     return RatingImport.objects.create(
         user=user,
-        category=Category.objects.get(slug=parsed.kind),
+        # The list's own category is known once the worker has read the file (``kind_known``).
+        category=Category.objects.get(slug="anime"),
         file_name=name,
-        nb_entries=len(parsed.entries) + len(parsed.skipped),
-        entries=[entry.as_dict() for entry in parsed.entries],
-        report={
-            "skipped": [skip.as_dict() for skip in parsed.skipped[:MAX_REPORTED_SKIPS]],
-            "n_skipped": len(parsed.skipped),
-        },
+        upload=data,
     )
 
 
+def kind_known(rating_import: RatingImport) -> bool:
+    """Whether the import's category is the file's (read by the worker) rather than a placeholder."""
+    return rating_import.status == Status.DONE or "kind" in rating_import.report
+
+
 def import_progress(rating_import: RatingImport) -> tuple[int, int]:
-    """(ratings written, ratings to write) of an import: from the cache while it runs."""
+    """(ratings written, ratings to write) of an import, from its row (committed batches)."""
+    report = rating_import.report
     if rating_import.status == Status.DONE:
-        report = rating_import.report
         written = sum(report.get(key, 0) for key in ("created", "updated", "unchanged"))
         return written, written
-    total = len(rating_import.entries)
-    if rating_import.status != Status.RUNNING:
-        return 0, total
-    try:
-        return min(int(cache.get(_progress_key(rating_import.pk)) or 0), total), total
-    except (RedisError, OSError, ValueError):
-        return 0, total
-
-
-def _report_progress(import_id: int, written: int) -> None:
-    # Progress is a nicety: a cache that is down must not stop the import.
-    with contextlib.suppress(RedisError, OSError):
-        cache.set(_progress_key(import_id), written, timeout=3600)
+    total = report.get("rows", len(rating_import.entries))
+    return min(rating_import.written, total), total
 
 
 def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[int, int], int, list[dict]]:
@@ -163,80 +189,251 @@ def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[i
     return works, 0, untitled
 
 
-def import_run(*, import_id: int) -> RatingImport | None:
-    """Write a queued import's ratings (the task's body); idempotent.
+def _serialize_take_ups(import_id: int) -> None:
+    """Inside a transaction: one worker at a time decides to take an import up (race-free count).
 
-    An import that is done or failed is returned as it is (None once deleted with its
-    account). Two deliveries of the same task wait for each other on the import's row; the
-    second finds it done.
+    PostgreSQL: a transaction advisory lock, released at commit or when the process dies.
+    SQLite allows one writer at a time: a first write takes its lock for the transaction.
     """
-    started = RatingImport.objects.filter(pk=import_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
-        status=Status.RUNNING
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(b"mangaki:imports-running")])
+    else:
+        RatingImport.objects.filter(pk=import_id).update(attempts=F("attempts"))
+
+
+def _take_up(import_id: int, *, wait_for_slot: bool) -> tuple[RatingImport | None, bool]:
+    """Mark the import running for this attempt: (the import, whether this attempt writes it).
+
+    Raises ImportBusy, leaving it queued, when ``wait_for_slot`` and the site already runs
+    ``MANGAKI_IMPORTS_RUNNING_MAX`` imports (those taken up within their time limit).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        _serialize_take_ups(import_id)
+        rating_import = RatingImport.objects.select_for_update().filter(pk=import_id).first()
+        if rating_import is None or rating_import.status not in (Status.QUEUED, Status.RUNNING):
+            return rating_import, False  # done, failed, or deleted with its account
+        if rating_import.attempts >= settings.MANGAKI_IMPORT_MAX_ATTEMPTS:
+            return _give_up(rating_import, "it was stopped each time before the end."), False
+        if wait_for_slot:
+            running = (
+                RatingImport.objects.filter(status=Status.RUNNING, started__gte=now - _stuck_after())
+                .exclude(pk=import_id)
+                .count()
+            )
+            busy = running >= settings.MANGAKI_IMPORTS_RUNNING_MAX
+        else:
+            busy = False
+        if not busy:
+            rating_import.status, rating_import.started = Status.RUNNING, now
+            rating_import.attempts += 1
+            rating_import.save(update_fields=["status", "started", "attempts"])
+            return rating_import, True
+    # Seen by a worker just now: the sweep leaves it to the task's own retry.
+    RatingImport.objects.filter(pk=import_id, status=Status.QUEUED).update(started=now)
+    raise ImportBusy(f"{settings.MANGAKI_IMPORTS_RUNNING_MAX} imports are running; this one waits.")
+
+
+def _read_upload(import_id: int) -> RatingImport | None:
+    """Read the stored file into the import's entries and drop it; fail the import if it cannot be used."""
+    with transaction.atomic():
+        rating_import = RatingImport.objects.select_for_update().filter(pk=import_id).first()
+        if rating_import is None or rating_import.status != Status.RUNNING or rating_import.upload is None:
+            return rating_import
+        try:
+            parsed = read_list(
+                bytes(rating_import.upload),
+                max_bytes=settings.MANGAKI_IMPORT_MAX_BYTES,
+                max_entries=settings.MANGAKI_IMPORT_MAX_ENTRIES,
+            )
+        except MalFileError as error:
+            rating_import.status, rating_import.reason = Status.FAILED, f"{rating_import.file_name}: {error}"
+            rating_import.upload, rating_import.finished = None, timezone.now()
+            rating_import.save(update_fields=["status", "reason", "upload", "finished"])
+            return rating_import
+        rating_import.category = Category.objects.get(slug=parsed.kind)
+        rating_import.nb_entries = len(parsed.entries) + len(parsed.skipped)
+        rating_import.entries = [entry.as_dict() for entry in parsed.entries]
+        rating_import.report = {
+            "kind": parsed.kind,
+            "skipped": [skip.as_dict() for skip in parsed.skipped[:MAX_REPORTED_SKIPS]],
+            "n_skipped": len(parsed.skipped),
+        }
+        rating_import.upload = None
+        rating_import.save(update_fields=["category", "nb_entries", "entries", "report", "upload"])
+        return rating_import
+
+
+def _importable(user):
+    """The works an import of ``user``'s may rate: any it matches or adds, but NSFW ones only with
+    the person's opt-in (``nsfw_allowed``, the rule of ``Work.objects.safe_for``). Unconfirmed
+    works count: one another member's import brought becomes this person's too once rated."""
+    return Work.objects.all() if nsfw_allowed(user) else Work.objects.filter(nsfw=False)
+
+
+def _skip(entry: dict, reason: str) -> dict:
+    return {"line": entry["line"], "mal_id": str(entry["mal_id"]), "title": entry["title"], "reason": reason}
+
+
+def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], int, list[dict]]:
+    """The (work id, choice) rows to write, in work-id order; works added; entries skipped, with why."""
+    entries = rating_import.entries
+    work_ids, works_added, untitled = _works_for(rating_import, entries)
+    allowed = set(
+        _importable(rating_import.user).filter(pk__in=list(work_ids.values())).values_list("pk", flat=True)
     )
-    if not started:  # done, failed, or deleted with its account since it was queued
-        return RatingImport.objects.filter(pk=import_id).first()
-    _report_progress(import_id, 0)
+    rows, skipped = [], []
+    slug = rating_import.category.slug
+    for entry in untitled:
+        skipped.append(
+            _skip(
+                entry,
+                f"{slug} {entry['mal_id']} is not in the catalogue yet and the file gives no title "
+                "to add it with.",
+            )
+        )
+    for entry in entries:
+        work_id = work_ids.get(entry["mal_id"])
+        if work_id is None:
+            continue
+        if work_id not in allowed:
+            skipped.append(_skip(entry, NSFW_REASON))
+        else:
+            rows.append((work_id, entry["choice"]))
+    rows.sort()
+    skipped.sort(key=lambda skip: skip["line"])
+    return rows, works_added, skipped
+
+
+def _write_batch(import_id: int, user, rows: list[tuple[int, str]]) -> RatingImport | None:
+    """Write the next batch after the import's mark, in one transaction with the mark; or finish it.
+
+    Returns the import once it is done, or not running (None: deleted with its account), and
+    nothing (``...``) while batches remain.
+    """
+    with transaction.atomic():
+        # The import's row first (as account deletion takes it), then the works in id order.
+        rating_import = RatingImport.objects.select_for_update().filter(pk=import_id).first()
+        if rating_import is None or rating_import.status != Status.RUNNING:
+            return rating_import
+        progress = rating_import.report.get("progress") or {
+            "after": 0,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+        }
+        start = bisect.bisect_right(rows, (progress["after"], "\uffff"))
+        batch = rows[start : start + CHUNK]
+        if not batch:
+            return _finish(rating_import, progress)
+        result = ratings_bulk_set(user=user, rows=batch, works=_importable(user))
+        progress = {
+            "after": batch[-1][0],
+            "created": progress["created"] + result.created,
+            "updated": progress["updated"] + result.changed,
+            "unchanged": progress["unchanged"] + result.unchanged,
+        }
+        rating_import.written = F("written") + len(batch)
+        rating_import.report = {**rating_import.report, "progress": progress, "rows": len(rows)}
+        rating_import.save(update_fields=["written", "report"])
+    return ...
+
+
+def _finish(rating_import: RatingImport, progress: dict) -> RatingImport:
+    report = rating_import.report
+    skipped = report.get("skipped", []) + report.get("mapping_skipped", [])
+    rating_import.report = {
+        "kind": report.get("kind", rating_import.category.slug),
+        "created": progress["created"],
+        "updated": progress["updated"],
+        "unchanged": progress["unchanged"],
+        "new_works": report.get("new_works", 0),
+        "n_skipped": report.get("n_skipped", 0) + report.get("n_mapping_skipped", 0),
+        "skipped": skipped[:MAX_REPORTED_SKIPS],
+    }
+    rating_import.entries = []
+    rating_import.status = Status.DONE
+    rating_import.finished = timezone.now()
+    rating_import.save(update_fields=["report", "entries", "status", "finished"])
+    return rating_import
+
+
+def import_run(*, import_id: int, wait_for_slot: bool = True) -> RatingImport | None:
+    """Read and write a queued import (the task's body); idempotent, resumable.
+
+    Returns the import as it ends (done or failed; as it was if already done or failed; None
+    once deleted with its account). Raises ImportBusy (still queued) when ``wait_for_slot`` and
+    the site-wide limit of running imports is reached, and ImportInterrupted (still running,
+    its committed batches kept) when a batch could not be written and attempts remain.
+    """
+    rating_import, mine = _take_up(import_id, wait_for_slot=wait_for_slot)
+    if not mine:
+        return rating_import
     try:
-        with transaction.atomic():
+        rating_import = _read_upload(import_id)
+        if rating_import is None or rating_import.status != Status.RUNNING:
+            return rating_import
+        with transaction.atomic():  # the works it adds and their count, together
             rating_import = (
-                RatingImport.objects.select_for_update().select_related("category", "user").get(pk=import_id)
+                RatingImport.objects.select_for_update(of=("self",))
+                .select_related("category", "user", "user__profile")
+                .get(pk=import_id)
             )
             if rating_import.status != Status.RUNNING:
                 return rating_import
-            entries = rating_import.entries
-            work_ids, works_added, untitled = _works_for(rating_import, entries)
-            rows = [
-                (work_ids[entry["mal_id"]], entry["choice"])
-                for entry in entries
-                if entry["mal_id"] in work_ids
-            ]
-            counts = {"created": 0, "updated": 0, "unchanged": 0}
-            for start in range(0, len(rows), CHUNK):
-                result = ratings_bulk_set(user=rating_import.user, rows=rows[start : start + CHUNK])
-                counts["created"] += result.created
-                counts["updated"] += result.changed
-                counts["unchanged"] += result.unchanged
-                _report_progress(import_id, start + len(rows[start : start + CHUNK]))
-            report = rating_import.report
-            skipped = report.get("skipped", [])
-            for entry in untitled:
-                if len(skipped) < MAX_REPORTED_SKIPS:
-                    skipped.append(
-                        {
-                            "line": entry["line"],
-                            "mal_id": str(entry["mal_id"]),
-                            "title": "",
-                            "reason": f"{rating_import.category.slug} {entry['mal_id']} is not in the "
-                            "catalogue yet and the file gives no title to add it with.",
-                        }
-                    )
+            rows, works_added, skipped = _rows_for(rating_import)
+            # Counted once: works added by an earlier attempt are found, not added, by a later one.
             rating_import.report = {
-                **counts,
-                "new_works": works_added,
-                "n_skipped": report.get("n_skipped", 0) + len(untitled),
-                "skipped": skipped,
+                **rating_import.report,
+                "new_works": rating_import.report.get("new_works", 0) + works_added,
+                "mapping_skipped": skipped[:MAX_REPORTED_SKIPS],
+                "n_mapping_skipped": len(skipped),
+                "rows": len(rows),
             }
-            rating_import.entries = []
-            rating_import.status = Status.DONE
-            rating_import.finished = timezone.now()
-            rating_import.save(update_fields=["report", "entries", "status", "finished"])
-            return rating_import
-    except RatingImport.DoesNotExist:  # its account was deleted between the two steps above
+            rating_import.save(update_fields=["report"])
+        while (outcome := _write_batch(import_id, rating_import.user, rows)) is ...:
+            pass
+        return outcome
+    except RatingImport.DoesNotExist:  # its account was deleted meanwhile
         return None
-    except ValidationError as error:  # a matched work was deleted while the import ran
-        reason = "; ".join(error.messages[:3])
-        return _fail(import_id, f"Nothing was imported: {reason} Try again.")
-    except Exception:
-        # Logged for the operators; the person sees a failed import (the row), never a server error.
-        logger.exception("Import %s failed", import_id)
-        return _fail(
-            import_id, "Nothing was imported: an unexpected error stopped the import. Try again later."
+    except ValidationError as error:  # a work was deleted between the matching and its batch
+        return _interrupted(import_id, "; ".join(error.messages[:3]))
+    except Exception as error:
+        # Logged for the operators; the person sees a running import that resumes, or a failed
+        # one (the row), never a server error.
+        logger.exception("Import %s stopped", import_id)
+        return _interrupted(import_id, f"an unexpected error stopped it ({type(error).__name__}).")
+
+
+def _interrupted(import_id: int, cause: str) -> RatingImport | None:
+    """After a failed attempt: raise ImportInterrupted to retry, or fail the import if none remain."""
+    rating_import = RatingImport.objects.filter(pk=import_id).first()
+    if rating_import is None or rating_import.status != Status.RUNNING:
+        return rating_import
+    if rating_import.attempts < settings.MANGAKI_IMPORT_MAX_ATTEMPTS:
+        raise ImportInterrupted(cause)
+    return _give_up(rating_import, cause)
+
+
+def _give_up(rating_import: RatingImport, cause: str) -> RatingImport | None:
+    """Fail an import for good, saying why and what of it was written (that stays)."""
+    attempts = rating_import.attempts
+    if rating_import.written:
+        total = rating_import.report.get("rows", rating_import.written)
+        reason = (
+            f"The import stopped after {attempts} attempts: {cause} {rating_import.written:,} of its "
+            f"{total:,} ratings were written and stay as the file gives them. Upload the file again "
+            "to write the rest: what is already written will not change."
         )
+    else:
+        reason = f"Nothing was imported after {attempts} attempts: {cause} Try again later."
+    return _fail(rating_import.pk, reason)
 
 
 def _fail(import_id: int, reason: str) -> RatingImport | None:
     RatingImport.objects.filter(pk=import_id).update(
-        status=Status.FAILED, reason=reason, finished=timezone.now(), entries=[]
+        status=Status.FAILED, reason=reason, finished=timezone.now(), entries=[], upload=None
     )
     return RatingImport.objects.filter(pk=import_id).first()  # None: deleted with its account
 
@@ -244,3 +441,28 @@ def _fail(import_id: int, reason: str) -> RatingImport | None:
 def import_fail(*, rating_import: RatingImport, reason: str) -> RatingImport:
     """Mark an import that could not be started (the task queue is down) as failed, with why."""
     return _fail(rating_import.pk, reason)
+
+
+def imports_requeue_stuck(*, now=None) -> list[int]:
+    """The beat sweep: the ids of imports to hand to the task queue again; fails the hopeless ones.
+
+    Stuck: running, taken up by a worker longer ago than the task's time limit plus a margin
+    (the worker was killed), or queued for as long with no worker seeing it (the broker lost
+    the task: restarted without persistence). Those already tried ``MANGAKI_IMPORT_MAX_ATTEMPTS``
+    times fail with the reason; the others are queued again, marked as handed out now.
+    """
+    now = now or timezone.now()
+    cutoff = now - _stuck_after()
+    stuck = Q(status=Status.RUNNING, started__lt=cutoff) | Q(
+        Q(started__lt=cutoff) | Q(started__isnull=True, created__lt=cutoff), status=Status.QUEUED
+    )
+    requeued = []
+    with transaction.atomic():
+        for rating_import in RatingImport.objects.select_for_update(skip_locked=True).filter(stuck):
+            if rating_import.attempts >= settings.MANGAKI_IMPORT_MAX_ATTEMPTS:
+                _give_up(rating_import, "it was stopped each time before the end.")
+                continue
+            rating_import.status, rating_import.started = Status.QUEUED, now
+            rating_import.save(update_fields=["status", "started"])
+            requeued.append(rating_import.pk)
+    return requeued

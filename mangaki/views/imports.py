@@ -1,4 +1,8 @@
-"""The import page: upload a MyAnimeList list, then watch it being written, then its report."""
+"""The import page: upload a MyAnimeList list, then watch it being read and written, then its report.
+
+The upload is stored as it came and read by a worker: a file that cannot be used shows on
+the import's page as a failed import with the reader's reason (at once when tasks run eagerly).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,13 @@ from ..forms import ImportForm
 from ..mal import mapping_table
 from ..models import RatingImport
 from ..services.guests import is_guest
-from ..services.rating_imports import TooManyImports, import_fail, import_progress, import_receive
+from ..services.rating_imports import (
+    TooManyImports,
+    import_fail,
+    import_progress,
+    import_receive,
+    kind_known,
+)
 from ..tasks import enqueue_import
 from .cards import CHOICE_LABELS
 
@@ -40,7 +50,13 @@ def import_list(request):
                 messages.error(request, "The import could not be started right now; nothing was imported. "
                                "Try again in a few minutes.")  # fmt: skip
             return redirect("import-detail", pk=rating_import.pk)
-    recent = RatingImport.objects.filter(user=request.user).select_related("category")[:RECENT_IMPORTS]
+    recent = list(
+        RatingImport.objects.filter(user=request.user)
+        .select_related("category")
+        .defer("upload", "entries")[:RECENT_IMPORTS]
+    )
+    for item in recent:
+        item.kind_known = kind_known(item)
     return render(
         request,
         "mangaki/import.html",
@@ -58,7 +74,7 @@ def import_list(request):
 def import_detail(request, pk: int):
     """One import: its progress while it runs (the page's script follows it), then its report."""
     rating_import = get_object_or_404(
-        RatingImport.objects.select_related("category"), pk=pk, user=request.user
+        RatingImport.objects.select_related("category").defer("upload"), pk=pk, user=request.user
     )
     written, total = import_progress(rating_import)
     return render(
@@ -69,6 +85,7 @@ def import_detail(request, pk: int):
             "report": rating_import.report,
             "written": written,
             "total": total,
+            "kind_known": kind_known(rating_import),
             "finished": rating_import.status in (RatingImport.Status.DONE, RatingImport.Status.FAILED),
         },
     )

@@ -150,7 +150,8 @@ def test_a_redelivered_task_finds_the_import_done_and_writes_nothing_twice(user)
         file_name="a.xml",
         data=mal_export("anime", [{"id": 1, "title": "A", "score": 9, "status": "Completed"}]),
     )
-    assert queued.status == RatingImport.Status.QUEUED and len(queued.entries) == 1
+    # The web request only stored the file: the worker reads it.
+    assert queued.status == RatingImport.Status.QUEUED and queued.entries == [] and queued.upload
     first = import_run(import_id=queued.pk)
     second = import_run(import_id=queued.pk)
     assert first.report == second.report and second.status == RatingImport.Status.DONE
@@ -172,11 +173,33 @@ def test_an_unknown_work_without_a_title_is_skipped_with_the_reason(user):
     assert not Work.objects.filter(external_id="77").exists()
 
 
-def test_a_hostile_file_is_refused_by_name_and_nothing_is_stored(user):
+def test_a_hostile_file_is_stored_as_it_came_and_the_worker_fails_it_by_name(user):
+    queued = import_receive(
+        user=user, file_name="evil.xml", data=b'<!DOCTYPE x [<!ENTITY a "b">]><myanimelist/>'
+    )
+    assert queued.status == RatingImport.Status.QUEUED  # not read in the web request
+    failed = import_run(import_id=queued.pk)
+    assert failed.status == RatingImport.Status.FAILED
+    assert failed.reason.startswith("evil.xml: ") and "DOCTYPE" in failed.reason
+    assert failed.upload is None and failed.entries == [] and failed.finished is not None
+    assert not Rating.objects.exists() and not Work.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "neither an XML file nor a gzipped one"),
+        (b"<myanimelist>" + b" " * 2000 + b"</myanimelist>", "larger than 1,000 bytes"),
+    ],
+    ids=["empty", "not-xml", "too-large"],
+)
+def test_what_is_cheap_to_see_is_refused_at_once_and_nothing_is_stored(user, settings, data, words):
+    settings.MANGAKI_IMPORT_MAX_BYTES = 1000
     with pytest.raises(ValidationError) as refused:
-        import_receive(user=user, file_name="evil.xml", data=b'<!DOCTYPE x [<!ENTITY a "b">]><myanimelist/>')
-    assert "evil.xml" in refused.value.message_dict["file"][0]
-    assert "DOCTYPE" in refused.value.message_dict["file"][0]
+        import_receive(user=user, file_name="list.xml", data=data)
+    assert refused.value.message_dict["file"][0].startswith("list.xml: ")
+    assert words in refused.value.message_dict["file"][0]
     assert not RatingImport.objects.exists()
 
 

@@ -61,13 +61,27 @@ def test_an_upload_leads_to_the_import_page_with_its_report(member, user):
     assert "animelist.xml" in member.get(reverse("import")).content.decode()
 
 
-def test_a_hostile_file_is_refused_on_the_form_and_nothing_is_stored(member):
+def test_a_hostile_file_leads_to_its_failed_import_with_the_reason_and_nothing_is_written(member, user):
     response = post_file(
         member, b'<!DOCTYPE a [<!ENTITY b SYSTEM "file:///etc/passwd">]><myanimelist>&b;</myanimelist>'
     )
+    rating_import = RatingImport.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "import-detail", args=[rating_import.pk]
+    )
+    # The worker (here: at once, tasks run eagerly) read the file and refused it, naming it.
+    page = member.get(response["Location"]).content.decode()
+    assert "The import failed. animelist.xml: " in page and "DOCTYPE" in page
+    assert 'data-status="failed"' in page  # the page's script does not follow a failed import
+    assert rating_import.status == RatingImport.Status.FAILED and rating_import.upload is None
+    assert not Rating.objects.exists()
+
+
+def test_a_file_that_is_not_xml_is_refused_on_the_form(member):
+    response = post_file(member, b"GIF89a" + b"\0" * 50, name="cat.gif")
     assert response.status_code == 200
-    assert "DOCTYPE" in response.context["form"].errors["file"][0]
-    assert not RatingImport.objects.exists() and not Rating.objects.exists()
+    assert "cat.gif: This is not a MyAnimeList export" in response.context["form"].errors["file"][0]
+    assert not RatingImport.objects.exists()
 
 
 def test_someone_elses_import_is_not_found(member):

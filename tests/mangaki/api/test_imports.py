@@ -67,13 +67,32 @@ def test_the_same_file_twice_changes_nothing(me):
     ],
     ids=["entities", "wrong-root", "truncated-gzip", "wrong-encoding"],
 )
-def test_a_hostile_file_is_a_400_naming_the_file_and_nothing_is_written(me, document, words):
+def test_a_hostile_file_is_a_failed_import_naming_the_file_and_nothing_is_written(me, document, words):
     works = Work.objects.count()
     response = upload(me, document, name="list.xml")
-    assert response.status_code == 400
-    assert error_fields(response) == {"file": "invalid"}
-    assert words in response.json()["errors"][0]["message"] and "list.xml" in response.json()["detail"]
-    assert not RatingImport.objects.exists() and Work.objects.count() == works and not Rating.objects.exists()
+    # Stored, then read by the worker (at once here: tasks run eagerly), which refuses it.
+    assert response.status_code == 202, response.content
+    followed = me.get(response.json()["url"]).json()
+    assert followed["status"] == "failed" and followed["category"] is None
+    assert followed["reason"].startswith("list.xml: ") and words in followed["reason"]
+    assert followed["report"]["skipped"] == [] and followed["report"]["created"] is None
+    assert Work.objects.count() == works and not Rating.objects.exists()
+    assert RatingImport.objects.get().upload is None  # dropped once read
+
+
+@pytest.mark.parametrize(
+    ("document", "code", "words"),
+    [
+        (b"", "empty", "The submitted file is empty."),
+        (b"%PDF-1.7\n" + b"x" * 100, "invalid", "list.pdf: This is not a MyAnimeList export"),
+    ],
+    ids=["empty", "pdf"],
+)
+def test_a_file_that_is_plainly_not_a_list_is_a_400_naming_the_field(me, document, code, words):
+    response = upload(me, document, name="list.pdf")
+    assert response.status_code == 400, response.content
+    assert error_fields(response) == {"file": code} and words in response.json()["detail"]
+    assert not RatingImport.objects.exists()
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(me, settings):
