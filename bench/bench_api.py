@@ -100,14 +100,16 @@ def user_tokens(count: int) -> list[str]:
 # --- The server.
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, *, throttling: bool = False, config: Path | None = None) -> subprocess.Popen:
+    """gunicorn on ``port``: 2 sync workers, or as ``config`` (a gunicorn.conf.py) says; throttling off
+    unless ``throttling``."""
     env = {
         **os.environ,
         "DEBUG": "0",
         "HTTPS": "0",  # the clients speak plain HTTP to 127.0.0.1
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": HOST,
-        "API_THROTTLING": "0",
+        "API_THROTTLING": "1" if throttling else "0",
         # Each worker keeps one database backend for the whole run (its CPU is measured per phase).
         "DATABASE_CONN_MAX_AGE": "3600",
         "LOG_LEVEL": "WARNING",
@@ -116,8 +118,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "mangaki.wsgi",
-            "--workers",
-            "2",
+            *(["--config", str(config)] if config else ["--workers", "2"]),
             "--bind",
             f"{HOST}:{port}",
             "--log-level",
