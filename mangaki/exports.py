@@ -1,6 +1,9 @@
 """A person's ratings written out: CSV, JSON, or MyAnimeList's XML (which the import reads back).
 
-Pure formatting: the rows come from ``mangaki.selectors.rating_export_rows``.
+Pure formatting: the rows come from ``mangaki.selectors.rating_export_rows``. Each format is
+written as it is read, in chunks of about ``CHUNK_BYTES`` (the API streams them), so an export
+of 20,000 ratings holds no more than a chunk in memory; its bytes are those of the whole
+document written at once (``json.dumps(..., indent=1)``, ``mal.write_list``).
 """
 
 from __future__ import annotations
@@ -8,16 +11,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from .mal import ListedWork, write_list
+from .mal import ListedWork, list_statuses, write_list_chunks
 
 MAL_SOURCE = "myanimelist"
 CSV_COLUMNS = ["work_id", "category", "title", "type", "myanimelist_id", "choice", "date"]
 # A cell starting with one of these is a formula to a spreadsheet; titles come from imports
 # (anyone's), so such a cell is written with a leading apostrophe (OWASP's CSV injection advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Bytes gathered before a chunk of an export is handed to the server.
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -46,59 +52,100 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def as_csv(rows: list[RatedWork]) -> bytes:
+def _gathered(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """``pieces`` joined into chunks of at least ``CHUNK_BYTES`` (the last one may be shorter)."""
+    buffer, size = [], 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK_BYTES:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def as_csv(rows: Iterable[RatedWork]) -> Iterator[bytes]:
+    return _gathered(_csv_lines(rows))
+
+
+def _csv_lines(rows: Iterable[RatedWork]) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+
+    def line(cells) -> bytes:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(cells)
+        return out.getvalue().encode("utf-8")
+
+    yield line(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(
+        yield line(
             [row.work_id, row.category, _cell(row.title), _cell(row.work_type), row.mal_id or "", row.choice,
              row.date.isoformat()]
         )  # fmt: skip
-    return out.getvalue().encode("utf-8")
 
 
-def as_json(username: str, rows: list[RatedWork], exported: datetime) -> bytes:
-    document = {
-        "user": username,
-        "exported": exported.isoformat(),
-        "ratings": [
-            {
-                "work": {
-                    "id": row.work_id,
-                    "title": row.title,
-                    "category": row.category,
-                    "type": row.work_type,
-                    "external_source": row.external_source,
-                    "external_id": row.external_id,
-                },
-                "choice": row.choice,
-                "date": row.date.isoformat(),
-            }
-            for row in rows
-        ],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+def as_json(username: str, rows: Iterable[RatedWork], exported: datetime) -> Iterator[bytes]:
+    return _gathered(_json_pieces(username, rows, exported))
 
 
-def as_mal(username: str, category: str, rows: list[RatedWork]) -> tuple[bytes, int]:
-    """The MyAnimeList list of ``category``, and how many rated works were left out (no MyAnimeList id)."""
-    kept = [row for row in rows if row.category == category and row.mal_id is not None]
-    left_out = sum(1 for row in rows if row.category == category and row.mal_id is None)
-    document = write_list(
-        category,
-        username,
-        [
-            ListedWork(
-                mal_id=row.mal_id,
-                title=row.title,
-                choice=row.choice,
-                work_type=row.work_type,
-                episodes=row.episodes,
-                volumes=row.volumes,
-                chapters=row.chapters,
-            )
-            for row in kept
-        ],  # fmt: skip
+def _json_pieces(username: str, rows: Iterable[RatedWork], exported: datetime) -> Iterator[bytes]:
+    """``json.dumps({"user", "exported", "ratings": [...]}, ensure_ascii=False, indent=1)``, by rating."""
+
+    def dumps(value) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=1)
+
+    head = f'{{\n "user": {dumps(username)},\n "exported": {dumps(exported.isoformat())},\n "ratings": ['
+    yield head.encode("utf-8")
+    separator = "\n"
+    for row in rows:
+        rating = {
+            "work": {
+                "id": row.work_id,
+                "title": row.title,
+                "category": row.category,
+                "type": row.work_type,
+                "external_source": row.external_source,
+                "external_id": row.external_id,
+            },
+            "choice": row.choice,
+            "date": row.date.isoformat(),
+        }
+        # Two levels in: each of its lines indented by two spaces (JSON strings hold no raw newline).
+        yield (separator + "\n".join("  " + line for line in dumps(rating).split("\n"))).encode("utf-8")
+        separator = ",\n"
+    yield b"]\n}" if separator == "\n" else b"\n ]\n}"
+
+
+def as_mal(
+    username: str, category: str, rows: Callable[[], Iterable[RatedWork]]
+) -> tuple[Iterator[bytes], int]:
+    """The MyAnimeList list of ``category``, and how many rated works were left out (no MyAnimeList id).
+
+    ``rows()`` gives the person's rows of ``category`` afresh: it is read twice, once for the
+    header's counts (and the number left out), then for the entries as they are sent.
+    """
+    choices, left_out = [], 0
+    for row in rows():
+        if row.category != category:
+            continue
+        if row.mal_id is None:
+            left_out += 1
+        else:
+            choices.append(row.choice)
+    listed = (
+        ListedWork(
+            mal_id=row.mal_id,
+            title=row.title,
+            choice=row.choice,
+            work_type=row.work_type,
+            episodes=row.episodes,
+            volumes=row.volumes,
+            chapters=row.chapters,
+        )
+        for row in rows()
+        if row.category == category and row.mal_id is not None
     )
-    return document, left_out
+    return _gathered(write_list_chunks(category, username, listed, statuses=list_statuses(choices))), left_out

@@ -26,7 +26,7 @@ import gzip
 import io
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
@@ -361,17 +361,31 @@ def _cdata(text: str) -> str:
 def write_list(kind: str, username: str, rows: Iterable[ListedWork]) -> bytes:
     """A MyAnimeList export (UTF-8 XML) of ``rows``: ``read_list`` reads it back to the same choices."""
     rows = list(rows)
+    return b"".join(
+        write_list_chunks(kind, username, rows, statuses=list_statuses(row.choice for row in rows))
+    )
+
+
+def list_statuses(choices: Iterable[str]) -> Counter:
+    """How many of ``choices`` each MyAnimeList status counts (the list's header says it)."""
+    return Counter(EXPORTED_AS[choice][1] for choice in choices)
+
+
+def write_list_chunks(
+    kind: str, username: str, rows: Iterable[ListedWork], *, statuses: Counter
+) -> Iterator[bytes]:
+    """``write_list``'s bytes, one entry at a time, for ``rows`` whose statuses ``statuses`` counts
+    (the header comes first: an export is streamed in two passes, see ``exports.as_mal``)."""
     names = STATUS_NAMES[kind]
-    statuses = Counter(EXPORTED_AS[row.choice][1] for row in rows)
     verb, plan = ("watching", "plantowatch") if kind == ANIME else ("reading", "plantoread")
-    out = [
+    header = [
         '<?xml version="1.0" encoding="UTF-8" ?>',
         "<!-- Exported from Mangaki in the MyAnimeList list format -->",
         "<myanimelist>",
         "\t<myinfo>",
         f"\t\t<user_name>{escape(username)}</user_name>",
         f"\t\t<user_export_type>{1 if kind == ANIME else 2}</user_export_type>",
-        f"\t\t<user_total_{kind}>{len(rows)}</user_total_{kind}>",
+        f"\t\t<user_total_{kind}>{sum(statuses.values())}</user_total_{kind}>",
         f"\t\t<user_total_{verb}>{statuses[IN_PROGRESS]}</user_total_{verb}>",
         f"\t\t<user_total_completed>{statuses[COMPLETED]}</user_total_completed>",
         f"\t\t<user_total_onhold>{statuses[ON_HOLD]}</user_total_onhold>",
@@ -379,9 +393,10 @@ def write_list(kind: str, username: str, rows: Iterable[ListedWork]) -> bytes:
         f"\t\t<user_total_{plan}>{statuses[PLANNED]}</user_total_{plan}>",
         "\t</myinfo>",
     ]
+    yield "\n".join(header).encode("utf-8")
     for row in rows:
         score, status = EXPORTED_AS[row.choice]
-        out.append(f"\t<{kind}>")
+        out = [f"\t<{kind}>"]
         if kind == ANIME:
             out += [
                 f"\t\t<series_animedb_id>{row.mal_id}</series_animedb_id>",
@@ -403,8 +418,8 @@ def write_list(kind: str, username: str, rows: Iterable[ListedWork]) -> bytes:
             "\t\t<update_on_import>1</update_on_import>",
             f"\t</{kind}>",
         ]
-    out.append("</myanimelist>\n")
-    return "\n".join(out).encode("utf-8")
+        yield ("\n" + "\n".join(out)).encode("utf-8")
+    yield b"\n</myanimelist>\n"
 
 
 def mapping_table() -> list[tuple[str, str]]:

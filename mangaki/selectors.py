@@ -14,6 +14,7 @@ ORM's compiling and row handling cost more CPU than the database took to answer 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -391,7 +392,16 @@ EXPORT_COLUMNS = ("work_id", "work__category__slug", "work__title", "work__work_
                   "work__nb_chapters", "choice", "date")  # fmt: skip
 
 
-def rating_export_rows(*, user) -> list[RatedWork]:
-    """Every rating of ``user``, NSFW works included (it is their own data), oldest first (one query)."""
-    rows = Rating.objects.filter(user=user).order_by("date", "pk").values_list(*EXPORT_COLUMNS)
-    return [RatedWork(*row) for row in rows]
+# Rows read from the database at a time by an export (a server-side cursor on PostgreSQL).
+EXPORT_CHUNK_SIZE = 2000
+
+
+def rating_export_rows(*, user, category: str | None = None) -> Iterator[RatedWork]:
+    """Every rating of ``user`` (of ``category`` if given), NSFW works included (it is their own
+    data), oldest first: one query, read ``EXPORT_CHUNK_SIZE`` rows at a time as it is iterated
+    (an export is streamed, never held whole in memory)."""
+    ratings = Rating.objects.filter(user=user)
+    if category is not None:
+        ratings = ratings.filter(work__category__slug=category)
+    rows = ratings.order_by("date", "pk").values_list(*EXPORT_COLUMNS)
+    return (RatedWork(*row) for row in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE))
