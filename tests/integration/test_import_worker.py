@@ -1,8 +1,13 @@
-"""MyAnimeList imports written by a real worker through the real broker, and one killed mid-import."""
+"""MyAnimeList imports written by a real worker through the real broker; one killed mid-import, one lost."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from redis import Redis
 
 from mangaki.models import Rating, RatingImport, Work
-from mangaki.services.rating_imports import import_receive
-from mangaki.tasks import import_ratings
+from mangaki.services.rating_imports import CHUNK, import_receive
+from mangaki.tasks import import_ratings, requeue_stuck_imports
 from tests.factories import UserFactory, WorkFactory
 from tests.integration.conftest import wait_for
 from tests.mal_files import mal_export
@@ -39,21 +44,43 @@ def test_an_import_queued_through_the_broker_is_written_by_the_worker(celery_pro
     assert_counters_equal_a_recount([work.pk for work in known])
 
 
-def test_a_worker_killed_mid_import_leaves_nothing_and_the_redelivered_task_writes_it_once(
+def test_a_worker_killed_mid_import_keeps_whole_batches_and_the_redelivered_task_resumes(
     celery_processes, broker
 ):
     user = UserFactory()
     queued = import_receive(user=user, file_name="animelist.xml.gz", data=export(20_000))
     first = celery_processes.worker()
     import_ratings.apply_async(args=[queued.pk], connection=broker)
-    wait_for(lambda: status_of(queued.pk) == "running", 60, "the worker to start the import")
+    wait_for(lambda: RatingImport.objects.get(pk=queued.pk).written > 0, 60, "a first batch to commit")
     celery_processes.kill(first)
-    # One transaction: nothing of it is in the database, neither ratings nor new works.
-    assert not Rating.objects.filter(user=user).exists() and not Work.objects.exists()
-    assert status_of(queued.pk) == "running"
+    stopped = RatingImport.objects.get(pk=queued.pk)
+    # Whole batches, and the mark says how many: no half-written batch, and still running.
+    assert stopped.status == "running" and stopped.written % CHUNK == 0 and stopped.written < 20_000
+    assert Rating.objects.filter(user=user).count() == stopped.written
     celery_processes.worker()  # the broker hands the unacknowledged task out again
     wait_for(lambda: status_of(queued.pk) == "done", 120, "the redelivered import to finish")
     done = RatingImport.objects.get(pk=queued.pk)
-    assert (done.report["created"], done.report["new_works"]) == (20_000, 20_000)
+    assert (done.report["created"], done.report["updated"], done.report["new_works"]) == (20_000, 0, 20_000)
+    assert done.attempts == 2 and done.written == 20_000
     assert Rating.objects.filter(user=user).count() == 20_000 and Work.objects.count() == 20_000
     assert_counters_equal_a_recount(list(Work.objects.values_list("pk", flat=True)[:500]))
+
+
+def test_an_import_whose_task_the_broker_lost_is_finished_by_the_sweep(
+    celery_processes, broker, test_broker_url
+):
+    user = UserFactory()
+    queued = import_receive(user=user, file_name="animelist.xml.gz", data=export(5_000))
+    first = celery_processes.worker()
+    import_ratings.apply_async(args=[queued.pk], connection=broker)
+    wait_for(lambda: RatingImport.objects.get(pk=queued.pk).written > 0, 60, "a first batch to commit")
+    celery_processes.kill(first)
+    # The broker restarts without persistence: the unacknowledged task is gone with it.
+    Redis.from_url(test_broker_url).flushdb()
+    RatingImport.objects.filter(pk=queued.pk).update(started=timezone.now() - timedelta(hours=1))
+    celery_processes.worker()
+    requeue_stuck_imports.apply_async(connection=broker)  # what beat runs every 5 minutes
+    wait_for(lambda: status_of(queued.pk) == "done", 120, "the swept import to finish")
+    done = RatingImport.objects.get(pk=queued.pk)
+    assert (done.report["created"], done.written, done.attempts) == (5_000, 5_000, 2)
+    assert Rating.objects.filter(user=user).count() == 5_000
