@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.template import loader
 from django.views import defaults
+from redis.exceptions import RedisError
+
+from .clients import client_address
 
 logger = logging.getLogger(__name__)
 DATABASE_RETRY_SECONDS = 10
@@ -169,6 +175,65 @@ def set_web_lock_timeout(sender, connection, **kwargs) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, false)", [f"{int(milliseconds)}ms"])
+
+
+# Paths no page budget counts: the API (its own throttles), the health probe, covers and the
+# favicon (a page loads dozens of covers), and static files (served before this middleware).
+UNTHROTTLED_PREFIXES = ("/api/", "/media/", "/static/", "/favicon.ico")
+SUGGEST_PATH = "/search/suggest/"
+THROTTLE_WINDOW_SECONDS = 60
+
+
+def throttle_wait(scope: str, address: str, limit: int, *, now: float | None = None) -> int:
+    """0 if one more request of ``scope`` from ``address`` fits in ``limit`` a minute, else the
+    seconds until it does. Counted in the shared cache (a fixed window per minute); a cache that
+    is down lets the request through (and says so in the log), it never fails it."""
+    now = time.time() if now is None else now
+    window = int(now // THROTTLE_WINDOW_SECONDS)
+    key = f"mangaki:throttle:{scope}:{address}:{window}"
+    try:
+        cache.add(key, 0, timeout=THROTTLE_WINDOW_SECONDS + 5)
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this one as the first
+        return 0
+    except (RedisError, OSError) as error:
+        logger.warning("page throttling skipped, the cache is unreachable: %s", error)
+        return 0
+    if count <= limit:
+        return 0
+    return max(1, int((window + 1) * THROTTLE_WINDOW_SECONDS - now + 0.999))
+
+
+def throttle_pages(get_response):
+    """Pages and search suggestions per client address: ``MANGAKI_PAGES_PER_MINUTE`` and
+    ``MANGAKI_SUGGESTIONS_PER_MINUTE`` (0 turns one off), past which the answer is 429 with
+    Retry-After (JSON for suggestions, the 429 page otherwise), before any session or query.
+
+    A few clients asking as fast as they can would otherwise hold every worker; the API has
+    REST framework's throttles, and the address is the one the proxy saw (``NUM_PROXIES``).
+    """
+
+    def middleware(request):
+        path = request.path_info
+        if path.startswith(UNTHROTTLED_PREFIXES):
+            return get_response(request)
+        suggest = path == SUGGEST_PATH
+        limit = settings.MANGAKI_SUGGESTIONS_PER_MINUTE if suggest else settings.MANGAKI_PAGES_PER_MINUTE
+        if not limit:
+            return get_response(request)
+        wait = throttle_wait("suggest" if suggest else "page", client_address(request), limit)
+        if not wait:
+            return get_response(request)
+        if suggest:
+            message = f"Too many suggestions asked from this address; try again in {wait} seconds."
+            answer = _api_error(message, "throttled", 429)
+        else:
+            page = loader.get_template("429.html").render({"retry_after": wait})
+            answer = HttpResponse(page, status=429)
+        answer["Retry-After"] = str(wait)
+        return answer
+
+    return middleware
 
 
 class DatabaseUnavailable:

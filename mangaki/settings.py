@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "mangaki.middleware.reject_nul_in_input",
     "mangaki.middleware.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mangaki.middleware.throttle_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -364,6 +365,13 @@ LOGGING = {
 
 # ---------------------------------------------------------------------------------------------
 # The site's own tunables.
+
+# Pages and search suggestions one client address may ask for a minute (0: no limit), past
+# which it is answered 429 with Retry-After (mangaki.middleware.throttle_pages); suggestions
+# are cached this many seconds per normalised query and NSFW flag, in the shared cache.
+MANGAKI_PAGES_PER_MINUTE = env_int("MANGAKI_PAGES_PER_MINUTE", 120)
+MANGAKI_SUGGESTIONS_PER_MINUTE = env_int("MANGAKI_SUGGESTIONS_PER_MINUTE", 120)
+MANGAKI_SUGGESTIONS_CACHE_SECONDS = env_int("MANGAKI_SUGGESTIONS_CACHE_SECONDS", 60)
 
 # Rankings: thresholds of the Work querysets (Mangaki's production values).
 MANGAKI_TOP_MIN_RATINGS = 80
