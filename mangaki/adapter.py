@@ -14,12 +14,14 @@ from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Max
+from django.conf import settings
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from .choices import RATING_VALUES
 from .models import Rating, Tag, TaggedWork, Work
 from .precompiled import PrecompiledQuery
+from .services.ranking import counted
 
 TagColumn = list  # ["tag", tag_id] or ["type", work_type]: JSON-friendly, stored on the registry row
 
@@ -54,16 +56,29 @@ def choice_values(choices: np.ndarray | list[str]) -> np.ndarray:
     return values
 
 
+def training_ratings():
+    """The ratings training reads: counted members' (``services.ranking.counted``: no guest, no
+    member who has not shown life yet) of confirmed works, and only of works rated by at least
+    ``MANGAKI_TRAINING_MIN_RATERS`` distinct counted members."""
+    counted_ratings = Rating.objects.filter(counted("user__"), work__confirmed=True).order_by()
+    enough = (
+        counted_ratings.values("work_id")
+        .annotate(raters=Count("user_id", distinct=True))
+        .filter(raters__gte=settings.MANGAKI_TRAINING_MIN_RATERS)
+        .values("work_id")
+    )
+    return counted_ratings.filter(work_id__in=enough)
+
+
 def rating_arrays() -> RatingArrays:
-    """All members' ratings, with every choice (wontsee and willsee included), in one query.
+    """The ratings training reads (``training_ratings``), with every choice (wontsee and willsee
+    included), in one query.
 
     Rows come sorted by (user, work), whatever order the database returned them in, so that a
     training on the same ratings gives the same model.
     """
     read_at = timezone.now()
-    # Members' ratings only: a guest's count once the account is claimed (services.ratings).
-    members = Rating.objects.exclude(user__profile__is_guest=True)
-    rows = list(members.order_by().values_list("user_id", "work_id", "choice"))
+    rows = list(training_ratings().values_list("user_id", "work_id", "choice"))
     if not rows:
         return RatingArrays(np.empty((0, 2), dtype=np.int64), np.empty(0), read_at)
     users, works, choices = zip(*rows, strict=True)

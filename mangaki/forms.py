@@ -51,7 +51,11 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_username(self):
+        # Django's check of a name taken in another case records its error on the form and
+        # returns None rather than raising: then there is no name to check further.
         username = super().clean_username()
+        if username is None:
+            return None
         if username.lower().startswith(GUEST_PREFIX):
             raise forms.ValidationError(f"Usernames starting with “{GUEST_PREFIX}” are reserved.")
         return username

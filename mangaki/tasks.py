@@ -16,6 +16,7 @@ from .services.catalogue_sync import SyncBusy, catalogue_sync_from_settings, syn
 from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
 from .services.rating_imports import ImportBusy, ImportInterrupted, import_run, imports_requeue_stuck
+from .services.ratings import members_count_in
 from .services.retraining import algorithms_to_retrain, retrained_algorithms
 from .services.training import TrainingError, model_train
 from .upstream.anilist import AniListError
@@ -85,6 +86,12 @@ def retrain_if_enough_new_ratings() -> list[str]:
 def purge_idle_guests() -> int:
     """Delete the guest accounts of visitors who have not rated anything for a while (idempotent)."""
     return guests_purge(older_than_days=settings.MANGAKI_GUEST_MAX_IDLE_DAYS)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def count_in_trusted_members() -> int:
+    """Count in the members who have shown life (old enough, enough ratings); how many (idempotent)."""
+    return members_count_in()
 
 
 IMPORT_LIMITS = {

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
 from ..models import Profile, RatingImport, UserSession
@@ -15,9 +18,43 @@ from .ratings import ratings_bulk_delete
 logger = logging.getLogger(__name__)
 
 
+class TooManySignups(Exception):
+    """This client address signed up its hourly share of accounts."""
+
+    retry_after = 3600
+
+
+def signup_count(*, address: str) -> None:
+    """Count one more sign-up (a new account or a guest's) for ``address`` this hour.
+
+    TooManySignups past ``MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR``. Kept in the cache; if the cache
+    is unreachable the sign-up is allowed (a new member's ratings count only once the account
+    has shown life, ``services.ratings``).
+    """
+    limit = settings.MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR
+    key = f"mangaki:signups:{address}"
+    try:
+        cache.add(key, 0, timeout=TooManySignups.retry_after)
+        created = cache.incr(key)
+    except (RedisError, OSError, ValueError) as error:  # ValueError: the key expired in between
+        logger.warning("sign-up limit not counted: %s", error)
+        return
+    if created > limit:
+        raise TooManySignups(
+            "Too many accounts were created from your address this hour: try again in an hour."
+        )
+
+
 def account_create(*, username: str, email: str, password: str):
-    """A new member (their profile comes with the user row, by the post_save signal)."""
-    return get_user_model().objects.create_user(username=username, email=email, password=password)
+    """A new member, not counted yet (``services.ratings``: counted in once it has shown life).
+
+    Their profile comes with the user row, by the post_save signal.
+    """
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username=username, email=email, password=password)
+        Profile.objects.filter(user=user).update(counted_since=None)
+    user.refresh_from_db()
+    return user
 
 
 def profile_update(*, user, nsfw_ok: bool, is_shared: bool) -> Profile:
@@ -63,17 +100,15 @@ def account_delete(*, user) -> int:
     User = get_user_model()
     with transaction.atomic():
         # First their imports: deleting an import's row waits for a worker writing it to commit
-        # (the worker holds that row), so its ratings are there for the passes below; an import
-        # that has not started finds its row gone and writes nothing.
+        # (the worker holds that row, then the user row, as it writes), so its ratings are there
+        # for the pass below; an import that has not started finds its row gone and writes
+        # nothing. Then the user row, before any work's, as every rating write locks it
+        # (``services.ratings``): a write of theirs in flight (another tab) commits before this
+        # goes on, and one that comes later finds the account gone (AccountGone, a 403) instead
+        # of failing at commit. Import row, user row, works: the order every writer takes.
         RatingImport.objects.filter(user=user).delete()
-        n_ratings = ratings_bulk_delete(user=user)
-        # A rating of theirs written meanwhile (another tab) would otherwise leave with the user
-        # row below without leaving the counters. Locking the row waits for such a write to
-        # commit, and blocks new ones; the second pass removes what committed. The row is locked
-        # only after the first pass, which locks works: a rating write locks its work before the
-        # user row, so taking them in the other order could deadlock with it.
         list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-        n_ratings += ratings_bulk_delete(user=user)
+        n_ratings = ratings_bulk_delete(user=user)
         token_revoke(user=user)
         UserSession.objects.filter(user_id=user.pk).delete()
         if user.get_username():

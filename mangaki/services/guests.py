@@ -2,8 +2,9 @@
 
 A visitor's first rating creates a *guest* user (``Profile.is_guest``) logged into their
 session, so every rating has an owner and goes through the one rating service. Signing up
-turns that same user into a member, so nothing has to be copied; logging into an existing
-account instead moves the guest's ratings onto it.
+turns that same user into a member, so nothing has to be copied (a new member, counted in the
+rankings once the account has shown life, like any other); logging into an existing account
+instead moves the guest's ratings onto it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from redis.exceptions import RedisError
 
 from ..clients import client_address
 from ..models import Profile, Rating
-from .ratings import ratings_bulk_delete, ratings_bulk_set, ratings_count_in
+from .ratings import ratings_bulk_delete, ratings_bulk_set
 
 logger = logging.getLogger(__name__)
 GUEST_PREFIX = "guest-"
@@ -44,7 +45,7 @@ def guest_create() -> object:
         user = User(username=f"{GUEST_PREFIX}{secrets.token_hex(8)}")
         user.set_unusable_password()
         user.save()
-        Profile.objects.update_or_create(user=user, defaults={"is_guest": True})
+        Profile.objects.update_or_create(user=user, defaults={"is_guest": True, "counted_since": None})
     user.refresh_from_db()
     return user
 
@@ -87,15 +88,19 @@ def guest_login(*, request) -> object:
 
 
 def guest_convert(*, user, username: str, email: str, password: str) -> object:
-    """Turn guest ``user`` into a member with these credentials; their ratings stay theirs."""
+    """Turn guest ``user`` into a member with these credentials; their ratings stay theirs.
+
+    The member joins now and is not counted yet, like any new account: their ratings count in
+    the rankings once the account has shown life (``services.ratings``).
+    """
     with transaction.atomic():
         user.username = username
         user.email = email
         user.set_password(password)
-        user.save(update_fields=["username", "email", "password"])
-        Profile.objects.filter(user=user).update(is_guest=False)
+        user.date_joined = timezone.now()
+        user.save(update_fields=["username", "email", "password", "date_joined"])
+        Profile.objects.filter(user=user).update(is_guest=False, counted_since=None)
         user.profile.refresh_from_db()
-        ratings_count_in(user=user)  # claimed: their ratings now count in the rankings
     return user
 
 

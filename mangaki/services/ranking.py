@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from ..choices import Choice
@@ -10,10 +10,16 @@ from ..models import Rating, Work
 from .counters import counter_values
 
 
+def counted(prefix: str = "") -> Q:
+    """The users whose ratings count in the public counters and in training (``prefix`` "user__"
+    from a Rating): members counted in (``Profile.counted_since``), never a guest. The one rule,
+    kept by ``services.ratings``."""
+    return Q(**{f"{prefix}profile__counted_since__isnull": False, f"{prefix}profile__is_guest": False})
+
+
 def _choice_count(choice: str) -> Coalesce:
     ratings = (
-        Rating.objects.filter(work=OuterRef("pk"), choice=choice)
-        .exclude(user__profile__is_guest=True)  # a guest's ratings count once the account is claimed
+        Rating.objects.filter(counted("user__"), work=OuterRef("pk"), choice=choice)
         .order_by()
         .values("work")
         .annotate(count=Count("pk"))

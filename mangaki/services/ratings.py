@@ -1,15 +1,21 @@
 """Rating and un-rating works: the single write path for ratings (pages, API, imports, datasets).
 
-Every write locks the rated works' rows first, in work-id order, then touches the ratings and
-the works' counters: two writers on the same works wait for each other instead of
-deadlocking, whatever order their rows came in. ``ratings_bulk_set`` and
+Every write locks the rating user's row first, then the rated works' rows in work-id order,
+then touches the ratings and the works' counters: two writers on the same works wait for each
+other instead of deadlocking, whatever order their rows came in, and an account being deleted
+(``accounts.account_delete`` locks the same user row first) is either gone before a write starts
+(``AccountGone``, a 403) or deleted after it commits, never in between. ``ratings_bulk_set`` and
 ``ratings_bulk_delete`` do the same for many works at once with a fixed number of statements
 (one read, one insert, one update, one delete, and one counter UPDATE per kind of change).
 
-What a guest's rating is worth: a visitor's ratings are kept and used for their own
-recommendations, but they move the works' public counters (the rankings, the charts) only
-once the account is claimed by signing up or logging in (``ratings_count_in``), and training
-leaves them out until then. Creating guests in bulk therefore moves no ranking.
+What a rating is worth to others: everyone's ratings are kept and used for their own
+recommendations, but they move the works' public counters (the rankings, the charts) and enter
+training only once the account is *counted* (``Profile.counted_since``, ``ranking.counted``). A
+guest's never are; a new member's are once the account has shown life: it is at least
+``MANGAKI_MEMBER_TRUST_HOURS`` old and holds at least ``MANGAKI_MEMBER_TRUST_RATINGS`` ratings
+(``member_is_due``). Then ``ratings_count_in`` adds every rating of theirs to the counters, once;
+it runs when such a member rates (a cheap check on the locked user row) and from the beat task
+``count_in_trusted_members``. Creating guests or accounts in bulk therefore moves no ranking.
 
 ``ratings_load`` writes a whole dataset's ratings, many people at once (``load_anime``): it
 takes no row locks and recomputes every work's counters afterwards, so it is for the loader
@@ -21,14 +27,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ExpressionWrapper, F, IntegerField, Value
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Value
 from django.utils import timezone
 
 from ..choices import COUNTER_FIELDS, Choice
-from ..models import Rating, Work
+from ..models import Profile, Rating, Work
 from .bulk import db_value, insert_rows, update_rows
 from .counters import counter_values
 from .ranking import ranking_recompute
@@ -53,10 +62,65 @@ def _lock_works(work_ids) -> set[int]:
     )
 
 
-def _counts(user) -> bool:
-    """Whether ``user``'s ratings move the public counters: a member's do, a guest's not yet."""
-    profile = getattr(user, "profile", None)
-    return not (profile is not None and profile.is_guest)
+class AccountGone(PermissionDenied):
+    """The account a rating write is for no longer exists (deleted meanwhile): a 403, not a 500."""
+
+    def __init__(self, message: str = "This account no longer exists."):
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """The locked user row of a write: whether their ratings count, whether they are due to."""
+
+    pk: int
+    counts: bool
+    may_become_counted: bool
+
+
+def _lock_user(user) -> _Owner:
+    """Lock ``user``'s row (inside a transaction), before any work's; AccountGone when deleted.
+
+    The profile is read under the lock, so a member counted in meanwhile is seen as counted.
+    """
+    row = (
+        get_user_model()
+        .objects.select_for_update(of=("self",))
+        .filter(pk=user.pk)
+        .values_list("date_joined", "profile__is_guest", "profile__counted_since")
+        .first()
+    )
+    if row is None:
+        raise AccountGone()
+    date_joined, guest, counted_since = row
+    counts = guest is False and counted_since is not None
+    may = guest is False and counted_since is None and date_joined <= _trust_cutoff()
+    return _Owner(pk=user.pk, counts=counts, may_become_counted=may)
+
+
+def _trust_cutoff():
+    return timezone.now() - timedelta(hours=settings.MANGAKI_MEMBER_TRUST_HOURS)
+
+
+def members_due():
+    """Members not yet counted who have shown life: old enough, with enough ratings."""
+    return (
+        get_user_model()
+        .objects.filter(profile__is_guest=False, profile__counted_since__isnull=True)  # not ``counted()``
+        .filter(date_joined__lte=_trust_cutoff())
+        .annotate(n_ratings=Count("ratings"))
+        .filter(n_ratings__gte=settings.MANGAKI_MEMBER_TRUST_RATINGS)
+    )
+
+
+def _count_in_if_due(owner: _Owner) -> None:
+    """After a write of an uncounted member old enough: count them in if they now have enough ratings."""
+    if owner.may_become_counted and _has_enough_ratings(owner.pk):
+        _count_in_locked(owner.pk)
+
+
+def _has_enough_ratings(user_id: int) -> bool:
+    return Rating.objects.filter(user_id=user_id).count() >= settings.MANGAKI_MEMBER_TRUST_RATINGS
 
 
 def _check_choice(choice: str) -> None:
@@ -73,6 +137,7 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
     """
     _check_choice(choice)
     with transaction.atomic():
+        owner = _lock_user(user)
         _lock_works([work.pk])
         rating = Rating.objects.select_for_update().filter(user=user, work=work).first()
         if rating is None:
@@ -83,15 +148,16 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
                 # Another request created it between our read and our insert: update that one.
                 rating = Rating.objects.select_for_update().get(user=user, work=work)
             else:
-                if _counts(user):
+                if owner.counts:
                     _apply_delta([work.pk], removed=None, added=choice)
+                _count_in_if_due(owner)
                 return rating
         if rating.choice == choice:
             return rating
         previous = rating.choice
         rating.choice = choice
         rating.save(update_fields=["choice", "date"])
-        if _counts(user):
+        if owner.counts:
             _apply_delta([work.pk], removed=previous, added=choice)
         return rating
 
@@ -99,12 +165,13 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
 def rating_delete(*, user, work: Work) -> bool:
     """Remove ``user``'s rating of ``work``; returns whether there was one."""
     with transaction.atomic():
+        owner = _lock_user(user)
         _lock_works([work.pk])
         rating = Rating.objects.select_for_update().filter(user=user, work=work).first()
         if rating is None:
             return False
         rating.delete()
-        if _counts(user):
+        if owner.counts:
             _apply_delta([work.pk], removed=rating.choice, added=None)
         return True
 
@@ -148,6 +215,7 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
         raise ValidationError(errors)
     wanted = dict(rows)
     with transaction.atomic():
+        owner = _lock_user(user)
         locked = _lock_works(wanted)
         if len(locked) != len(wanted):  # deleted since the check above
             gone = [index for index, (work_id, _) in enumerate(rows) if work_id not in locked]
@@ -175,9 +243,11 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
                 changed.append(rating)
         Rating.objects.bulk_create(created)
         Rating.objects.bulk_update(changed, ["choice", "date"])
-        if _counts(user):
+        if owner.counts:
             for (removed, added), work_ids in moves.items():
                 _apply_delta(work_ids, removed=removed, added=added)
+        if created:
+            _count_in_if_due(owner)
     return BulkResult(
         created=len(created), changed=len(changed), unchanged=len(wanted) - len(created) - len(changed)
     )
@@ -186,6 +256,7 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
 def ratings_bulk_delete(*, user, work_ids=None) -> int:
     """Remove ``user``'s ratings of ``work_ids`` (every rating of theirs when None); how many."""
     with transaction.atomic():
+        owner = _lock_user(user)
         ratings = Rating.objects.filter(user=user)
         if work_ids is not None:
             ratings = ratings.filter(work_id__in=list(work_ids))
@@ -194,27 +265,53 @@ def ratings_bulk_delete(*, user, work_ids=None) -> int:
         for work_id, choice in ratings.values_list("work_id", "choice"):
             by_choice[choice].append(work_id)
         deleted, _ = ratings.delete()
-        if _counts(user):
+        if owner.counts:
             for choice, rated in by_choice.items():
                 _apply_delta(rated, removed=choice, added=None)
     return deleted
 
 
 def ratings_count_in(*, user) -> int:
-    """Add ``user``'s ratings to the works' counters: once, when a guest account is claimed.
+    """Count ``user`` in: their ratings join the works' counters, and they count from now on.
 
-    The caller has just made ``user`` a member (in the same transaction); returns how many
-    ratings now count.
+    Once: a member already counted (or a guest) is left as they are and 0 is returned;
+    otherwise how many ratings now count. The user row is locked first, then the works.
     """
     with transaction.atomic():
-        rows = list(Rating.objects.filter(user=user).values_list("work_id", "choice"))
-        _lock_works(work_id for work_id, _ in rows)
-        by_choice: dict[str, list[int]] = defaultdict(list)
-        for work_id, choice in rows:
-            by_choice[choice].append(work_id)
-        for choice, rated in by_choice.items():
-            _apply_delta(rated, removed=None, added=choice)
+        owner = _lock_user(user)
+        if owner.counts or Profile.objects.filter(user_id=owner.pk, is_guest=True).exists():
+            return 0
+        return _count_in_locked(owner.pk)
+
+
+def _count_in_locked(user_id: int) -> int:
+    """``ratings_count_in`` once the user row is locked (inside its transaction)."""
+    rows = list(Rating.objects.filter(user_id=user_id).values_list("work_id", "choice"))
+    _lock_works(work_id for work_id, _ in rows)
+    by_choice: dict[str, list[int]] = defaultdict(list)
+    for work_id, choice in rows:
+        by_choice[choice].append(work_id)
+    for choice, rated in by_choice.items():
+        _apply_delta(rated, removed=None, added=choice)
+    Profile.objects.filter(user_id=user_id).update(counted_since=timezone.now())
     return len(rows)
+
+
+def members_count_in() -> int:
+    """Count in every member who has shown life since the last pass (the beat task); how many."""
+    n = 0
+    for user in members_due().only("pk").iterator():
+        try:
+            with transaction.atomic():
+                owner = _lock_user(user)
+                # Checked again under the lock: counted in meanwhile by a write of theirs, or
+                # ratings deleted since the query.
+                if owner.may_become_counted and _has_enough_ratings(owner.pk):
+                    _count_in_locked(owner.pk)
+                    n += 1
+        except AccountGone:  # deleted since the query
+            continue
+    return n
 
 
 def ratings_load(

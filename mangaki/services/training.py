@@ -1,12 +1,13 @@
 """Training recommendation models: the lock, fitting, measuring, the quality gate.
 
-One training reads every rating in one query, measures the model on held-out ratings (its
-lists for every algorithm, next to the most-rated list; RMSE overall, cold and freeze for the
-rating models: ``services.measuring``), refits it on everything, and hands the result to the
-registry (``services.registry``): its `.npz` artifact and its ``TrainedModel`` row; if it
-passes the quality gate it becomes the active version of its algorithm. The training lock
-keeps two trainings of one algorithm from overlapping. When to retrain is
-``services.retraining``'s business. Tasks, commands and the admin call ``model_train``.
+One training reads the ratings that count (``adapter.training_ratings``) in one query,
+measures the model on held-out ratings (its lists for every algorithm, next to the most-rated
+list; RMSE overall, cold and freeze for the rating models: ``services.measuring``), refits it
+on everything, and hands the result to the registry (``services.registry``): its `.npz`
+artifact and its ``TrainedModel`` row; if it passes the quality gate it becomes the active
+version of its algorithm. The training lock keeps two trainings of one algorithm from
+overlapping. When to retrain is ``services.retraining``'s business. Tasks, commands and the
+admin call ``model_train``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ Progress = Callable[[str], None]
 
 
 class TrainingError(Exception):
-    """A training that cannot run (too little data); recorded on the row as its reason."""
+    """A training that cannot run (too little data, or too much for the algorithm's memory);
+    recorded on the row as its reason."""
 
 
 # --- The lock: two trainings of one algorithm never overlap, across processes and machines.
@@ -90,6 +92,18 @@ def _gate(row: TrainedModel, active: TrainedModel | None) -> str:
             f"{active.rmse:.4f} by more than the margin {margin:g}"
         )
     return ""
+
+
+def _check_size(algorithm: str, n_works: int) -> None:
+    """TrainingError when ``algorithm`` cannot fit this many works in memory (EASE's dense n × n)."""
+    limit = settings.MANGAKI_EASE_MAX_WORKS
+    if Algorithm(algorithm) == Algorithm.EASE and n_works > limit:
+        gigabytes = 4 * (n_works + 1) ** 2 / 1e9  # float32, with the intercept's column
+        raise TrainingError(
+            f"{n_works} works to train on, more than MANGAKI_EASE_MAX_WORKS ({limit}): EASE would "
+            f"invert a dense {n_works + 1} × {n_works + 1} matrix ({gigabytes:.1f} GB); raise the "
+            "setting if the worker has the memory, or MANGAKI_TRAINING_MIN_RATERS to train on fewer works"
+        )
 
 
 def model_train(
@@ -147,6 +161,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
         row.data_read_at, row.tag_columns = data.read_at, columns
         if data.n_ratings < MIN_RATINGS_TO_TRAIN:
             raise TrainingError(f"{data.n_ratings} ratings; at least {MIN_RATINGS_TO_TRAIN} are needed")
+        _check_size(algorithm, data.n_works)
 
         progress("measure")
         measure_started = time.perf_counter()

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
+from ..clients import client_address
 from ..forms import AccountDeleteForm, SignupForm
-from ..services.accounts import account_create, account_delete
+from ..services.accounts import TooManySignups, account_create, account_delete, signup_count
 from ..services.guests import BACKEND, guest_convert, guest_merge, is_guest
 from .profiles import settings_page
 
@@ -30,6 +31,14 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            signup_count(address=client_address(request))  # a guest signing up counts too
+        except TooManySignups as refused:
+            answer = render(
+                request, "registration/signup.html", {"form": form, "refused": str(refused)}, status=429
+            )
+            answer["Retry-After"] = str(TooManySignups.retry_after)
+            return answer
         if guest is not None:
             user = guest_convert(
                 user=guest,

@@ -179,3 +179,61 @@ def test_a_success_clears_the_failures(settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         log_in(client, "forgetful", "wrong")
     assert log_in(client, "forgetful", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("taken_as", ["alice", "ALICE", "Alice"])
+def test_signing_up_with_a_taken_username_in_any_case_says_it_is_taken(taken_as):
+    """Issue 20, row 5: Django's form returns no name when it is taken in another case; the
+    reserved-prefix check called ``.lower()`` on it and the page answered 500."""
+    UserFactory(username="Alice")
+    response = signup(Client(), taken_as)
+    assert response.status_code == 200
+    assert "A user with that username already exists." in response.content.decode()
+    assert get_user_model().objects.filter(username__iexact="alice").count() == 1
+
+
+def test_a_guest_signing_up_with_a_taken_username_stays_a_guest_with_the_form_error():
+    UserFactory(username="Alice")
+    client = visitor_with_ratings([WorkFactory()])
+    response = signup(client, "aLiCe")
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert get_user_model().objects.filter(profile__is_guest=True).count() == 1
+
+
+def test_one_address_signs_up_a_limited_number_of_accounts_per_hour(settings):
+    settings.MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR = 3
+    answers = [signup(Client(REMOTE_ADDR="192.0.2.7"), f"member{index}").status_code for index in range(5)]
+    assert answers == [302, 302, 302, 429, 429]
+    refused = signup(Client(REMOTE_ADDR="192.0.2.7"), "onemore")
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    assert "Too many accounts were created from your address this hour" in refused.content.decode()
+    assert set(get_user_model().objects.values_list("username", flat=True)) == {
+        "member0",
+        "member1",
+        "member2",
+    }
+    # Another address is not concerned.
+    assert signup(Client(REMOTE_ADDR="192.0.2.8"), "elsewhere").status_code == 302
+
+
+def test_a_guest_signing_up_counts_as_a_signup_and_past_the_limit_stays_a_guest(settings):
+    settings.MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR = 1
+    assert signup(Client(REMOTE_ADDR="192.0.2.9"), "first").status_code == 302
+    work = WorkFactory()
+    visitor = Client(REMOTE_ADDR="192.0.2.9")
+    assert visitor.post(reverse("rate", args=[work.pk]), {"choice": "like"}, **JSON).status_code == 200
+    response = signup(visitor, "second")
+    assert response.status_code == 429
+    guest = Rating.objects.get(work=work).user
+    guest.refresh_from_db()
+    assert guest.profile.is_guest and not get_user_model().objects.filter(username="second").exists()
+
+
+def test_a_new_account_and_a_claimed_guest_start_uncounted():
+    client = visitor_with_ratings([WorkFactory()])
+    signup(client, "claimed")
+    signup(Client(REMOTE_ADDR="192.0.2.10"), "fresh")
+    for username in ("claimed", "fresh"):
+        user = get_user_model().objects.get(username=username)
+        assert not user.profile.is_guest and user.profile.counted_since is None
