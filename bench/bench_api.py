@@ -100,9 +100,11 @@ def user_tokens(count: int) -> list[str]:
 # --- The server.
 
 
-def start_gunicorn(port: int, *, throttling: bool = False, config: Path | None = None) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, *, throttling: bool = False, config: Path | None = None, log: Path | None = None
+) -> subprocess.Popen:
     """gunicorn on ``port``: 2 sync workers, or as ``config`` (a gunicorn.conf.py) says; throttling off
-    unless ``throttling``."""
+    unless ``throttling``; its output to ``log`` if given."""
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -126,6 +128,8 @@ def start_gunicorn(port: int, *, throttling: bool = False, config: Path | None =
         ],
         cwd=ROOT,
         env=env,
+        stdout=log.open("ab") if log else None,
+        stderr=subprocess.STDOUT if log else None,
     )
     for _ in range(100):
         if server.poll() is not None:

@@ -57,6 +57,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -346,12 +347,16 @@ def import_heavy_list(port: int, token: str, data: bytes) -> str:
 # --- After the signups: is the hostile title public?
 
 
-def hostile_title_check(port: int) -> list[str]:
+def hostile_title_check(port: int, prefix: str) -> list[str]:
     from django.utils.html import escape
 
-    from mangaki.models import Work
+    from mangaki.models import Profile, Work
 
-    lines = []
+    accounts = Profile.objects.filter(user__username__startswith=prefix)
+    lines = [
+        f"sign-ups: {accounts.count()} accounts made, {accounts.filter(counted_since__isnull=False).count()} "
+        "of them counted in the public counters"
+    ]
     work = Work.objects.filter(external_source="myanimelist", external_id=str(HOSTILE_ID)).first()
     if work is None:
         return ["the hostile work was never created"]
@@ -531,6 +536,20 @@ def report(phases: list[dict]) -> bool:
     return met
 
 
+def server_errors(log: Path) -> str:
+    """The 5xx answers the site logged (Django logs each with its path), and gunicorn's worker timeouts."""
+    found = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        logged = re.match(
+            r"(Internal Server Error|Service Unavailable|Bad Gateway|Gateway Timeout): (\S+)", line
+        )
+        if logged:
+            found[f"{logged.group(1)} {re.sub(r'/[0-9]+/', '/<id>/', logged.group(2))}"] += 1
+        elif "WORKER TIMEOUT" in line:
+            found["gunicorn worker timeout"] += 1
+    return ", ".join(f"{count} x {what}" for what, count in sorted(found.items()))
+
+
 def git_revision() -> str:
     try:
         return subprocess.run(
@@ -602,11 +621,14 @@ def run(args) -> int:
     )
     connections.close_all()
 
-    log = Path(tempfile.gettempdir()) / "mangaki-bench-faults-worker.log"
-    log.unlink(missing_ok=True)
+    log, server_log = (
+        Path(tempfile.gettempdir()) / f"mangaki-bench-faults-{name}.log" for name in ("worker", "web")
+    )
+    for path in (log, server_log):
+        path.unlink(missing_ok=True)
     worker = Worker(log)
     port = server.free_port()
-    gunicorn = server.start_gunicorn(port, throttling=True, config=config)
+    gunicorn = server.start_gunicorn(port, throttling=True, config=config, log=server_log)
     phases, checks = [], []
     try:
         if "profile" in plans:
@@ -622,7 +644,7 @@ def run(args) -> int:
                 statuses, waited = wait_for_imports(args.settle)
                 checks.append(f"after {name}: imports by status {dict(statuses)} ({waited:.0f} s waited)")
                 if name == "signups":
-                    checks += hostile_title_check(port)
+                    checks += hostile_title_check(port, plans["signups"]["prefix"])
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=60)
@@ -649,7 +671,8 @@ def run(args) -> int:
     for line in checks:
         print(f"  {line}")
     print(f"  counters equal a full recount: {'yes' if exact else f'no, {differing} works differ'}")
-    print(f"  worker log: {log}")
+    print(f"  server errors logged by the site: {server_errors(server_log) or 'none'}")
+    print(f"  logs: {server_log}, {log}")
     print(f"\ntarget met in every phase: {'yes' if met else 'no'}")
     return 0 if met and exact else 1
 
