@@ -6,7 +6,8 @@
         [--broker redis://127.0.0.1:6379/6] [--cache redis://127.0.0.1:6379/7]
 
 Issue 20's attacks, each against a live server while ``--honest`` people use it, next to a
-baseline of the same length without any. The server is production-like: a scratch PostgreSQL
+baseline of the same length run just before it (the machine's load drifts: a pair is fairer
+than one baseline for all). The server is production-like: a scratch PostgreSQL
 database ``mangaki_bench_faults`` on the server of ``--pg-url`` (default: DATABASE_URL when
 it names a PostgreSQL server; dropped at the end) with the small data (fixtures/anime-small;
 ``--full``: fixtures/anime), EASE and BALSE trained, gunicorn with the repository's
@@ -23,9 +24,9 @@ Honest load, the same in every phase: half the people rate (PUT, sometimes DELET
 (/api/recommendations/ and /api/works/?ordering=top with their token, the catalogue page
 /anime/ and work pages anonymously). A probe asks /api/health/ every 0.5 s.
 
-Phases, each ``--seconds`` long (default 30):
+Phases, each ``--seconds`` long (default 30), after an unmeasured warm-up; before each attack
+of ``--attacks`` (default: all, in this order) a ``baseline``, the honest load alone:
 
-- ``baseline``: the honest load alone;
 - ``profile`` (row 1): one member imported a 20,000-entry list (during the setup, through the
   API); 4 anonymous clients load /u/<member>/ in a loop;
 - ``suggest`` (row 4): 150 clients from one address ask /search/suggest/ (prefixes of real
@@ -44,7 +45,8 @@ honest failures (timeouts, connection errors), honest 429s, p50 and p99 of the h
 requests, the p99 over the baseline's, the slowest health answer, and the attacker's answers
 by status), the same per kind of request, every honest 5xx by endpoint, what each attack
 noted, the hostile title's check, the retrain's outcome and whether every work's counters
-equal a full recount (recomputed in a transaction rolled back). Target: no honest 5xx or
+equal a full recount (recomputed in a transaction rolled back), and the 5xx the server logged
+(by client, honest or attacker, and path, from gunicorn's access log). Target: no honest 5xx or
 failure, honest p99 within 3x the baseline's; the exit code says whether every phase met it.
 The attacks run in processes of their own, on the same 2 cores as the server: their CPU is
 part of the attack. Only ever targets 127.0.0.0/8.
@@ -537,16 +539,26 @@ def report(phases: list[dict]) -> bool:
 
 
 def server_errors(log: Path) -> str:
-    """The 5xx answers the site logged (Django logs each with its path), and gunicorn's worker timeouts."""
-    found = Counter()
+    """The 5xx answers in the server's log, by who was answered and path, and gunicorn's worker timeouts.
+
+    From gunicorn's access log when its configuration writes one (``address "request" status``),
+    else from Django's own lines (``Internal Server Error: /path``).
+    """
+    access, django = Counter(), Counter()
     for line in log.read_text(errors="replace").splitlines():
-        logged = re.match(
-            r"(Internal Server Error|Service Unavailable|Bad Gateway|Gateway Timeout): (\S+)", line
-        )
-        if logged:
-            found[f"{logged.group(1)} {re.sub(r'/[0-9]+/', '/<id>/', logged.group(2))}"] += 1
+        answered = re.match(r'(\S+) "(\S+) (\S+?)(?:\?\S*)? [^"]*" (5\d\d) ', line)
+        logged = re.match(r"(Internal Server Error|Service Unavailable|Gateway Timeout): (\S+)", line)
+        if answered:
+            honest = answered.group(1).startswith(("127.0.1.", "127.0.4.", PROBE_ADDRESS))
+            path = re.sub(r"/[0-9]+/", "/<id>/", answered.group(3))
+            who = "honest" if honest else "attacker"
+            access[f"{answered.group(4)} to the {who} on {answered.group(2)} {path}"] += 1
+        elif logged:
+            django[f"{logged.group(1)} {re.sub(r'/[0-9]+/', '/<id>/', logged.group(2))}"] += 1
         elif "WORKER TIMEOUT" in line:
-            found["gunicorn worker timeout"] += 1
+            access["gunicorn worker timeout"] += 1
+            django["gunicorn worker timeout"] += 1
+    found = access if any(key[0].isdigit() for key in access) else django
     return ", ".join(f"{count} x {what}" for what, count in sorted(found.items()))
 
 
