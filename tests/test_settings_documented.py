@@ -100,7 +100,7 @@ def environment_variables_read(source: str, filename: str = "<source>") -> set[s
 
 def product_environment_variables() -> set[str]:
     names: set[str] = set()
-    for path in python_files(PRODUCT):
+    for path in [*python_files(PRODUCT), ROOT / "gunicorn.conf.py"]:  # the server's config reads some too
         names |= environment_variables_read(path.read_text(), str(path.relative_to(ROOT)))
     return names
 
