@@ -107,3 +107,19 @@ def test_the_upload_needs_the_csrf_token(user):
     client.force_login(user)
     assert post_file(client, mal_export("anime", ENTRIES)).status_code == 403
     assert not RatingImport.objects.exists()
+
+
+def test_an_upload_waits_for_the_worker_to_read_it(member, user):
+    """Without a worker at hand the import waits, queued, with the file unread (row 7 of issue 20)."""
+    from mangaki.celery import app
+    from tests.conftest import celery_eager
+
+    with celery_eager(False):
+        response = post_file(member, mal_export("anime", ENTRIES))
+        app.control.purge()
+    rating_import = RatingImport.objects.get(user=user)
+    assert rating_import.status == RatingImport.Status.QUEUED and rating_import.entries == []
+    page = member.get(response["Location"]).content.decode()
+    assert "List: animelist.xml" in page and "Waiting to start" in page
+    assert 'data-status="queued"' in page  # the page's script follows it
+    assert not Rating.objects.exists()

@@ -5,8 +5,10 @@ import gzip
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from mangaki.celery import app
 from mangaki.choices import Choice
 from mangaki.models import Rating, RatingImport, Work
+from tests.conftest import celery_eager
 from tests.factories import UserFactory
 from tests.mal_files import mal_export
 from tests.mangaki.api.conftest import error_fields
@@ -122,3 +124,30 @@ def test_imports_are_private_and_uploading_needs_an_account(me, anon, client_of)
     assert other.get("/api/imports/").json()["results"] == []
     assert anon.get(f"/api/imports/{own['id']}/").status_code == 401
     assert upload(anon, mal_export("anime", ENTRIES)).status_code == 401
+
+
+def test_the_upload_is_stored_as_it_came_and_not_read_in_the_request(me):
+    """Issue 20, row 7: lists were read inside the web request; a dozen at once stalled the site."""
+    with celery_eager(False):  # tasks go to the broker (in memory here) and wait: no worker runs them
+        try:
+            uploads_without_a_worker(me)
+        finally:
+            app.control.purge()
+
+
+def uploads_without_a_worker(me):
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><myanimelist>&a;</myanimelist>'
+    listed = mal_export("anime", ENTRIES, gz=True)
+    for document in (bomb, listed):
+        response = upload(me, document, name="list.xml")
+        assert response.status_code == 202, response.content
+        body = response.json()
+        assert (body["status"], body["category"], body["entries"], body["progress"]) == (
+            "queued",
+            None,
+            0,
+            {"written": 0, "total": 0},
+        )
+        stored = RatingImport.objects.get(pk=body["id"])
+        assert bytes(stored.upload) == document and stored.entries == []
+    assert not Work.objects.exists() and not Rating.objects.exists()
