@@ -84,3 +84,31 @@ def test_an_import_whose_task_the_broker_lost_is_finished_by_the_sweep(
     done = RatingImport.objects.get(pk=queued.pk)
     assert (done.report["created"], done.written, done.attempts) == (5_000, 5_000, 2)
     assert Rating.objects.filter(user=user).count() == 5_000
+
+
+def test_two_workers_run_one_import_at_a_time_under_a_site_wide_limit_of_one(celery_processes, broker):
+    celery_processes.env.update({"MANGAKI_IMPORTS_RUNNING_MAX": "1", "MANGAKI_IMPORT_RETRY_SECONDS": "1"})
+    imports = [
+        import_receive(user=UserFactory(), file_name=f"list{n}.xml.gz", data=export(4_000)).pk
+        for n in range(2)
+    ]
+    celery_processes.worker()
+    celery_processes.worker()
+    for import_id in imports:
+        import_ratings.apply_async(args=[import_id], connection=broker)
+    seen = []
+
+    def all_done() -> bool:
+        statuses = list(RatingImport.objects.filter(pk__in=imports).values_list("status", flat=True))
+        seen.append(statuses.count("running"))
+        return statuses == ["done", "done"]
+
+    wait_for(all_done, 120, "both imports to finish", interval=0.05)
+    # Never both at once, and one did wait (its task asked again) while the other ran.
+    assert max(seen) == 1
+    logs = "".join(process.log.read_text(errors="replace") for process, _ in celery_processes.processes)
+    assert "1 imports are running; this one waits." in logs
+    # (This test's broker hands a task running over 6 s out again: a second delivery may join in,
+    # writing after the same mark; the counts stay exact.)
+    assert [RatingImport.objects.get(pk=pk).report["created"] for pk in imports] == [4_000, 4_000]
+    assert Rating.objects.count() == 8_000
