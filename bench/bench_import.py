@@ -21,9 +21,11 @@ process):
   manga export (manga the catalogue does not have: 10,000 works added). Then, for a new
   member, it times:
 
-  a. ``import_receive``: read and check the file, queue the RatingImport (its entries stored);
-  b. ``import_run``: match the works, add the unknown ones, write the 10,000 ratings through
-     ``ratings_bulk_set`` in one transaction;
+  a. ``import_receive``: the web request's part: cheap checks, the file stored on a queued
+     RatingImport;
+  b. ``import_run``: the worker's part: read and check the file, match the works, add the
+     unknown ones, write the 10,000 ratings through ``ratings_bulk_set`` in work-id order,
+     1,000 per transaction;
   c. a + b;
   d. the same file imported again (receive + run), which must report 0 created, 0 updated,
      10,000 unchanged;

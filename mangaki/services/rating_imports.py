@@ -211,7 +211,9 @@ def _take_up(import_id: int, *, wait_for_slot: bool) -> tuple[RatingImport | Non
     now = timezone.now()
     with transaction.atomic():
         _serialize_take_ups(import_id)
-        rating_import = RatingImport.objects.select_for_update().filter(pk=import_id).first()
+        rating_import = (
+            RatingImport.objects.select_for_update().defer("upload", "entries").filter(pk=import_id).first()
+        )
         if rating_import is None or rating_import.status not in (Status.QUEUED, Status.RUNNING):
             return rating_import, False  # done, failed, or deleted with its account
         if rating_import.attempts >= settings.MANGAKI_IMPORT_MAX_ATTEMPTS:
@@ -314,7 +316,9 @@ def _write_batch(import_id: int, user, rows: list[tuple[int, str]]) -> RatingImp
     """
     with transaction.atomic():
         # The import's row first (as account deletion takes it), then the works in id order.
-        rating_import = RatingImport.objects.select_for_update().filter(pk=import_id).first()
+        rating_import = (
+            RatingImport.objects.select_for_update().defer("upload", "entries").filter(pk=import_id).first()
+        )
         if rating_import is None or rating_import.status != Status.RUNNING:
             return rating_import
         progress = rating_import.report.get("progress") or {
@@ -458,7 +462,8 @@ def imports_requeue_stuck(*, now=None) -> list[int]:
     )
     requeued = []
     with transaction.atomic():
-        for rating_import in RatingImport.objects.select_for_update(skip_locked=True).filter(stuck):
+        stuck_imports = RatingImport.objects.select_for_update(skip_locked=True).defer("upload", "entries")
+        for rating_import in stuck_imports.filter(stuck):
             if rating_import.attempts >= settings.MANGAKI_IMPORT_MAX_ATTEMPTS:
                 _give_up(rating_import, "it was stopped each time before the end.")
                 continue
