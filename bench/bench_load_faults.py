@@ -450,7 +450,8 @@ def run_phase(name: str, seconds: float, port: int, args, people, works, plans, 
         thread.join()
     attack = load_attacks.finish(handle, timeout=seconds + 300) if handle else {"answers": {}, "notes": []}
     attack["notes"] = events + attack["notes"]
-    return {"name": name, "honest": tally.rows, "health": health.rows, "attack": attack}
+    load = os.getloadavg()[0]  # the machine's, over the last minute: other work on it shows here
+    return {"name": name, "honest": tally.rows, "health": health.rows, "attack": attack, "load": load}
 
 
 # --- The report.
@@ -481,6 +482,7 @@ def report(phases: list[dict]) -> bool:
                 "ratio": ratio,
                 "health": health["max"] if health["failed"] == 0 else float("inf"),
                 "met": "yes" if ok else "no",
+                "load": phase["load"],
                 "attacker": ", ".join(f"{step}: {count}" for step, count in sorted(answers.items())) or "-",
             }
         )
@@ -499,6 +501,7 @@ def report(phases: list[dict]) -> bool:
             ("ratio", "p99 / baseline", ".2f"),
             ("health", "health max ms", ".0f"),
             ("met", "target met", "<"),
+            ("load", "load avg", ".1f"),
             ("attacker", "attacker's answers", "<"),
         ],
     )
