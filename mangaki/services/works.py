@@ -42,8 +42,10 @@ def works_confirm(*, works) -> int:
     Staff edit a title first on the work's admin page, where it is cleaned as it is saved.
     """
     confirmed = 0
+    wanted = list(works.filter(confirmed=False).values_list("pk", flat=True))
     with transaction.atomic():
-        for work in works.filter(confirmed=False).select_for_update().order_by("pk"):
+        # Their rows alone, locked in id order (the admin's queryset joins the importer).
+        for work in Work.objects.select_for_update().filter(pk__in=wanted, confirmed=False).order_by("pk"):
             work_confirm(work=work, title=work.title)
             confirmed += 1
     return confirmed
