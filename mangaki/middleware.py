@@ -155,6 +155,16 @@ def reject_nul_in_input(get_response):
     return middleware
 
 
+def _wants_json(request) -> bool:
+    """The API, the suggestions, and the page's own scripts (the rating widget asks for JSON)."""
+    path = request.path_info
+    return (
+        path.startswith("/api/")
+        or path == SUGGEST_PATH
+        or request.headers.get("Accept", "").startswith("application/json")
+    )
+
+
 def is_lock_timeout(error: Exception) -> bool:
     """``error`` is PostgreSQL giving up on a row lock after ``lock_timeout``."""
     cause = getattr(error, "__cause__", None)
@@ -266,7 +276,7 @@ class DatabaseUnavailable:
             logger.error("database unreachable: %s", exception)
             message = "The site's database cannot be reached right now; try again in a few seconds."
             retry = DATABASE_RETRY_SECONDS
-        if request.path_info.startswith("/api/"):
+        if _wants_json(request):
             answer = _api_error(message, "service_unavailable", 503)
         else:
             title = "Back in a moment"
