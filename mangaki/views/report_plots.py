@@ -202,7 +202,9 @@ def _label_without_overlaps(figure, axes, ids, points, candidates) -> None:
     axes.set_xlim(axes.get_xlim())  # nor may the rings below rescale the axes
     axes.set_ylim(axes.get_ylim())
     area = axes.get_window_extent(renderer)
-    titles = dict(Work.objects.filter(pk__in=[int(ids[i]) for i in candidates]).values_list("pk", "title"))
+    # Only public works are named (a model trained before a work was unconfirmed may hold it).
+    named = Work.objects.public().filter(pk__in=[int(ids[i]) for i in candidates])
+    titles = dict(named.values_list("pk", "title"))
     placed = []
     labelled = []
     for index in candidates:
