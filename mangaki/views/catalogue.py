@@ -76,7 +76,7 @@ def work_list(request, category: str):
     if category is None:
         raise Http404("No such category.")
     works = Work.objects.filter(category=category).safe_for(request.user)
-    tagged = TaggedWork.objects.filter(tag=OuterRef("pk"), work__category=category)
+    tagged = TaggedWork.objects.filter(tag=OuterRef("pk"), work__category=category, work__confirmed=True)
     if not nsfw_allowed(request.user):
         tagged = tagged.filter(work__nsfw=False)
     genres = list(Tag.objects.filter(Exists(tagged)).order_by("title").values_list("slug", "title"))
