@@ -321,3 +321,38 @@ def test_rating_while_the_same_account_is_deleted_never_fails_at_commit():
     # members' own ratings left with them and the counters say so.
     assert not Rating.objects.filter(user__profile__is_guest=False).exclude(user__in=others).exists()
     assert_counters_equal_a_recount([work.pk for work in works])
+
+
+def test_a_write_for_an_account_deleted_meanwhile_is_refused_with_a_403_not_a_500():
+    """A request that loaded its user before the account was deleted (another tab) writes nothing."""
+    from rest_framework.test import APIClient
+
+    from mangaki.services.ratings import (
+        AccountGone,
+        rating_delete,
+        ratings_bulk_delete,
+        ratings_bulk_set,
+        ratings_count_in,
+    )
+
+    work = WorkFactory()
+    user = UserFactory()
+    rating_set(user=user, work=work, choice="like")
+    stale = get_user_model().objects.get(pk=user.pk)
+    account_delete(user=user)
+    for write in (
+        lambda: rating_set(user=stale, work=work, choice="favorite"),
+        lambda: rating_delete(user=stale, work=work),
+        lambda: ratings_bulk_set(user=stale, rows=[(work.pk, "dislike")]),
+        lambda: ratings_bulk_delete(user=stale),
+        lambda: ratings_count_in(user=stale),
+    ):
+        with pytest.raises(AccountGone):
+            write()
+    client = APIClient()
+    client.force_authenticate(user=stale)
+    answer = client.put(f"/api/ratings/{work.pk}/", {"choice": "favorite"}, format="json")
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == "This account no longer exists."
+    assert not Rating.objects.exists()
+    assert_counters_equal_a_recount([work.pk])
