@@ -388,7 +388,7 @@ MANGAKI_SIMILAR_MIN_RATINGS = 10
 
 # Guest accounts (visitors who rated without signing up): those idle this long are deleted
 # nightly, and one client address may create this many per hour. Guests' ratings count in the
-# rankings and in training only once the account is claimed.
+# rankings and in training only once the account is claimed, under the members' rule (below).
 MANGAKI_GUEST_MAX_IDLE_DAYS = env_int("MANGAKI_GUEST_MAX_IDLE_DAYS", 30)
 MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR = env_int("MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR", 20)
 # Members: one client address may sign up this many accounts per hour (a guest signing up counts
