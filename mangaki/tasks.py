@@ -113,12 +113,16 @@ def import_ratings(self, import_id: int) -> str:
     again, so the import runs at once. An interrupted import (a batch failed; its committed
     batches stay) is retried and resumes; a redelivered task (its worker was killed) resumes too.
     """
-    try:
-        rating_import = import_run(import_id=import_id, wait_for_slot=not self.request.is_eager)
-    except (ImportBusy, ImportInterrupted) as waiting:
-        logger.info("import %s: %s", import_id, waiting)
-        raise self.retry(countdown=settings.MANGAKI_IMPORT_RETRY_SECONDS) from None
-    return rating_import.status if rating_import is not None else "gone"
+    eager = self.request.is_eager
+    while True:
+        try:
+            rating_import = import_run(import_id=import_id, wait_for_slot=not eager)
+        except (ImportBusy, ImportInterrupted) as waiting:
+            logger.info("import %s: %s", import_id, waiting)
+            if eager:  # Celery's eager retry would raise into the caller: try again here (attempts bound it)
+                continue
+            raise self.retry(countdown=settings.MANGAKI_IMPORT_RETRY_SECONDS) from None
+        return rating_import.status if rating_import is not None else "gone"
 
 
 def enqueue_import(import_id: int) -> None:

@@ -253,3 +253,18 @@ def test_on_postgresql_each_batch_commits_and_locks_its_works_in_id_order(small_
     work_batches = [batch for batch in locked_batches if len(batch) > 1]
     assert work_batches == [[work.pk for work in works[i : i + 3]] for i in (0, 3, 6)]
     assert_counters_equal_a_recount([work.pk for work in works])
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_celery")
+def test_the_task_retries_an_interrupted_import_and_it_resumes_to_done(user, small_batches, on_progress):
+    from mangaki.tasks import import_ratings
+
+    works = sorted(known_works_in_reverse(7), key=lambda work: work.pk)
+    queued = import_receive(user=user, file_name="a.xml", data=mal_export("anime", entries(range(1, 8))))
+    on_progress(lambda rating_import: Work.objects.filter(pk=works[-1].pk).delete())
+    # Run eagerly, Celery's retry runs again at once: the second attempt goes on after batch one.
+    assert import_ratings.apply(args=[queued.pk]).get() == "done"
+    done = RatingImport.objects.get(pk=queued.pk)
+    assert (done.attempts, done.written, done.report["created"], done.report["new_works"]) == (2, 7, 7, 1)
+    assert Rating.objects.filter(user=user).count() == 7
