@@ -427,3 +427,30 @@ def test_the_loader_strips_format_characters(tmp_path):
     work = Work.objects.get(external_id="1")
     assert work.title == "Cowboy Bebop" and work.confirmed
     assert list(WorkTitle.objects.filter(work=work).values_list("title", flat=True)) == ["Cowboy Bebop (EN)"]
+
+
+def test_season_pages_and_the_calendar_leave_out_a_work_waiting_for_confirmation():
+    from django.utils import timezone
+
+    now = timezone.now()
+    airing = {
+        "aired_from": now.date(),
+        "status": Work.Status.RELEASING,
+        "broadcast_start": now,
+        "broadcast_interval_days": 7,
+    }
+    member = UserFactory()
+    WorkFactory(title="Public Airing Show", **airing)
+    waiting = WorkFactory(title=f"Waiting Airing {TOKEN}", confirmed=False, added_by=member, **airing)
+    rating_set(user=member, work=waiting, choice="willsee")
+    for client in (Client(), signed_in(member)):
+        pages = {
+            "season": client.get(reverse("this-season", args=["anime"]), follow=True),
+            "calendar": client.get(reverse("calendar", args=["anime"])),
+            "api calendar": client.get("/api/calendar/"),
+            "api season": client.get("/api/works/", {"season": Work.objects.get(pk=waiting.pk).season}),
+        }
+        for name, response in pages.items():
+            assert response.status_code == 200, name
+            assert "Public Airing Show" in body(response), name
+            assert TOKEN not in body(response), name
