@@ -116,7 +116,7 @@ def test_a_profile_of_thousands_of_ratings_is_a_page_of_bounded_size_and_queries
     with CaptureQueriesContext(connection) as many:
         large = client.get(url)
     assert large.status_code == 200
-    assert len(many.captured_queries) == len(few.captured_queries) <= 8
+    assert 3 <= len(many.captured_queries) == len(few.captured_queries) <= 8
     assert len(large.content) < len(small.content) + 5_000  # the pages' links, and longer counts
     assert len(large.content) < 600_000
     counts = {value: count for _, count, value in large.context["counts"]}
