@@ -17,7 +17,8 @@ on the Redis ``--cache``. Both Redis databases are emptied first: give the bench
 Every limit of the site is on (API and page throttles, sign-up and import limits): the
 attackers face them as anyone would. The honest people never need to be let through: each
 has a loopback address of its own (127.0.1.x; an attacker has its own, 127.0.2.x), as people
-behind distinct addresses, and takes 0.5-1.5 s between two requests (``--think`` scales it).
+behind distinct addresses, and pauses 1-3 s between two requests (``--think``, the mean pause):
+50 people send about 25 requests a second.
 
 Honest load, the same in every phase: half the people rate (PUT, sometimes DELETE,
 /api/ratings/{work}/ with their API token, as real users of the data), half read
@@ -206,6 +207,22 @@ def reader(
             work = rng.choice(works)
             tally.call(kind, "GET /anime/<id>/", anonymous.get, f"/anime/{work}/")
         time.sleep(rng.uniform(0.5, 1.5) * think)
+
+
+def settle(port: int, longest: float = 120) -> float:
+    """Wait until the server is idle again (3 health answers in a row under 0.5 s): seconds waited.
+
+    An attack's requests may still be served after its clients gave up; the next phase starts
+    only once they are done.
+    """
+    visitor, started, quick = Visitor(port, PROBE_ADDRESS, timeout=30), time.monotonic(), 0
+    while quick < 3 and time.monotonic() - started < longest:
+        try:
+            quick = quick + 1 if visitor.get("/api/health/").seconds < 0.5 else 0
+        except OSError:
+            quick = 0
+        time.sleep(0.2)
+    return time.monotonic() - started
 
 
 def probe(port: int, deadline: float, tally: Tally) -> None:
@@ -650,11 +667,12 @@ def run(args) -> int:
             print(f"heavy member's import: {import_heavy_list(port, heavy_token, heavy_file)}", flush=True)
         # Unmeasured: the workers load the models, open connections, fill caches.
         run_phase("warm-up", min(args.seconds, 8), port, args, people, works, plans, worker, staff)
+        settle(port)
         for name in args.attacks:
             for phase in ("baseline", name):
                 print(f"phase {phase}: {args.honest} honest people for {args.seconds:g} s…", flush=True)
                 phases.append(run_phase(phase, args.seconds, port, args, people, works, plans, worker, staff))
-                time.sleep(2)
+                print(f"  the server was idle again {settle(port):.1f} s later", flush=True)
             if name in ("signups", "uploads"):
                 statuses, waited = wait_for_imports(args.settle)
                 checks.append(f"after {name}: imports by status {dict(statuses)} ({waited:.0f} s waited)")
@@ -697,7 +715,7 @@ def main() -> int:
     parser.add_argument("--honest", type=int, default=50, help="honest people (half rate, half read)")
     parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
     parser.add_argument("--attacks", default=",".join(PHASES), help=f"phases after the baseline, of {PHASES}")
-    parser.add_argument("--think", type=float, default=1.0, help="scales the honest pause (0.5-1.5 s)")
+    parser.add_argument("--think", type=float, default=2.0, help="a person's mean pause, s (0.5x to 1.5x)")
     parser.add_argument("--settle", type=float, default=180, help="longest wait for imports after a phase")
     parser.add_argument("--full", action="store_true", help="load fixtures/anime instead of anime-small")
     parser.add_argument("--pg-url", default=None, help="PostgreSQL server for the scratch database")
