@@ -367,10 +367,11 @@ LOGGING = {
 # The site's own tunables.
 
 # Pages and search suggestions one client address may ask for a minute (0: no limit), past
-# which it is answered 429 with Retry-After (mangaki.middleware.throttle_pages); suggestions
-# are cached this many seconds per normalised query and NSFW flag, in the shared cache.
-MANGAKI_PAGES_PER_MINUTE = env_int("MANGAKI_PAGES_PER_MINUTE", 120)
-MANGAKI_SUGGESTIONS_PER_MINUTE = env_int("MANGAKI_SUGGESTIONS_PER_MINUTE", 120)
+# which it is answered 429 with Retry-After (mangaki.middleware.throttle_pages); no limit by
+# default with API_THROTTLING=0 (benchmarks). Suggestions are cached this many seconds per
+# normalised query and NSFW flag, in the shared cache.
+MANGAKI_PAGES_PER_MINUTE = env_int("MANGAKI_PAGES_PER_MINUTE", 120 if _API_THROTTLING else 0)
+MANGAKI_SUGGESTIONS_PER_MINUTE = env_int("MANGAKI_SUGGESTIONS_PER_MINUTE", 120 if _API_THROTTLING else 0)
 MANGAKI_SUGGESTIONS_CACHE_SECONDS = env_int("MANGAKI_SUGGESTIONS_CACHE_SECONDS", 60)
 
 # Rankings: thresholds of the Work querysets (Mangaki's production values).

@@ -106,3 +106,16 @@ def test_with_the_cache_down_suggestions_and_pages_are_served_unthrottled(settin
         answer = client.get("/search/suggest/", {"q": "bebop"})
         assert answer.status_code == 200 and answer.json()["results"]
         assert client.get("/anime/").status_code == 200
+
+
+def test_the_budgets_are_on_in_production_and_off_with_api_throttling_off():
+    from tests.subprocess_support import run_django
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.MANGAKI_PAGES_PER_MINUTE, settings.MANGAKI_SUGGESTIONS_PER_MINUTE]))"
+    )
+    unset = {"API_THROTTLING": "", "MANGAKI_PAGES_PER_MINUTE": "", "MANGAKI_SUGGESTIONS_PER_MINUTE": ""}
+    assert run_django(code, **unset) == [120, 120]
+    assert run_django(code, **{**unset, "API_THROTTLING": "0"}) == [0, 0]
+    assert run_django(code, **{**unset, "API_THROTTLING": "0", "MANGAKI_PAGES_PER_MINUTE": "30"}) == [30, 0]
