@@ -13,7 +13,7 @@
    reason, naming the file) and drops the upload, matches the entries to works by their
    MyAnimeList id in the list's category, adds the works the catalogue lacks (unconfirmed:
    the importer's own until the sync or staff confirm them), skips the NSFW works the person
-   has not opted in to see (``Work.objects.safe_for``), and writes the ratings through
+   has not opted in to see (``Work.objects.allowed_for``), and writes the ratings through
    ``ratings_bulk_set``.
 
 The writing goes in work-id order, ``CHUNK`` ratings per transaction: each batch locks its
@@ -49,7 +49,6 @@ from django.utils import timezone
 
 from ..mal import MalFileError, read_list
 from ..models import Category, RatingImport, Work
-from ..querysets import nsfw_allowed
 from ..text_search import normalize
 from .guests import is_guest
 from .ratings import ratings_bulk_set
@@ -268,10 +267,9 @@ def _read_upload(import_id: int) -> RatingImport | None:
 
 
 def _importable(user):
-    """The works an import of ``user``'s may rate: any it matches or adds, but NSFW ones only with
-    the person's opt-in (``nsfw_allowed``, the rule of ``Work.objects.safe_for``). Unconfirmed
-    works count: one another member's import brought becomes this person's too once rated."""
-    return Work.objects.all() if nsfw_allowed(user) else Work.objects.filter(nsfw=False)
+    """The works an import of ``user``'s may rate (``allowed_for``: NSFW ones only with the
+    person's opt-in; unconfirmed ones too, as another member's import may have brought them)."""
+    return Work.objects.allowed_for(user)
 
 
 def _skip(entry: dict, reason: str) -> dict:
