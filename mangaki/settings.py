@@ -427,7 +427,7 @@ MANGAKI_TRAINING_TIME_LIMIT_SECONDS = 1800
 # this many distinct counted members. EASE fits a dense works × works matrix (float32, inverted in
 # place: 4 n² bytes): it refuses a training with more works than this (the default: 3.6 GB); see
 # the README for larger catalogues.
-MANGAKI_TRAINING_MIN_RATERS = env_int("MANGAKI_TRAINING_MIN_RATERS", 3)
+MANGAKI_TRAINING_MIN_RATERS = env_int("MANGAKI_TRAINING_MIN_RATERS", 2)
 MANGAKI_EASE_MAX_WORKS = env_int("MANGAKI_EASE_MAX_WORKS", 30_000)
 # Quality gate: a new model whose held-out RMSE exceeds the active one's by more than this
 # is kept (status rejected) but not activated.

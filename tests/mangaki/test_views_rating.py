@@ -145,5 +145,6 @@ def test_rating_costs_a_fixed_number_of_queries(user):
         with CaptureQueriesContext(connection) as context:
             post_rating(client, work, "like")
         counts.append(len(context.captured_queries))
-    assert counts[0] == counts[1] == counts[2] <= 12
+    # One more than before the write path locked the user row ahead of the work's (issue 20, row 8).
+    assert counts[0] == counts[1] == counts[2] <= 13
     assert Work.objects.filter(nb_likes=1).count() == 3
