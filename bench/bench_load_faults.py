@@ -52,11 +52,13 @@ failure, honest p99 within 3x the baseline's; the exit code says whether every p
 The attacks run in processes of their own, on the same 2 cores as the server: their CPU is
 part of the attack. Only ever targets 127.0.0.0/8. About 10 minutes with the defaults (setup 1-2).
 
-A run at 93f48af (gthread 2 x 8, the machine shared, load 1 to 7): no 5xx anywhere, no honest
-failure or 429; honest p99 over the baseline before: profile 1.73, retrain-kill 0.94, signups
-1.69 (5 accounts from the address, then 429; none counted; the title on no public page),
-suggest 3.71 and uploads 3.25 (both over 3x: 5,169 suggestion 429s are still Django requests
-on the same cores; the 12 uploads are read and stored by the web workers in 2.5-3.2 s each).
+Two runs of the same product code (93f48af; gthread 2 x 8; the machine shared, load 1 to 8):
+no 5xx anywhere, no honest failure or 429; honest p99 over the baseline before: profile
+1.73 / 1.97, retrain-kill 0.94 / 1.21, signups 1.69 / 6.44 (5 accounts from the address, then
+429; none counted; the title on no public page; the 5 accepted sign-ups hash their passwords
+at once, 3-6 s of both cores), suggest 3.71 / 3.92 (the 3,681-5,169 suggestion 429s are still
+Django requests on the same cores), uploads 3.25 / 5.69 (the web workers read and store the
+12 uploads, 2.5-3.2 s each).
 The same bench at 0cee4a8 (before the fixes; sync workers): every honest request timed out
 during the profile and uploads attacks, suggestions took p50 28 s, and the hostile title was
 listed in suggestions and its page public.
