@@ -8,7 +8,13 @@ framework's throttles apply the same rule from the same setting.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
@@ -21,3 +27,20 @@ def client_address(request) -> str:
     if not addresses:
         return remote
     return addresses[-min(proxies, len(addresses))]
+
+
+def hourly_share_spent(scope: str, address: str, *, limit: int) -> bool:
+    """Count one more ``scope`` event (a new guest, a sign-up) for ``address`` this hour.
+
+    True once the count passes ``limit``. Counted in the shared cache; if the cache is
+    unreachable the event is allowed (False): what these limits guard, new accounts, moves no
+    public counter until the account has shown life.
+    """
+    key = f"mangaki:{scope}:{address}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        count = cache.incr(key)
+    except (RedisError, OSError, ValueError) as error:  # ValueError: the key expired in between
+        logger.warning("%s limit not counted: %s", scope, error)
+        return False
+    return count > limit

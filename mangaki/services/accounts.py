@@ -7,11 +7,10 @@ import logging
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.core.cache import cache
 from django.db import transaction
-from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
+from ..clients import hourly_share_spent
 from ..models import Profile, RatingImport, UserSession
 from .ratings import ratings_bulk_delete
 
@@ -31,15 +30,7 @@ def signup_count(*, address: str) -> None:
     is unreachable the sign-up is allowed (a new member's ratings count only once the account
     has shown life, ``services.ratings``).
     """
-    limit = settings.MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR
-    key = f"mangaki:signups:{address}"
-    try:
-        cache.add(key, 0, timeout=TooManySignups.retry_after)
-        created = cache.incr(key)
-    except (RedisError, OSError, ValueError) as error:  # ValueError: the key expired in between
-        logger.warning("sign-up limit not counted: %s", error)
-        return
-    if created > limit:
+    if hourly_share_spent("signups", address, limit=settings.MANGAKI_SIGNUPS_PER_ADDRESS_PER_HOUR):
         raise TooManySignups(
             "Too many accounts were created from your address this hour: try again in an hour."
         )

@@ -15,13 +15,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from redis.exceptions import RedisError
 
-from ..clients import client_address
+from ..clients import client_address, hourly_share_spent
 from ..models import Profile, Rating
 from .ratings import ratings_bulk_delete, ratings_bulk_set
 
@@ -60,15 +58,7 @@ def _count_new_guest(address: str) -> None:
     Kept in the cache; if the cache is unreachable the guest is allowed (its ratings do not
     move the rankings anyway until the account is claimed).
     """
-    limit = settings.MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR
-    key = f"mangaki:new-guests:{address}"
-    try:
-        cache.add(key, 0, timeout=3600)
-        created = cache.incr(key)
-    except (RedisError, OSError, ValueError) as error:  # ValueError: the key expired in between
-        logger.warning("guest limit not counted: %s", error)
-        return
-    if created > limit:
+    if hourly_share_spent("new-guests", address, limit=settings.MANGAKI_GUESTS_PER_ADDRESS_PER_HOUR):
         raise TooManyGuests(
             "Too many new visitors from your address this hour: sign up or log in to keep rating."
         )
