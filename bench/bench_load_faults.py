@@ -1,7 +1,7 @@
 """Benchmark: honest raters and readers over HTTP while one person attacks the site or a worker dies.
 
     .venv/bin/python bench/bench_load_faults.py [--honest 50] [--seconds 30]
-        [--attacks profile,suggest,retrain-kill,signups,uploads] [--full]
+        [--attacks profile,suggest,retrain-kill,signups,uploads] [--full] [--proxy]
         [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
         [--broker redis://127.0.0.1:6379/6] [--cache redis://127.0.0.1:6379/7]
 
@@ -14,6 +14,9 @@ it names a PostgreSQL server; dropped at the end) with the small data (fixtures/
 gunicorn.conf.py (else 2 sync workers, README's command), DEBUG off, a Celery worker
 (concurrency 2) on the Redis broker ``--broker``, the cache (throttling counts, sign-up counts)
 on the Redis ``--cache``. Both Redis databases are emptied first: give the bench its own.
+With ``--proxy`` every client goes through nginx configured as
+deploy/nginx.conf (over plain HTTP; README, "What goes in front of gunicorn"), the deployment
+the README asks for, and the site reads the client address from it (NUM_PROXIES=1).
 Every limit of the site is on (API and page throttles, sign-up and import limits): the
 attackers face them as anyone would. The honest people never need to be let through: each
 has a loopback address of its own (127.0.1.x; an attacker has its own, 127.0.2.x), as people
@@ -80,6 +83,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -282,6 +286,53 @@ class Worker:
 
     def replace(self) -> None:
         self.process = self.start()
+
+
+def nginx_in_front(ports: tuple[int, int, int], folder: Path, log: Path) -> subprocess.Popen:
+    """nginx with deploy/nginx.conf's settings between the clients and gunicorn on ``upstream``.
+
+    The example as shipped (buffering, timeouts, body limit, per-address limits, the one
+    X-Forwarded-For entry), over plain HTTP: ``ports`` are where the site's server listens, where
+    the example's port-80 server goes, and gunicorn's. TLS is left out; the pid, the logs and the
+    temporary files go to ``folder``.
+    """
+    listen, spare, upstream = ports
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    replacements = [
+        (r"pid [^;]+;", f"pid {folder}/nginx.pid;"),
+        (r"error_log [^;]+;", f"error_log {log} warn;"),
+        (r"access_log [^;]+;", "access_log off;"),
+        (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{upstream};"),
+        (r"listen 80;", f"listen 127.0.0.1:{spare};"),
+        (r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{listen};"),
+        (r"\s*ssl_[a-z_]+ [^;]+;", ""),
+        (r"http \{", "http {\n" + "".join(
+            f"    {kind}_temp_path {folder}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )),
+    ]  # fmt: skip
+    for pattern, replacement in replacements:
+        text, found = re.subn(pattern, lambda _match, new=replacement: new, text)
+        if not found:
+            raise RuntimeError(f"deploy/nginx.conf has no {pattern!r} any more: update the bench")
+    folder.chmod(0o755)  # nginx's workers run as an unprivileged user
+    config = folder / "nginx.conf"
+    config.write_text(text)
+    proxy = subprocess.Popen(
+        ["nginx", "-p", str(folder), "-c", str(config), "-g", "daemon off;"],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        if proxy.poll() is not None:
+            raise RuntimeError(f"nginx exited with {proxy.returncode}: see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{listen}/api/health/", timeout=2):
+                return proxy
+        except OSError:
+            time.sleep(0.1)
+    proxy.terminate()
+    raise RuntimeError("nginx did not listen")
 
 
 def gunicorn_config() -> Path | None:
@@ -671,7 +722,16 @@ def run(args) -> int:
         path.unlink(missing_ok=True)
     worker = Worker(log)
     port = server.free_port()
+    proxy = None
+    if args.proxy:
+        os.environ["NUM_PROXIES"] = "1"  # the client address is the proxy's X-Forwarded-For entry
     gunicorn = server.start_gunicorn(port, throttling=True, config=config, log=server_log)
+    if args.proxy:
+        upstream, port = port, server.free_port()
+        proxy_folder = Path(tempfile.mkdtemp(prefix="mangaki-bench-nginx-"))
+        ports = (port, server.free_port(), upstream)
+        proxy = nginx_in_front(ports, proxy_folder, proxy_folder / "error.log")
+        print(f"nginx (deploy/nginx.conf over HTTP) on {port}, gunicorn behind it on {upstream}", flush=True)
     phases, checks = [], []
     try:
         if "profile" in plans:
@@ -690,6 +750,9 @@ def run(args) -> int:
                 if name == "signups":
                     checks += hostile_title_check(port, plans["signups"]["prefix"])
     finally:
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=30)
         gunicorn.terminate()
         gunicorn.wait(timeout=60)
 
@@ -729,6 +792,9 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=2.0, help="a person's mean pause, s (0.5x to 1.5x)")
     parser.add_argument("--settle", type=float, default=180, help="longest wait for imports after a phase")
     parser.add_argument("--full", action="store_true", help="load fixtures/anime instead of anime-small")
+    parser.add_argument(
+        "--proxy", action="store_true", help="every client through nginx with deploy/nginx.conf (README)"
+    )
     parser.add_argument("--pg-url", default=None, help="PostgreSQL server for the scratch database")
     parser.add_argument("--scratch-name", default=SCRATCH_DATABASE)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/6", help="Redis broker (emptied)")
