@@ -113,9 +113,17 @@ def members_due():
     )
 
 
+# Counting a member in locks every work they rated: inside a rating's own request only for a
+# list this short, so that a write never waits on thousands of locks (the beat task takes the rest).
+COUNT_IN_WITH_A_RATING_MAX = 500
+
+
 def _count_in_if_due(owner: _Owner) -> None:
     """After a write of an uncounted member old enough: count them in if they now have enough ratings."""
-    if owner.may_become_counted and _has_enough_ratings(owner.pk):
+    if not owner.may_become_counted:
+        return
+    n_ratings = Rating.objects.filter(user_id=owner.pk).count()
+    if settings.MANGAKI_MEMBER_TRUST_RATINGS <= n_ratings <= COUNT_IN_WITH_A_RATING_MAX:
         _count_in_locked(owner.pk)
 
 

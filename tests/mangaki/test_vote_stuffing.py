@@ -201,3 +201,23 @@ def test_the_beat_task_counts_in_members_who_have_shown_life_once(settings):
     assert_counters_equal_a_recount(ids)
     entry = settings.CELERY_BEAT_SCHEDULE["count-in-trusted-members"]
     assert app.tasks[entry["task"]].name == count_in_trusted_members.name
+
+
+def test_a_long_list_is_counted_in_by_the_beat_task_not_inside_a_rating(settings, monkeypatch):
+    """Counting in locks every work rated: a rating's request does it only for a short list."""
+    from mangaki.services import ratings as rating_service
+
+    monkeypatch.setattr(rating_service, "COUNT_IN_WITH_A_RATING_MAX", settings.MANGAKI_MEMBER_TRUST_RATINGS)
+    works = [WorkFactory() for _ in range(settings.MANGAKI_MEMBER_TRUST_RATINGS + 1)]
+    client = Client()
+    sign_up(client, "collector")
+    user = get_user_model().objects.get(username="collector")
+    ratings_bulk_set(user=user, rows=[(work.pk, "like") for work in works[:-1]])
+    joined_a_day_ago(user)
+    client.post(reverse("rate", args=[works[-1].pk]), {"choice": "like"}, **JSON)
+    user.profile.refresh_from_db()
+    assert user.profile.counted_since is None  # one rating over the bound: left to the beat task
+    assert all(Work.objects.get(pk=work.pk).nb_likes == 0 for work in works)
+    assert count_in_trusted_members() == 1
+    assert all(Work.objects.get(pk=work.pk).nb_likes == 1 for work in works)
+    assert_counters_equal_a_recount([work.pk for work in works])
