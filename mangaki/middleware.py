@@ -166,11 +166,14 @@ def _wants_json(request) -> bool:
 
 
 def is_lock_timeout(error: Exception) -> bool:
-    """``error`` is PostgreSQL giving up on a row lock after ``lock_timeout``."""
+    """``error`` is a lock given up on: PostgreSQL's ``lock_timeout``, or SQLite busy with a writer
+    (the embedded default: one writer at a time, "database is locked", "database table is locked")."""
     cause = getattr(error, "__cause__", None)
-    return getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE or getattr(cause, "pgcode", None) == (
+    if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE or getattr(cause, "pgcode", None) == (
         LOCK_NOT_AVAILABLE
-    )
+    ):
+        return True
+    return type(cause).__module__ == "sqlite3" and "locked" in str(cause)
 
 
 def set_web_lock_timeout(sender, connection, **kwargs) -> None:

@@ -277,7 +277,9 @@
           }
           window.setTimeout(poll, delay);
         })
-        .catch(function () { window.setTimeout(poll, delay * 4); });
+        // A busy database (503 while the worker adds the list's works) passes in moments: ask again
+        // soon, or the bar would jump from nothing to the report.
+        .catch(function () { window.setTimeout(poll, delay * 2); });
     }
     poll();
   }
