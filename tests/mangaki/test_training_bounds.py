@@ -78,7 +78,7 @@ def test_ease_refuses_a_catalogue_past_its_limit_and_the_active_version_keeps_se
 
 
 def test_the_beat_training_of_an_oversized_ease_ends_failed_with_the_reason(
-    small_anime, model_storage, settings
+    small_anime, model_storage, settings, eager_celery
 ):
     settings.MANGAKI_EASE_MAX_WORKS = 10
     enqueue_training(TrainedModel.Algorithm.EASE)  # eager here: the task's outcome is on the row
