@@ -75,7 +75,7 @@ SERVED_ALGORITHMS = ("ease", "balse")
 def ensure_active_model(algorithm: str) -> TrainedModel:
     active = TrainedModel.objects.filter(algorithm=algorithm, is_active=True).first()
     if active is None:
-        from mangaki.services.training import model_train
+        from mangaki.recommendations.training import model_train
 
         print(f"training {algorithm} on the full data (once; kept in the registry)...", flush=True)
         model_train(algorithm=algorithm)

@@ -17,7 +17,7 @@ works whose rating value is at least ``min_value``; the site passes
 3. `--users` people with at least 10 ratings are drawn (numpy seed `--seed`); for each model
    and person, `recommendations_for(user=..., limit=10, algorithm=...)` gives the site's list.
    The active model is then asked directly, as the selector asks it: `recommend` on the
-   person's current ratings (`mangaki.adapter.user_ratings`) and the works the site may show
+   person's current ratings (`mangaki.recommendations.arrays.user_ratings`) and the works the site may show
    (the catalogue's candidates, NSFW as their profile says), and `explain(state, work,
    n_tags=0, n_neighbours=3, min_value=...)` for each work of the site's list, once with
    ``min_value=None`` and once with ``LIKED_MIN_VALUE`` (the two calls alternate, so that both
@@ -126,7 +126,7 @@ def load_and_train(small: bool) -> list[str]:
     from django.core.management import call_command
 
     from mangaki.models import Rating, TrainedModel, Work
-    from mangaki.services.training import model_train
+    from mangaki.recommendations.training import model_train
 
     lines = []
     folder = "fixtures/anime-small (--small)" if small else "fixtures/anime (full)"
@@ -170,11 +170,11 @@ def sample_users(n_users: int, seed: int) -> tuple[list, int]:
 
 def measure(algorithm: str, users: list) -> tuple[dict, dict]:
     """Tallies of the two rules for ``algorithm``, and what the site check found."""
-    from mangaki.adapter import user_ratings
     from mangaki.choices import LIKED_CHOICES, LIKED_MIN_VALUE, RATING_VALUES
     from mangaki.querysets import nsfw_allowed
-    from mangaki.selectors import recommendations_for
-    from mangaki.serving import active_model
+    from mangaki.recommendations.arrays import user_ratings
+    from mangaki.recommendations.lists import recommendations_for
+    from mangaki.recommendations.serving import active_model
 
     choice_of_value = {value: str(choice) for choice, value in RATING_VALUES.items()}
     assert len(choice_of_value) == len(RATING_VALUES), "two choices share a value: cannot map values back"

@@ -191,8 +191,8 @@ class DatasetResult:
 def read_ratings() -> Ratings:
     from django.contrib.auth import get_user_model
 
-    from mangaki.adapter import choice_values
     from mangaki.models import Rating, Work
+    from mangaki.recommendations.arrays import choice_values
     from mangaki.services.anime_import import SOURCE, USERNAME_PREFIX
 
     users = get_user_model().objects.filter(username__startswith=USERNAME_PREFIX)
@@ -271,7 +271,7 @@ def check_counters(ratings: Ratings, kept: np.ndarray) -> None:
 
 
 def train(algorithm: str) -> dict:
-    from mangaki.services.training import model_train
+    from mangaki.recommendations.training import model_train
 
     started = time.perf_counter()
     row = model_train(algorithm=algorithm)
@@ -356,7 +356,7 @@ class Served:
 def ask_site(ratings: Ratings, phase: Phase, algorithm: str | None, users: dict, label: str) -> Served:
     from tqdm import tqdm
 
-    from mangaki.selectors import recommendations_for
+    from mangaki.recommendations.lists import recommendations_for
 
     lists, seconds, algorithms, n_fallback = [], [], set(), 0
     for number in tqdm(phase.user_numbers, desc=f"{label}, {phase.name}", unit="user", leave=False):
@@ -377,7 +377,7 @@ def run_dataset(folder: Path, name: str, args) -> DatasetResult:
     from django.core.management import call_command
 
     from mangaki.models import Work
-    from mangaki.serving import active_model, forget_loaded_models
+    from mangaki.recommendations.serving import active_model, forget_loaded_models
     from recommender import ALS, BALSE, EASE, MostRated
     from recommender.datasets import load_anime
     from recommender.indexing import lookup

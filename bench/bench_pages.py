@@ -33,7 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from mangaki.models import Rating, Work  # noqa: E402
-from mangaki.selectors import recommendations_for  # noqa: E402
+from mangaki.recommendations.lists import recommendations_for  # noqa: E402
 
 TARGET_MS = 100
 BENCH_USER = "bench-pages-member"

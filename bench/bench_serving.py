@@ -64,9 +64,9 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from mangaki.models import Rating
-    from mangaki.selectors import recommendations_for
-    from mangaki.services.training import model_train
-    from mangaki.serving import active_model
+    from mangaki.recommendations.lists import recommendations_for
+    from mangaki.recommendations.serving import active_model
+    from mangaki.recommendations.training import model_train
 
     # The default serves EASE's list with BALSE beside it: both must be trained and active.
     for algorithm in [arguments.algorithm] if arguments.algorithm else ["ease", "balse"]:

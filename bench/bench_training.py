@@ -32,7 +32,7 @@ def main() -> None:
     setup_with_real_data()
 
     from mangaki.models import Rating, TrainedModel
-    from mangaki.services.training import model_train
+    from mangaki.recommendations.training import model_train
 
     def figure(value, spec=".4f"):
         return "-" if value is None else format(value, spec)

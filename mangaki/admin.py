@@ -155,7 +155,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
     def activate(self, request, queryset):
         from django.core.exceptions import ValidationError
 
-        from .services.registry import model_activate
+        from .recommendations.registry import model_activate
 
         for row in queryset:
             try:

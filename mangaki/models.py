@@ -371,50 +371,14 @@ class TrainedModel(models.Model):
     class Algorithm(models.TextChoices):
         """The one list of algorithms: training, beat, serving, pages and API all read it.
 
-        Listed best lists first: with no algorithm asked for, the first one trained serves.
+        Listed best lists first. What each one is (its class, the ratings it needs, the name
+        people see) is in ``mangaki.recommendations.algorithms.SPECS``.
         """
 
         EASE = "ease", "EASE"
         BALSE = "balse", "BALSE"
         ALS = "als", "ALS"
         LASSO = "lasso", "LASSO"
-
-        @property
-        def model_class(self) -> type:
-            """The `recommender` class of this algorithm."""
-            from recommender import ALS, BALSE, EASE, LASSO
-
-            return {"ease": EASE, "balse": BALSE, "als": ALS, "lasso": LASSO}[self.value]
-
-        @property
-        def predicts_ratings(self) -> bool:
-            """Rating models (measured by RMSE too); EASE only ranks."""
-            return self.value != "ease"
-
-        @property
-        def min_ratings(self) -> int:
-            """Fewest ratings that get a personal list from this algorithm rather than the top list.
-
-            EASE's popularity prior makes its list for one rating better than the top list
-            (NDCG@10 0.455 against 0.433 for newcomers on the anime data); the rating models
-            need a few ratings before their list means anything.
-            """
-            return 1 if self.value == "ease" else 3
-
-        @property
-        def people_label(self) -> str:
-            """What the site calls this algorithm: what it does for a person, not its model name."""
-            return {
-                "ease": "Best for you",
-                "als": "Similar fans",
-                "lasso": "Your favourite genres",
-                "balse": "Genres and fans mixed",
-            }[self.value]
-
-        @classmethod
-        def default(cls) -> TrainedModel.Algorithm:
-            """The algorithm ``recommendations_for`` serves when none is asked for: the best lists."""
-            return cls.EASE
 
     class Status(models.TextChoices):
         TRAINING = "training", "Training"

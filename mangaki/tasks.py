@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from .recommendations.retraining import algorithms_to_retrain, retrained_algorithms
+from .recommendations.training import TrainingError, model_train
 from .services.catalogue_sync import SyncBusy, catalogue_sync_from_settings, sync_plan
 from .services.guests import guests_purge
 from .services.ranking import ranking_recompute
 from .services.rating_imports import ImportBusy, ImportInterrupted, import_run, imports_requeue_stuck
 from .services.ratings import members_count_in
-from .services.retraining import algorithms_to_retrain, retrained_algorithms
-from .services.training import TrainingError, model_train
 from .upstream.anilist import AniListError
 
 logger = logging.getLogger(__name__)

@@ -114,6 +114,8 @@ class RatingModel:
 
     # Whether `fit` takes `item_tags` (the item × tag matrix).
     uses_tags = False
+    # Whether `score` predicts a rating value (measured by RMSE too) rather than only ranking.
+    predicts_ratings = True
     # Hyperparameters added since the first release, with the value that reproduces what an
     # archive written without them meant (a newer default may mean something else).
     _defaults_of_older_archives: dict[str, Any] = {}

@@ -89,6 +89,8 @@ class EASE(RatingModel):
     stored per item. `items_` are the raw ids of the items seen in training.
     """
 
+    predicts_ratings = False  # its scores rank; they are not rating values
+
     _saved_arrays = (
         "items_",
         "item_counts_",

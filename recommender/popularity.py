@@ -11,6 +11,8 @@ from recommender.indexing import check_ratings, lookup
 class MostRated(RatingModel):
     """Scores every item by its number of training ratings, whoever asks."""
 
+    predicts_ratings = False  # its scores are counts
+
     _saved_arrays = ("items_", "item_counts_")
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> MostRated:

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from mangaki.models import Rating, Tag, TaggedWork, TrainedModel, Work
+from mangaki.recommendations.serving import forget_loaded_models
 from mangaki.services.anime_import import USERNAME_PREFIX
-from mangaki.serving import forget_loaded_models
 
 
 def load_small_anime() -> None:

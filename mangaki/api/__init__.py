@@ -1,1 +1,2 @@
-"""The REST API under ``/api/``: a thin layer over the models, querysets, services and selectors."""
+"""The REST API under ``/api/``: a thin layer over the models, querysets, services, selectors and
+the recommendation lists."""

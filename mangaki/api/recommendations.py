@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from ..models import Category, Profile, TrainedModel
 from ..precompiled import PartialModel, PrecompiledQuery
-from ..selectors import RecommendationList, recommendations_for
+from ..recommendations.lists import RecommendationList, recommendations_for
 from .serializers import TagSerializer, WorkSummarySerializer, work_summary
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..models import TrainedModel
-from ..services.registry import model_activate
+from ..recommendations.registry import model_activate
 from ..tasks import enqueue_training
 from . import serializers
 from .exceptions import ServiceUnavailable

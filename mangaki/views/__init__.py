@@ -1,2 +1,2 @@
-"""Pages, one module per responsibility. Views stay thin: reads go through querysets and
-selectors, writes through services."""
+"""Pages, one module per responsibility. Views stay thin: reads go through querysets,
+selectors and the recommendation lists, writes through services."""

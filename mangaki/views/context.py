@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from ..models import TrainedModel
+from ..recommendations.algorithms import DEFAULT, SPECS
 from ..services.guests import is_guest
 from .cards import COVER_HEIGHT, COVER_WIDTH, RATING_BUTTONS, categories
 
@@ -17,5 +17,5 @@ def site(request) -> dict:
         "cover_size": {"width": COVER_WIDTH, "height": COVER_HEIGHT},
         "model_report_public": settings.MANGAKI_PUBLIC_MODEL_REPORT,
         # The one number every "rate at least…" message says: the default algorithm's.
-        "min_ratings": TrainedModel.Algorithm.default().min_ratings,
+        "min_ratings": SPECS[DEFAULT].min_ratings,
     }

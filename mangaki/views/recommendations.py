@@ -1,4 +1,4 @@
-"""Recommendations with their reasons, and similar works: both read through ``mangaki.selectors``."""
+"""Recommendations with their reasons, and similar works, read through ``recommendations.lists``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from ..choices import LIKED_CHOICES, Choice
 from ..models import TrainedModel, Work
-from ..selectors import recommendations_for, similar_works
+from ..recommendations.algorithms import DEFAULT, SPECS, spec
+from ..recommendations.lists import recommendations_for, similar_works
 from .cards import categories as all_categories
 from .cards import decorate, user_choices
 
@@ -51,9 +52,10 @@ def algorithm_options() -> list[tuple[str, str]]:
 
     Model names (EASE, ALS…) stay in the model report; people choose by what a list does.
     """
-    default = Algorithm.default()
-    options = [("", default.people_label)]
-    options += [(algorithm.value, algorithm.people_label) for algorithm in Algorithm if algorithm != default]
+    options = [("", SPECS[DEFAULT].people_label)]
+    options += [
+        (algorithm.value, spec.people_label) for algorithm, spec in SPECS.items() if algorithm != DEFAULT
+    ]
     return options
 
 
@@ -86,8 +88,8 @@ def recommendations(request):
         "category": category,
         "algorithm": asked or "",
         "algorithm_options": algorithm_options(),
-        "algorithm_chosen": "" if asked in (None, Algorithm.default()) else asked,
-        "algorithm_label": Algorithm(result.algorithm).people_label,
+        "algorithm_chosen": "" if asked in (None, DEFAULT) else asked,
+        "algorithm_label": spec(result.algorithm).people_label,
         "items": items,
         "is_fallback": result.is_fallback,
         "fallback_reason": result.fallback_reason,

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from ..models import TrainedModel
 from ..querysets import model_report_visible_to
+from ..recommendations.algorithms import spec
 from . import report_plots
 
 PLOTS = [
@@ -64,7 +65,7 @@ def model_report(request):
     for row in versions:
         row.metric_values = {key: row.metrics.get(key) for key in REPORTED}
     shown = {row.algorithm for row in report_plots.shown_versions()}
-    rating_models = {a for a in shown if TrainedModel.Algorithm(a).predicts_ratings}
+    rating_models = {a for a in shown if spec(a).predicts_ratings}
     plots = [
         {"name": name, "title": title, "note": note}
         for name, title, note in PLOTS

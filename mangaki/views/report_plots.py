@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from ..models import TrainedModel, Work
+from ..recommendations.algorithms import spec
 
 METRICS = [("rmse", "overall"), ("rmse_cold", "cold (few ratings)"), ("rmse_freeze", "freeze (unrated)")]
 PALETTE = ["#e11d48", "#4f46e5", "#10b981", "#f59e0b", "#0ea5e9", "#a855f7"]  # by algorithm, in order
@@ -260,12 +261,12 @@ MAP_ALGORITHMS = (TrainedModel.Algorithm.ALS, TrainedModel.Algorithm.BALSE)
 
 def plot(name: str) -> bytes | None:
     """The SVG of plot ``name`` ("lists", "rmse", "gate", "map"), or None when no model can draw it."""
-    from ..serving import active_model, first_active_model
+    from ..recommendations.serving import active_model, first_active_model
 
     if name in {"lists", "rmse"}:
         rows = shown_versions()
         if name == "rmse":
-            rows = [row for row in rows if TrainedModel.Algorithm(row.algorithm).predicts_ratings]
+            rows = [row for row in rows if spec(row.algorithm).predicts_ratings]
         if not rows:
             return None
         key = (name, tuple((row.pk, row.artifact_sha256) for row in rows))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from mangaki.services.training import model_train
-from mangaki.serving import forget_loaded_models
+from mangaki.recommendations.serving import forget_loaded_models
+from mangaki.recommendations.training import model_train
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from mangaki.celery import app
-from mangaki.serving import forget_loaded_models
+from mangaki.recommendations.serving import forget_loaded_models
 
 BROKER_DB = int(os.environ.get("MANGAKI_TEST_BROKER_DB", "14"))
 STARTUP_SECONDS = 60

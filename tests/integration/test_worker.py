@@ -5,10 +5,10 @@ import hashlib
 from django.utils import timezone
 
 from mangaki.models import TrainedModel, Work
-from mangaki.selectors import recommendations_for
+from mangaki.recommendations.lists import recommendations_for
+from mangaki.recommendations.serving import forget_loaded_models
+from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import model_train
-from mangaki.serving import forget_loaded_models
 from mangaki.tasks import train_model
 from tests.factories import UserFactory
 from tests.integration.conftest import wait_for

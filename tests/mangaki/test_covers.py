@@ -18,7 +18,7 @@ from PIL import Image
 from mangaki.api.serializers import WorkSummarySerializer, work_summary
 from mangaki.models import Work
 from mangaki.precompiled import PartialModel
-from mangaki.selectors import LISTED_WORK_FIELDS, _works_by_pk
+from mangaki.recommendations.lists import LISTED_WORK_FIELDS, works_by_pk
 from mangaki.views.cards import COVER_HEIGHT, COVER_WIDTH
 from tests.covers import cover_bytes, store_cover
 from tests.factories import UserFactory, WorkFactory
@@ -167,7 +167,7 @@ def test_listed_works_turn_the_cover_column_into_a_stored_file(settings):
     covered = store_cover(WorkFactory(title="Covered"))
     bare = WorkFactory(title="Bare")
     assert "cover" in LISTED_WORK_FIELDS
-    works = _works_by_pk({covered.pk, bare.pk})
+    works = works_by_pk({covered.pk, bare.pk})
     cover = works[covered.pk].cover
     assert isinstance(cover, FieldFile)
     assert cover.name == f"covers/{covered.pk}.jpg"

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from mangaki.choices import Choice
 from mangaki.models import Category, Rating, Work
-from mangaki.selectors import recommendations_for
+from mangaki.recommendations.lists import recommendations_for
+from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set, ratings_bulk_set
-from mangaki.services.training import model_train
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 

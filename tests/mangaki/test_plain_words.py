@@ -1,6 +1,7 @@
 """Plain words on the pages: algorithms named for what they do, one minimum number of ratings,
 counts that agree with their nouns."""
 
+import dataclasses
 import re
 
 import pytest
@@ -8,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from mangaki.models import TrainedModel, Work
-from mangaki.selectors import recommendations_for
+from mangaki.recommendations.algorithms import DEFAULT, SPECS
+from mangaki.recommendations.lists import recommendations_for
+from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import model_train
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
@@ -40,11 +42,12 @@ def visible_text(html: str) -> str:
 
 
 def test_every_algorithm_has_a_name_for_people_without_jargon():
-    labels = [algorithm.people_label for algorithm in Algorithm]
+    assert set(SPECS) == set(Algorithm)
+    labels = [SPECS[algorithm].people_label for algorithm in Algorithm]
     assert len(set(labels)) == len(labels)
-    assert Algorithm.default().people_label == "Best for you"
-    assert Algorithm.ALS.people_label == "Similar fans"
-    assert Algorithm.LASSO.people_label == "Your favourite genres"
+    assert SPECS[DEFAULT].people_label == "Best for you"
+    assert SPECS[Algorithm.ALS].people_label == "Similar fans"
+    assert SPECS[Algorithm.LASSO].people_label == "Your favourite genres"
     for label in labels:
         assert not MODEL_NAMES.search(label)
 
@@ -57,8 +60,8 @@ def test_the_recommendations_page_names_algorithms_for_people(client, trained, a
     response = client.get(reverse("recommendations"), {"algorithm": asked})
     page = response.content.decode()
     assert not response.context["is_fallback"]
-    served = Algorithm(asked or Algorithm.default())
-    assert f"{served.people_label} · best matches first" in page
+    served = Algorithm(asked or DEFAULT)
+    assert f"{SPECS[served].people_label} · best matches first" in page
     options = re.findall(
         r'<option value="(\w*)"( selected)?>([^<]+)</option>', page.split('id="rec-algorithm"')[1]
     )
@@ -68,9 +71,7 @@ def test_the_recommendations_page_names_algorithms_for_people(client, trained, a
         ("als", "Similar fans"),
         ("lasso", "Your favourite genres"),
     ]
-    assert [value for value, selected, _ in options if selected] == [
-        "" if served == Algorithm.default() else asked
-    ]
+    assert [value for value, selected, _ in options if selected] == ["" if served == DEFAULT else asked]
     assert not MODEL_NAMES.search(visible_text(page))
 
 
@@ -91,7 +92,7 @@ def fallback_note(html: str) -> str:
 def test_every_minimum_ratings_message_says_the_default_algorithms_number(
     client, trained, monkeypatch, minimum
 ):
-    monkeypatch.setattr(Algorithm, "min_ratings", property(lambda self: minimum))
+    monkeypatch.setitem(SPECS, DEFAULT, dataclasses.replace(SPECS[DEFAULT], min_ratings=minimum))
     works = "work" if minimum == 1 else "works"
     home = " ".join(visible_text(client.get(reverse("home")).content.decode()).split())
     assert (
@@ -113,7 +114,7 @@ def test_every_minimum_ratings_message_says_the_default_algorithms_number(
 
 
 def test_the_real_minimum_is_the_one_the_selector_applies(trained):
-    minimum = Algorithm.default().min_ratings
+    minimum = SPECS[DEFAULT].min_ratings
     user = UserFactory()
     rate_popular(user, minimum - 1)
     assert recommendations_for(user=user).is_fallback

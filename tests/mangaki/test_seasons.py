@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mangaki.precompiled import PartialModel
+from mangaki.recommendations.lists import LISTED_WORK_FIELDS, works_by_pk
 from mangaki.seasons import Season, season_label, season_of
-from mangaki.selectors import LISTED_WORK_FIELDS, _works_by_pk
 from mangaki.services.ratings import rating_set
 from tests.factories import WorkFactory, code_geass
 
@@ -79,7 +79,7 @@ def test_cards_show_the_year_and_the_full_title(client, rate, user, settings, wh
 def test_recommended_works_bring_their_date_without_another_query(db):
     first, second = code_geass()
     assert "aired_from" in LISTED_WORK_FIELDS
-    works = _works_by_pk({first.pk, second.pk})
+    works = works_by_pk({first.pk, second.pk})
     with CaptureQueriesContext(connection) as captured:
         labels = {works[pk].season_label for pk in (first.pk, second.pk)}
     assert labels == {"2006 · Fall", "2008 · Spring"} and len(captured) == 0

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from mangaki.choices import RATING_VALUES, Choice
 from mangaki.models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
-from mangaki.selectors import recommendations_for, similar_works
+from mangaki.recommendations.lists import recommendations_for, similar_works
+from mangaki.recommendations.registry import load_model, model_activate
+from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set
-from mangaki.services.registry import load_model, model_activate
-from mangaki.services.training import model_train
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
@@ -202,7 +202,7 @@ def test_the_new_active_version_is_served_at_once(trained):
 def test_an_unreadable_artifact_is_retried_and_the_person_told_why(trained, model_storage, monkeypatch):
     from django.core.files.storage import default_storage
 
-    from mangaki import serving
+    from mangaki.recommendations import serving
 
     user = UserFactory()
     rate(user, popular_works(5))

@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 
-from mangaki.adapter import item_tag_matrix, rating_arrays, tag_columns, training_ratings
 from mangaki.choices import RATING_VALUES
 from mangaki.models import Rating, Tag, TrainedModel, Work
-from mangaki.services.registry import load_model, model_activate, model_rollback, models_prune
-from mangaki.services.retraining import algorithms_to_retrain, new_ratings_since_training
-from mangaki.services.training import model_train, training_lock
+from mangaki.recommendations.arrays import item_tag_matrix, rating_arrays, tag_columns, training_ratings
+from mangaki.recommendations.registry import load_model, model_activate, model_rollback, models_prune
+from mangaki.recommendations.retraining import algorithms_to_retrain, new_ratings_since_training
+from mangaki.recommendations.training import model_train, training_lock
 from tests.factories import UserFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 

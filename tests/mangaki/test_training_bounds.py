@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 
-from mangaki.adapter import rating_arrays, training_ratings
 from mangaki.models import Profile, Rating, TrainedModel, Work
+from mangaki.recommendations.arrays import rating_arrays, training_ratings
+from mangaki.recommendations.serving import active_model
+from mangaki.recommendations.training import TrainingError, model_train
 from mangaki.services.guests import guest_create
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import TrainingError, model_train
-from mangaki.serving import active_model
 from mangaki.tasks import enqueue_training
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401

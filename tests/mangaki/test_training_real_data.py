@@ -7,11 +7,11 @@ from django.db.models import Count
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from mangaki.adapter import training_ratings
 from mangaki.models import Rating, TrainedModel, Work
-from mangaki.selectors import recommendations_for, similar_works
-from mangaki.services.training import model_train
-from mangaki.serving import forget_loaded_models
+from mangaki.recommendations.arrays import training_ratings
+from mangaki.recommendations.lists import recommendations_for, similar_works
+from mangaki.recommendations.serving import forget_loaded_models
+from mangaki.recommendations.training import model_train
 from tests.training_support import full_anime_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]

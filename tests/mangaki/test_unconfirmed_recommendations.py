@@ -3,10 +3,10 @@
 import pytest
 
 from mangaki.models import Work
-from mangaki.selectors import recommendations_for, similar_works
+from mangaki.recommendations.lists import recommendations_for, similar_works
+from mangaki.recommendations.serving import forget_loaded_models
+from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import model_train
-from mangaki.serving import forget_loaded_models
 from tests.factories import UserFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mangaki.models import Rating, Work
+from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set
-from mangaki.services.training import model_train
 from tests.factories import UserFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from mangaki.models import Work
-from mangaki.services.training import model_train
+from mangaki.recommendations.training import model_train
 from tests.factories import UserFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
@@ -83,7 +83,7 @@ def test_the_gate_plot_follows_the_active_balse_model(client, staff, small_anime
 
 
 def test_the_map_names_a_few_of_the_most_rated_works_without_overlaps(small_anime, model_storage):
-    from mangaki.serving import first_active_model
+    from mangaki.recommendations.serving import first_active_model
     from mangaki.views.report_plots import MAP_LABELS, map_figure
 
     model_train(algorithm="als")

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from mangaki.adapter import rating_arrays
 from mangaki.models import Rating, Work
+from mangaki.recommendations.arrays import rating_arrays
 from mangaki.services.ratings import rating_set, ratings_bulk_set, ratings_count_in
 from mangaki.tasks import count_in_trusted_members
 from tests.factories import UserFactory, WorkFactory

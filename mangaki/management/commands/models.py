@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from mangaki.models import TrainedModel
-from mangaki.services.registry import model_activate, model_rollback
+from mangaki.recommendations.registry import model_activate, model_rollback
 
 
 def _number(value) -> str:

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from mangaki.models import TrainedModel
-from mangaki.services.training import STAGES, model_train
+from mangaki.recommendations.algorithms import spec
+from mangaki.recommendations.training import STAGES, model_train
 
 
 def _figure(metrics: dict, key: str) -> str:
@@ -19,7 +20,7 @@ def summary(row: TrainedModel) -> str:
         f"NDCG@10 {_figure(metrics, 'ndcg')} (most-rated {_figure(metrics, 'most_rated_ndcg')}; "
         f"newcomers with 3 ratings {_figure(metrics, 'newcomer_k3_ndcg')})"
     ]
-    if TrainedModel.Algorithm(row.algorithm).predicts_ratings:
+    if spec(row.algorithm).predicts_ratings:
         parts.append(
             f"RMSE {_figure(metrics, 'rmse')} (cold {_figure(metrics, 'rmse_cold')}, "
             f"freeze {_figure(metrics, 'rmse_freeze')})"

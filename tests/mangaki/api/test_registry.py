@@ -6,7 +6,7 @@ import pytest
 from celery.signals import task_prerun
 
 from mangaki.models import Rating, TrainedModel
-from mangaki.services.training import model_train
+from mangaki.recommendations.training import model_train
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
 from .conftest import error_fields

@@ -3,7 +3,7 @@
 Celery beat asks it (``mangaki.tasks``): the nightly retrain takes ``retrained_algorithms``,
 the frequent check ``algorithms_to_retrain``, which counts the ratings added or changed since
 the data of each algorithm's latest finished training in the registry. It decides only;
-``services.training`` trains.
+``training`` trains.
 """
 
 from __future__ import annotations

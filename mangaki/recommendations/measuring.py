@@ -18,7 +18,7 @@ from recommender import MostRated
 from recommender.evaluation import evaluate, train_mask
 from recommender.list_evaluation import evaluate_lists, list_split, ndcg_by_ratings
 
-from ..models import TrainedModel
+from .algorithms import spec
 
 HELD_OUT_FRACTION = 0.2
 # People measured at most (existing users and newcomers), so that a large site measures quickly.
@@ -47,7 +47,7 @@ def measure(
     of ratings people had, for the model and the most-rated list; and for rating models
     ``rmse``, ``rmse_cold``, ``rmse_freeze`` and their row counts.
     """
-    kind = TrainedModel.Algorithm(algorithm)
+    kind = spec(algorithm)
     metrics: dict = {}
     if kind.predicts_ratings:
         mask = train_mask(y.size, train_fraction=1 - HELD_OUT_FRACTION, seed=0)

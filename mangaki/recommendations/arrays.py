@@ -18,10 +18,10 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from .choices import RATING_VALUES
-from .models import Rating, Tag, TaggedWork, Work
-from .precompiled import PrecompiledQuery
-from .services.ranking import counted
+from ..choices import RATING_VALUES
+from ..models import Rating, Tag, TaggedWork, Work
+from ..precompiled import PrecompiledQuery
+from ..services.ranking import counted
 
 TagColumn = list  # ["tag", tag_id] or ["type", work_type]: JSON-friendly, stored on the registry row
 

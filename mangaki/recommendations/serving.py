@@ -23,10 +23,10 @@ from django.db.models import Subquery
 from recommender.base import RatingModel
 from recommender.indexing import lookup
 
-from .adapter import item_tag_matrix
-from .models import Category, TrainedModel, Work
-from .precompiled import PrecompiledQuery
-from .services.registry import load_model
+from ..models import Category, TrainedModel, Work
+from ..precompiled import PrecompiledQuery
+from .arrays import item_tag_matrix
+from .registry import load_model
 
 logger = logging.getLogger(__name__)
 

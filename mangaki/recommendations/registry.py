@@ -3,9 +3,9 @@
 A trained version is a ``TrainedModel`` row plus its `.npz` artifact in Django's default
 storage, named by algorithm, version and sha256. This module publishes artifacts (never a
 partial file under its final name), reads them back checked against the recorded sha256
-(``load_model``, the serving path's only import from the services), activates a version or
+(``load_model``, all the serving path imports of it), activates a version or
 rolls back to the previous one (one transaction, one active row per algorithm), and prunes
-the artifacts of old versions. It knows nothing of how a model is fitted: ``services.training``
+the artifacts of old versions. It knows nothing of how a model is fitted: ``training``
 writes through it, never the other way round.
 """
 
@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import TrainedModel
+from .algorithms import spec
 
 Algorithm = TrainedModel.Algorithm
 
@@ -95,7 +96,7 @@ def read_artifact(trained_model: TrainedModel) -> bytes:
 
 def load_model(trained_model: TrainedModel):
     """The fitted model of a registry row, read from storage (``allow_pickle=False``)."""
-    model_class = Algorithm(trained_model.algorithm).model_class
+    model_class = spec(trained_model.algorithm).model_class
     return model_class.load(io.BytesIO(read_artifact(trained_model)))
 
 
@@ -107,7 +108,7 @@ def model_activate(*, trained_model: TrainedModel, force: bool = False) -> Train
 
     Only a ready version with its artifact can be activated; ``force`` also accepts one the
     quality gate rejected (status rejected: it becomes ready, and the reason keeps the story).
-    The gate itself runs in ``services.training``; here only its recorded verdict is read.
+    The gate itself runs in ``training``; here only its recorded verdict is read.
     """
     with transaction.atomic():
         rows = {

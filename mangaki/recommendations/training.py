@@ -1,12 +1,12 @@
 """Training recommendation models: the lock, fitting, measuring, the quality gate.
 
-One training reads the ratings that count (``adapter.training_ratings``) in one query,
+One training reads the ratings that count (``arrays.training_ratings``) in one query,
 measures the model on held-out ratings (its lists for every algorithm, next to the most-rated
-list; RMSE overall, cold and freeze for the rating models: ``services.measuring``), refits it
-on everything, and hands the result to the registry (``services.registry``): its `.npz`
+list; RMSE overall, cold and freeze for the rating models: ``measuring``), refits it
+on everything, and hands the result to the registry (``registry``): its `.npz`
 artifact and its ``TrainedModel`` row; if it passes the quality gate it becomes the active
 version of its algorithm. The training lock keeps two trainings of one algorithm from
-overlapping. When to retrain is ``services.retraining``'s business. Tasks, commands and the
+overlapping. When to retrain is ``retraining``'s business. Tasks, commands and the
 admin call ``model_train``.
 """
 
@@ -26,9 +26,10 @@ from django.db.models import Max
 
 from recommender.base import fit_model
 
-from ..adapter import item_tag_matrix, rating_arrays, tag_columns
 from ..models import TrainedModel
-from .locks import process_lock
+from ..services.locks import process_lock
+from .algorithms import spec
+from .arrays import item_tag_matrix, rating_arrays, tag_columns
 from .measuring import measure
 from .registry import check_algorithm, clean_incoming, model_activate, models_prune, publish_artifact
 
@@ -58,7 +59,7 @@ def training_lock(algorithm: str) -> AbstractContextManager[bool]:
 
 
 def _new_model(algorithm: str, hyperparameters: dict):
-    return Algorithm(algorithm).model_class(**hyperparameters)
+    return spec(algorithm).model_class(**hyperparameters)
 
 
 def _gate(row: TrainedModel, active: TrainedModel | None) -> str:
@@ -68,7 +69,7 @@ def _gate(row: TrainedModel, active: TrainedModel | None) -> str:
     same split, and not fall below the active version by more than the margin. A rating model
     is judged by its held-out RMSE against the active version.
     """
-    if not Algorithm(row.algorithm).predicts_ratings:
+    if not spec(row.algorithm).predicts_ratings:
         baseline = row.metrics.get("most_rated_ndcg")
         if row.ndcg is None:
             return "no held-out NDCG@10: too few people with 20 ratings to measure its lists"
@@ -154,7 +155,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
     try:
         progress("read")
         data = rating_arrays()
-        uses_tags = Algorithm(algorithm).model_class.uses_tags
+        uses_tags = spec(algorithm).uses_tags
         columns = tag_columns() if uses_tags else []
         tags = item_tag_matrix(columns) if uses_tags else None
         row.nb_ratings, row.nb_users, row.nb_works = data.n_ratings, data.n_users, data.n_works

@@ -1,0 +1,58 @@
+"""The algorithms the site trains and serves, in one table.
+
+``TrainedModel.Algorithm`` (the registry's column) names them; ``SPECS`` says what each one is:
+its class in ``recommender`` (which also says what the model can do: ``predicts_ratings``,
+``uses_tags``), the fewest ratings for which its list is better than the most-rated list, and
+the name people see. Listed best lists first: with no algorithm asked for, the first one
+trained serves (``SERVING_ORDER``), and ``DEFAULT`` is the one the pages offer first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import recommender
+from recommender.base import RatingModel
+
+from ..models import TrainedModel
+
+Algorithm = TrainedModel.Algorithm
+
+
+@dataclass(frozen=True)
+class AlgorithmSpec:
+    model: str  # the name of its class in ``recommender`` (imported on use: numba compiles on import)
+    # Fewest ratings that get a personal list from this algorithm rather than the most-rated
+    # list. EASE's popularity prior makes its list for one rating better than the most-rated
+    # list (NDCG@10 0.455 against 0.433 for newcomers on the anime data); the rating models
+    # need a few ratings before their list means anything.
+    min_ratings: int
+    people_label: str  # what it does for a person, not its model name
+
+    @property
+    def model_class(self) -> type[RatingModel]:
+        return getattr(recommender, self.model)
+
+    @property
+    def predicts_ratings(self) -> bool:
+        return self.model_class.predicts_ratings
+
+    @property
+    def uses_tags(self) -> bool:
+        return self.model_class.uses_tags
+
+
+SPECS: dict[Algorithm, AlgorithmSpec] = {
+    Algorithm.EASE: AlgorithmSpec("EASE", min_ratings=1, people_label="Best for you"),
+    Algorithm.BALSE: AlgorithmSpec("BALSE", min_ratings=3, people_label="Genres and fans mixed"),
+    Algorithm.ALS: AlgorithmSpec("ALS", min_ratings=3, people_label="Similar fans"),
+    Algorithm.LASSO: AlgorithmSpec("LASSO", min_ratings=3, people_label="Your favourite genres"),
+}
+DEFAULT = Algorithm.EASE
+# When no algorithm is asked for: the first one trained, in the enum's order (best lists first).
+SERVING_ORDER = tuple(Algorithm)
+
+
+def spec(algorithm: str) -> AlgorithmSpec:
+    """The spec of ``algorithm`` (a value of ``Algorithm``); ValueError for an unknown one."""
+    return SPECS[Algorithm(algorithm)]
