@@ -20,7 +20,21 @@ from datetime import date
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import DEFERRED, BooleanField, DateField, Model, QuerySet
+from django.db.models import (
+    DEFERRED,
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FileField,
+    FloatField,
+    ForeignKey,
+    IntegerField,
+    Model,
+    QuerySet,
+    TextField,
+)
 
 
 class PrecompiledQuery:
@@ -60,8 +74,10 @@ class PartialModel:
 
     ``columns`` are the columns to select, primary key first, in the model's order; the others
     are DEFERRED (read from the database if ever accessed). Booleans are made booleans (SQLite
-    answers 0 or 1) and dates dates (SQLite answers ``"2013-04-05"``); every other listed column
-    must come from the driver as wanted.
+    answers 0 or 1) and dates dates (SQLite answers ``"2013-04-05"``); integers, floats, text,
+    files (their name) and foreign keys to an integer or text key come from every driver as
+    wanted. Any other field (a datetime, a decimal, JSON…) is refused with a TypeError: its
+    value would differ from the ORM's on some database.
     """
 
     def __init__(self, model: type[Model], field_names: tuple[str, ...]):
@@ -71,6 +87,8 @@ class PartialModel:
             for position, field in enumerate(fields)
             if field.primary_key or field.name in field_names
         ]
+        for position in listed:
+            _check_convertible(fields[position])
         self.model = model
         self.columns = tuple(fields[position].attname for position in listed)
         self._size = len(fields)
@@ -103,3 +121,20 @@ class PartialModel:
             if isinstance(row[index], str):
                 values[position] = date.fromisoformat(row[index])
         return self.model.from_db(alias, self.columns, values)
+
+
+# Fields whose values every driver returns as the ORM would (text, numbers, a file's name).
+_AS_RETURNED = (AutoField, IntegerField, FloatField, CharField, TextField, FileField)
+
+
+def _check_convertible(field) -> None:
+    """TypeError unless ``PartialModel`` gives ``field`` the value the ORM would."""
+    target = field.target_field if isinstance(field, ForeignKey) else field
+    if isinstance(target, BooleanField) or type(target) is DateField:
+        return  # converted by ``instance``
+    if isinstance(target, _AS_RETURNED) and not isinstance(target, DateTimeField):
+        return
+    raise TypeError(
+        f"PartialModel cannot convert {field.model.__name__}.{field.name} ({type(field).__name__}): "
+        "leave it out (it is then read on access) or read it through the ORM."
+    )

@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 
 from ..models import Category, Profile, TrainedModel
 from ..precompiled import PartialModel, PrecompiledQuery
-from ..recommendations.lists import RecommendationList, recommendations_for
-from .serializers import TagSerializer, WorkSummarySerializer, work_summary
+from ..recommendations.lists import recommendations_for
+from .serializers import TagSerializer, WorkSummarySerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 
 MAX_RECOMMENDATIONS = 100
@@ -140,48 +140,6 @@ class RecommendationListSerializer(serializers.Serializer):
     )
     fallback_reason = serializers.CharField(allow_blank=True)
     results = RecommendationSerializer(source="items", many=True)
-
-    def to_representation(self, recommendations: RecommendationList) -> dict:
-        """The declared shape, built as plain dicts (the tests check it against the fields above).
-
-        Walking the nested fields one by one cost more than choosing the works: a list of 20
-        holds about 160 nested objects. Each work is rendered once per answer (a neighbour comes
-        back again and again).
-        """
-        rendered: dict[int, dict] = self.context.get("rendered_works", {})
-
-        def summary(work) -> dict:
-            found = rendered.get(work.pk)
-            if found is None:
-                found = rendered[work.pk] = work_summary(work)
-            return found
-
-        return {
-            "algorithm": str(recommendations.algorithm),
-            "model_version": None
-            if recommendations.model_version is None
-            else int(recommendations.model_version),
-            "is_fallback": bool(recommendations.is_fallback),
-            "fallback_reason": str(recommendations.fallback_reason),
-            "results": [
-                {
-                    "work": summary(item.work),
-                    "predicted": None if item.predicted is None else float(item.predicted),
-                    "explanation": {
-                        "tags": [
-                            {"tag": {"slug": str(tag.slug), "title": str(tag.title)}, "weight": float(weight)}
-                            for tag, weight in item.explanation.tags
-                        ],
-                        "neighbours": [
-                            {"work": summary(work), "weight": float(weight)}
-                            for work, weight in item.explanation.neighbours
-                        ],
-                        "popular": bool(item.explanation.popular),
-                    },
-                }
-                for item in recommendations.items
-            ],
-        }
 
 
 class RecommendationsView(APIView):
