@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from .mal import ListedWork, list_statuses, write_list_chunks
+from .mal import MYANIMELIST, ListedWork, list_statuses, write_list_chunks
 
-MAL_SOURCE = "myanimelist"
 CSV_COLUMNS = ["work_id", "category", "title", "type", "myanimelist_id", "choice", "date"]
 # A cell starting with one of these is a formula to a spreadsheet; titles come from imports
 # (anyone's), so such a cell is written with a leading apostrophe (OWASP's CSV injection advice).
@@ -42,7 +41,7 @@ class RatedWork:
 
     @property
     def mal_id(self) -> int | None:
-        if self.external_source == MAL_SOURCE and (self.external_id or "").isdigit():
+        if self.external_source == MYANIMELIST and (self.external_id or "").isdigit():
             return int(self.external_id)
         return None
 

@@ -38,6 +38,9 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, Ext
 from .choices import Choice
 from .titles import clean_title
 
+# ``Work.external_source`` of a work known by its MyAnimeList id (``external_id``).
+MYANIMELIST = "myanimelist"
+
 ANIME, MANGA = "anime", "manga"
 # ``user_export_type`` in <myinfo>, and back.
 EXPORT_TYPES = {"1": ANIME, "2": MANGA}

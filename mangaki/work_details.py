@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 from django.db.models import Prefetch
 from django.utils.translation import get_language_info
 
+from .mal import MYANIMELIST
 from .models import Work, WorkLink, WorkTitle
 from .titles import proper_form
 
@@ -113,7 +114,7 @@ def is_web_url(url: str) -> bool:
 
 def myanimelist_url(work: Work) -> str | None:
     """The work's MyAnimeList page, from its external id; None for works from elsewhere."""
-    if work.external_source != "myanimelist" or not work.external_id:
+    if work.external_source != MYANIMELIST or not work.external_id:
         return None
     category = work.category.slug
     if category not in MYANIMELIST_CATEGORIES:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from mangaki.models import Rating, Tag, TaggedWork, TrainedModel, Work
 from mangaki.recommendations.serving import forget_loaded_models
-from mangaki.services.anime_import import USERNAME_PREFIX
+from mangaki.services.dataset_load import USERNAME_PREFIX
 
 
 def load_small_anime() -> None:

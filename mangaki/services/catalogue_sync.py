@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..mal import MYANIMELIST
 from ..models import Category, Studio, Tag, TaggedWork, Work, WorkRelation, WorkTitle
 from ..text_search import normalize
 from ..upstream.anilist import AniListClient
@@ -53,7 +54,6 @@ from .locks import process_lock
 
 logger = logging.getLogger(__name__)
 
-MYANIMELIST = "myanimelist"
 ANILIST = "anilist"
 SEASONS = ("WINTER", "SPRING", "SUMMER", "FALL")
 # Where AniList's answers put its covers; a cover elsewhere is not downloaded.

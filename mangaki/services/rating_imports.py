@@ -47,7 +47,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..mal import MalFileError, read_list
+from ..mal import MYANIMELIST, MalFileError, read_list
 from ..models import Category, RatingImport, Work
 from ..text_search import normalize
 from .guests import is_guest
@@ -55,7 +55,6 @@ from .ratings import ratings_bulk_set
 
 logger = logging.getLogger(__name__)
 
-SOURCE = "myanimelist"
 CHUNK = 1000  # ratings written per transaction
 MAX_REPORTED_SKIPS = 500  # skipped lines listed in a report (all are counted)
 # A running import whose worker took it up longer ago than its time limit plus this is stuck
@@ -152,7 +151,7 @@ def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[i
     ids = [str(entry["mal_id"]) for entry in entries]
 
     def known() -> dict[int, int]:
-        found = Work.objects.filter(external_source=SOURCE, category=category, external_id__in=ids)
+        found = Work.objects.filter(external_source=MYANIMELIST, category=category, external_id__in=ids)
         return {int(mal_id): pk for mal_id, pk in found.values_list("external_id", "pk")}
 
     works = known()
@@ -166,7 +165,7 @@ def _works_for(rating_import: RatingImport, entries: list[dict]) -> tuple[dict[i
         new.append(
             Work(
                 category=category,
-                external_source=SOURCE,
+                external_source=MYANIMELIST,
                 external_id=str(entry["mal_id"]),
                 title=entry["title"],
                 search_text=normalize(entry["title"]),  # bulk_create skips Work.save()

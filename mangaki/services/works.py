@@ -4,7 +4,7 @@ Until it is confirmed such a work is its importer's own (``Work.confirmed``,
 ``WorkQuerySet.public``). Three things confirm it, each with a title nobody's list chose: the
 catalogue sync when it finds the work's MyAnimeList id upstream (AniList's title, genres and
 adult flag; ``catalogue_sync``), the dataset loader for a work its files hold (their title;
-``anime_import``), and staff through the admin's queue, here.
+``dataset_load``), and staff through the admin's queue, here.
 """
 
 from __future__ import annotations

@@ -254,8 +254,8 @@ def test_the_sync_strips_format_characters_from_upstream_titles(settings, tmp_pa
 
 
 def test_load_anime_confirms_the_works_its_files_hold_under_their_title(tmp_path):
-    from mangaki.services.anime_import import anime_import
-    from tests.mangaki.test_anime_import import write
+    from mangaki.services.dataset_load import dataset_load
+    from tests.mangaki.test_dataset_load import write
 
     member = UserFactory()
     work = imported_by(member, mal_id=5114)
@@ -264,7 +264,7 @@ def test_load_anime_confirms_the_works_its_files_hold_under_their_title(tmp_path
         "mal_id,title,type,episodes,genres,members,mal_score\n"
         "5114,Fullmetal\u202e Alchemist:\u200b Brotherhood,TV,64,Action,1,9.1\n"
     )
-    report = anime_import(
+    report = dataset_load(
         directory=write(tmp_path / "data", works=works, ratings="user,mal_id,choice\n1,5114,like\n")
     )
     assert report.errors == []
@@ -274,7 +274,7 @@ def test_load_anime_confirms_the_works_its_files_hold_under_their_title(tmp_path
     assert work.search_text == "fullmetal alchemist brotherhood"
     assert Work.objects.get(pk=waiting.pk).confirmed is False  # not in the files: still waiting
     # A second load changes nothing.
-    again = anime_import(directory=tmp_path / "data")
+    again = dataset_load(directory=tmp_path / "data")
     assert not again.changed
 
 
@@ -411,8 +411,8 @@ def test_the_mal_reader_strips_format_characters():
 
 
 def test_the_loader_strips_format_characters(tmp_path):
-    from mangaki.services.anime_import import anime_import
-    from tests.mangaki.test_anime_import import write
+    from mangaki.services.dataset_load import dataset_load
+    from tests.mangaki.test_dataset_load import write
 
     works = (
         "mal_id,title,type,episodes,genres,members,mal_score\n"
@@ -422,7 +422,7 @@ def test_the_loader_strips_format_characters(tmp_path):
     titles = "mal_id,kind,language,title\n1,translation,en,\u2066Cowboy Bebop\u2069 (EN)\n"
     folder = write(tmp_path / "data", works=works, ratings="user,mal_id,choice\n1,1,like\n")
     (folder / "titles.csv").write_text(titles)
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     assert [(e.line, e.reason) for e in report.errors] == [(3, "empty title")]
     work = Work.objects.get(external_id="1")
     assert work.title == "Cowboy Bebop" and work.confirmed

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from mangaki.services.anime_import import ImportFileError, anime_import
+from mangaki.services.dataset_load import DatasetFileError, dataset_load
 
 MAX_ERRORS_SHOWN = 50
 
@@ -35,8 +35,8 @@ class Command(BaseCommand):
             return bar.update
 
         try:
-            report = anime_import(directory=Path(directory), progress=progress)
-        except ImportFileError as error:
+            report = dataset_load(directory=Path(directory), progress=progress)
+        except DatasetFileError as error:
             raise CommandError(str(error)) from error
         finally:
             for bar in bars:

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from mangaki.models import Rating, Tag, TaggedWork, Work
 from mangaki.services import ratings as rating_service
-from mangaki.services.anime_import import anime_import
+from mangaki.services.dataset_load import dataset_load
 from mangaki.services.ranking import ranking_recompute
 
 WORKS = """mal_id,title,type,episodes,genres,members,mal_score
@@ -44,7 +44,7 @@ def write(folder: Path, works: str = WORKS, ratings: str = RATINGS) -> Path:
 
 
 def test_bad_rows_are_reported_with_file_line_and_reason_and_skipped(db, tmp_path):
-    report = anime_import(directory=write(tmp_path / "data"))
+    report = dataset_load(directory=write(tmp_path / "data"))
     reasons = {(e.file, e.line): e.reason for e in report.errors}
     assert reasons[("works.csv", 4)].startswith("mal_id must be a positive integer")
     assert reasons[("works.csv", 5)] == "empty title"
@@ -75,17 +75,17 @@ def test_bad_rows_are_reported_with_file_line_and_reason_and_skipped(db, tmp_pat
 
 def test_a_second_run_changes_nothing(db, tmp_path):
     folder = write(tmp_path / "data")
-    anime_import(directory=folder)
+    dataset_load(directory=folder)
     before = list(Rating.objects.order_by("pk").values_list("pk", "user_id", "work_id", "choice", "date"))
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     assert not report.changed
     after = list(Rating.objects.order_by("pk").values_list("pk", "user_id", "work_id", "choice", "date"))
     assert before == after
 
 
 def test_a_changed_file_updates_what_changed(db, tmp_path):
-    anime_import(directory=write(tmp_path / "data"))
-    report = anime_import(
+    dataset_load(directory=write(tmp_path / "data"))
+    report = dataset_load(
         directory=write(tmp_path / "data", ratings=RATINGS.replace("2,1,dislike", "2,1,like"))
     )
     assert (report.ratings_created, report.ratings_updated) == (0, 1)
@@ -99,7 +99,7 @@ def test_a_crash_half_way_leaves_the_database_as_it_was(db, tmp_path, monkeypatc
     # The last step: the rating service recomputing the counters once every rating is written.
     monkeypatch.setattr(rating_service, "ranking_recompute", crash)
     with pytest.raises(RuntimeError):
-        anime_import(directory=write(tmp_path / "data"))
+        dataset_load(directory=write(tmp_path / "data"))
     assert not Work.objects.exists()
     assert not Rating.objects.exists()
     assert not Tag.objects.exists()
@@ -167,7 +167,7 @@ def write_details(folder: Path, titles: str = TITLES, airing: str = AIRING, link
 def test_titles_air_dates_and_links_load_with_the_works_and_bad_rows_are_named(db, tmp_path):
     folder = write(tmp_path / "data")
     write_details(folder)
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     reasons = {
         (e.file, e.line): e.reason for e in report.errors if e.file != "works.csv" and e.file[0] != "r"
     }
@@ -196,15 +196,15 @@ def test_titles_air_dates_and_links_load_with_the_works_and_bad_rows_are_named(d
 def test_a_second_load_of_the_same_details_changes_nothing_and_a_new_file_replaces_them(db, tmp_path):
     folder = write(tmp_path / "data")
     write_details(folder)
-    anime_import(directory=folder)
-    assert anime_import(directory=folder).details_changed == 0
+    dataset_load(directory=folder)
+    assert dataset_load(directory=folder).details_changed == 0
     write_details(
         folder,
         titles="mal_id,kind,language,title\n1,translation,en,Cowboy Bebop\n",
         airing="mal_id,start,end\n1,1998-04-03,1999-04-25\n",
         links="mal_id,site,name,kind,url\n1,netflix,Netflix (JP),streaming,https://www.netflix.com/title/1\n",
     )
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     bebop = Work.objects.get(title="Cowboy Bebop")
     assert list(bebop.titles.values_list("title", flat=True)) == ["Cowboy Bebop"]
     assert not Work.objects.get(title="Mushishi").titles.exists()
@@ -260,7 +260,7 @@ def test_the_shipped_readings_are_latin_and_only_where_no_source_gives_latin_let
 def test_the_loader_writes_the_search_text_of_works_and_titles_and_mends_stale_ones(db, tmp_path):
     folder = write(tmp_path / "data")
     write_details(folder)
-    anime_import(directory=folder)
+    dataset_load(directory=folder)
     bebop = Work.objects.get(title="Cowboy Bebop")
     assert bebop.search_text == "cowboy bebop"
     assert sorted(bebop.titles.values_list("search_text", flat=True)) == [
@@ -271,11 +271,11 @@ def test_the_loader_writes_the_search_text_of_works_and_titles_and_mends_stale_o
     # Text written by an older normalisation (bulk writes skip save()) is mended by the next load.
     Work.objects.filter(pk=bebop.pk).update(search_text="stale")
     bebop.titles.update(search_text="stale")
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     assert (report.works_updated, report.details_changed) == (1, 2)
     assert Work.objects.get(pk=bebop.pk).search_text == "cowboy bebop"
     assert "stale" not in bebop.titles.values_list("search_text", flat=True)
-    assert not anime_import(directory=folder).changed
+    assert not dataset_load(directory=folder).changed
 
 
 WORKS_OF_SEVERAL_SOURCES = """\
@@ -308,7 +308,7 @@ def test_works_are_keyed_by_their_mal_id_else_another_real_id_and_bad_ids_are_na
         "1,,1998-04-03,1999-04-24,R/1998-04-03/P7D\n",
         links="mal_id,site,name,kind,url\n",
     )
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     reasons = {(e.file, e.line): e.reason for e in report.errors}
     assert reasons == {
         ("works.csv", 6): "no id: mal_id (or anilist_id, anidb_id, bangumi_id) must be a positive integer",
@@ -340,7 +340,7 @@ def test_works_are_keyed_by_their_mal_id_else_another_real_id_and_bad_ids_are_na
     assert web.broadcast_start.isoformat() == "2026-01-16T14:00:00+00:00"
     assert web.broadcast_interval_days == 7 and str(web.aired_from) == "2026-01-16"
     assert [t.title for t in Work.objects.get(title="Only on AniList").titles.all()] == ["アニリストだけ"]
-    assert not anime_import(directory=folder).changed
+    assert not dataset_load(directory=folder).changed
 
 
 @pytest.mark.parametrize(
@@ -354,7 +354,7 @@ def test_works_are_keyed_by_their_mal_id_else_another_real_id_and_bad_ids_are_na
     ],
 )
 def test_broadcast_slots_are_read_as_bangumi_data_writes_them(slot, expected):
-    from mangaki.services.anime_import import parse_broadcast
+    from mangaki.services.dataset_load import parse_broadcast
 
     start, days = parse_broadcast(slot)
     assert (start.isoformat() if start else None, days) == expected
@@ -371,7 +371,7 @@ def test_broadcast_slots_are_read_as_bangumi_data_writes_them(slot, expected):
     ],
 )
 def test_a_malformed_broadcast_slot_is_refused(slot):
-    from mangaki.services.anime_import import parse_broadcast
+    from mangaki.services.dataset_load import parse_broadcast
 
     with pytest.raises(ValueError):
         parse_broadcast(slot)
@@ -381,7 +381,7 @@ def test_a_second_load_keeps_what_the_catalogue_sync_filled_where_the_files_say_
     folder = write(
         tmp_path / "data", works=WORKS_OF_SEVERAL_SOURCES, ratings="user,mal_id,choice\n1,1,like\n"
     )
-    anime_import(directory=folder)
+    dataset_load(directory=folder)
     # What a sync brings: episodes, an adult flag, genres and a tag for a work the files know
     # only by name, and an AniList tag for one they give genres.
     web = Work.objects.get(title="Only on bangumi.tv")
@@ -395,7 +395,7 @@ def test_a_second_load_keeps_what_the_catalogue_sync_filled_where_the_files_say_
     bebop = Work.objects.get(title="Cowboy Bebop")
     TaggedWork.objects.create(work=bebop, tag=found_family, weight=0.8)
 
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     assert (report.works_updated, report.tags_created) == (0, 0)
     web.refresh_from_db()
     assert (web.nb_episodes, web.nsfw, web.anilist_popularity) == (12, True, 900)
@@ -406,7 +406,7 @@ def test_a_second_load_keeps_what_the_catalogue_sync_filled_where_the_files_say_
     (folder / "works.csv").write_text(
         WORKS_OF_SEVERAL_SOURCES.replace("1,Cowboy Bebop,TV,26,Action", "1,Cowboy Bebop,TV,27,Drama")
     )
-    report = anime_import(directory=folder)
+    report = dataset_load(directory=folder)
     bebop.refresh_from_db()
     assert bebop.nb_episodes == 27
     assert set(bebop.tags.values_list("slug", flat=True)) == {"drama", "found-family"}

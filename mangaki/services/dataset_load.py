@@ -1,7 +1,8 @@
-"""Import the shipped anime dataset (works with genres, and ratings) into the database.
+"""Load a dataset folder (works with genres, and ratings) into the database: ``manage.py load_anime``.
 
-The import is one transaction: bad rows are reported (file, line, reason) and skipped,
-and anything that goes wrong half-way leaves the database as it was. It only writes what
+The operator's load, not a member's list (that is ``rating_imports``). The load is one
+transaction: bad rows are reported (file, line, reason) and skipped, and anything that goes
+wrong half-way leaves the database as it was. It only writes what
 differs, so a second run over the same files changes nothing.
 """
 
@@ -22,20 +23,20 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from ..choices import Choice
+from ..mal import MYANIMELIST
 from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
 from ..text_search import normalize
 from ..titles import clean_title
 from .bulk import insert_rows, update_rows
 from .ratings import ratings_load
 
-SOURCE = "myanimelist"
 USERNAME_PREFIX = "mal-"
 WORK_COLUMNS = ("mal_id", "title", "type", "episodes", "genres")
 RATING_COLUMNS = ("user", "mal_id", "choice")
 # A work's key: its MyAnimeList id, else (a work MyAnimeList does not list, known from
 # bangumi-data) its AniList, AniDB or bangumi.tv id, the first of these columns filled. Only
 # ``mal_id`` is required in a file's header; the others are optional columns.
-ID_SOURCES = {"mal_id": SOURCE, "anilist_id": "anilist", "anidb_id": "anidb", "bangumi_id": "bangumi"}
+ID_SOURCES = {"mal_id": MYANIMELIST, "anilist_id": "anilist", "anidb_id": "anidb", "bangumi_id": "bangumi"}
 # Optional columns of works.csv: MyAnimeList members and score (the dataset's), ids.
 OPTIONAL_WORK_COLUMNS = ("members", "mal_score", "anilist_id", "anidb_id", "bangumi_id")
 # Optional files (bangumi-data, see fixtures/build_anime.py): other titles, air dates and the
@@ -60,7 +61,7 @@ class RowError:
 
 
 @dataclass
-class ImportReport:
+class LoadReport:
     works_created: int = 0
     works_updated: int = 0
     details_changed: int = 0  # titles, air dates and links added, changed or removed
@@ -85,7 +86,7 @@ class ImportReport:
         )
 
 
-class ImportFileError(Exception):
+class DatasetFileError(Exception):
     """A file that cannot be imported at all (missing, or without the expected header)."""
 
 
@@ -95,7 +96,7 @@ def _find(directory: Path, stem: str, *, required: bool = True) -> Path | None:
             return directory / name
     if not required:
         return None
-    raise ImportFileError(f"{directory}: no {stem}.csv.gz or {stem}.csv")
+    raise DatasetFileError(f"{directory}: no {stem}.csv.gz or {stem}.csv")
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -105,7 +106,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise ImportFileError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+            raise DatasetFileError(f"{path.name}:1: missing column(s) {', '.join(missing)}")
         for row in reader:
             yield reader.line_num, row
 
@@ -147,7 +148,7 @@ def _upstream_numbers(members: str, score: str) -> tuple[int | None, float | Non
     return (int(members) if members else None), value, None
 
 
-def _parse_works(path: Path, report: ImportReport) -> dict[WorkKey, dict]:
+def _parse_works(path: Path, report: LoadReport) -> dict[WorkKey, dict]:
     works: dict[WorkKey, dict] = {}
     first_line: dict[WorkKey, int] = {}
     anilist_line: dict[int, int] = {}
@@ -203,7 +204,7 @@ def _key_name(key: WorkKey) -> str:
     return f"{column} {key[1]}"
 
 
-def _parse_ratings(path: Path, known_works: set[str], report: ImportReport) -> dict[tuple[int, str], str]:
+def _parse_ratings(path: Path, known_works: set[str], report: LoadReport) -> dict[tuple[int, str], str]:
     """Ratings by (user number, MyAnimeList id): ratings.csv names works by ``mal_id`` only."""
     ratings: dict[tuple[int, str], str] = {}
     first_line: dict[tuple[int, str], int] = {}
@@ -237,7 +238,7 @@ def _parse_ratings(path: Path, known_works: set[str], report: ImportReport) -> d
     return ratings
 
 
-def _sync_tags(works: dict[WorkKey, dict], report: ImportReport) -> dict[str, int]:
+def _sync_tags(works: dict[WorkKey, dict], report: LoadReport) -> dict[str, int]:
     titles = {genre for work in works.values() for genre in work["genres"]}
     # Created in a fixed order (by slug), so tag ids, and the tag columns of the models, do not
     # depend on Python's per-process string hashing.
@@ -289,7 +290,7 @@ def _keyed(category: Category, keys) -> models.QuerySet:
     return Work.objects.filter(condition, category=category)
 
 
-def _sync_works(works: dict[WorkKey, dict], category: Category, report: ImportReport, path: Path):
+def _sync_works(works: dict[WorkKey, dict], category: Category, report: LoadReport, path: Path):
     existing = {
         (work.external_source, work.external_id): work
         for work in _keyed(category, works).only(
@@ -373,7 +374,7 @@ def _sync_work_tags(
             TaggedWork.objects.filter(work_id=work_id, tag_id=tag_id).delete()
 
 
-def _sync_users(user_numbers: set[int], report: ImportReport) -> dict[int, int]:
+def _sync_users(user_numbers: set[int], report: LoadReport) -> dict[int, int]:
     User = get_user_model()
     names = {f"{USERNAME_PREFIX}{n}": n for n in user_numbers}
     existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
@@ -393,19 +394,20 @@ def _sync_ratings(
     ratings: dict[tuple[int, str], str],
     user_ids: dict[int, int],
     work_ids: dict[WorkKey, int],
-    report: ImportReport,
+    report: LoadReport,
     progress: Callable[[int], None],
 ) -> None:
     choices = {
-        (user_ids[user], work_ids[(SOURCE, mal_id)]): choice for (user, mal_id), choice in ratings.items()
+        (user_ids[user], work_ids[(MYANIMELIST, mal_id)]): choice
+        for (user, mal_id), choice in ratings.items()
     }
     # The rating service writes them (and recomputes the works' counters when they changed).
     report.ratings_created, report.ratings_updated = ratings_load(choices=choices, progress=progress)
 
 
-def anime_import(
+def dataset_load(
     *, directory: Path, progress: Callable[[int], Callable[[int], None]] | None = None
-) -> ImportReport:
+) -> LoadReport:
     """Import ``works.csv(.gz)`` and ``ratings.csv(.gz)`` from ``directory`` in one transaction.
 
     ``progress(total)`` may return a callback that is called with the number of ratings
@@ -413,10 +415,10 @@ def anime_import(
     """
     directory = Path(directory)
     works_path, ratings_path = _find(directory, "works"), _find(directory, "ratings")
-    report = ImportReport()
+    report = LoadReport()
     works = _parse_works(works_path, report)
-    known = {external_id for source, external_id in works if source == SOURCE} | set(
-        Work.objects.filter(external_source=SOURCE, category__slug="anime").values_list(
+    known = {external_id for source, external_id in works if source == MYANIMELIST} | set(
+        Work.objects.filter(external_source=MYANIMELIST, category__slug="anime").values_list(
             "external_id", flat=True
         )
     )
@@ -428,7 +430,7 @@ def anime_import(
         work_ids = _sync_works(works, category, report, works_path)
         _sync_work_tags(works, work_ids, tag_ids)
         _sync_details(directory, category, work_ids, report)
-        rated = {(SOURCE, mal_id) for _, mal_id in ratings} - set(work_ids)
+        rated = {(MYANIMELIST, mal_id) for _, mal_id in ratings} - set(work_ids)
         if rated:  # works of an earlier load that this works.csv does not list
             work_ids.update(_work_ids(category, rated))
         user_ids = _sync_users({user for user, _ in ratings}, report)
@@ -457,7 +459,7 @@ def _detail_rows(
     columns,
     category: Category,
     work_ids: dict[WorkKey, int],
-    report: ImportReport,
+    report: LoadReport,
 ):
     """(file name, line, work id, row) of an optional file's rows whose work is known (in this
     load or an earlier one); bad rows reported. None when the file is absent."""
@@ -512,7 +514,7 @@ def parse_broadcast(value: str) -> tuple[datetime | None, int | None]:
 
 
 def _sync_details(
-    directory: Path, category: Category, work_ids: dict[WorkKey, int], report: ImportReport
+    directory: Path, category: Category, work_ids: dict[WorkKey, int], report: LoadReport
 ) -> None:
     """Make the works' other titles, air dates and links those of the optional files (when present).
 
