@@ -379,9 +379,9 @@ def peer_one_by_one(user, data: bytes, limit: int) -> tuple[float, list[tuple[in
     """
     from django.conf import settings
 
+    from mangaki.mal import MYANIMELIST as SOURCE
     from mangaki.mal import read_list
     from mangaki.models import Work
-    from mangaki.services.rating_imports import SOURCE
     from mangaki.services.ratings import rating_set
 
     parsed = read_list(
@@ -420,8 +420,8 @@ def child(args) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from mangaki.mal import MYANIMELIST as SOURCE
     from mangaki.models import Rating, Work
-    from mangaki.services.rating_imports import SOURCE
 
     backend = BACKENDS[args.child]
     _, migrate_seconds = timed(call_command, "migrate", verbosity=0)

@@ -191,9 +191,10 @@ class DatasetResult:
 def read_ratings() -> Ratings:
     from django.contrib.auth import get_user_model
 
+    from mangaki.mal import MYANIMELIST as SOURCE
     from mangaki.models import Rating, Work
     from mangaki.recommendations.arrays import choice_values
-    from mangaki.services.anime_import import SOURCE, USERNAME_PREFIX
+    from mangaki.services.dataset_load import USERNAME_PREFIX
 
     users = get_user_model().objects.filter(username__startswith=USERNAME_PREFIX)
     user_pk = {
