@@ -21,6 +21,7 @@ from __future__ import annotations
 import http.client
 import json
 import multiprocessing
+import os
 import random
 import re
 import secrets
@@ -35,6 +36,38 @@ from urllib.parse import quote, urlencode
 
 HOST = "127.0.0.1"
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+# Linux: a socket bound to an address with port 0 takes its port at connect(), by the whole
+# four-tuple (addresses and ports), as an unbound one does. Without it every bound socket holds
+# its port for every destination, and tens of thousands of short connections (each attack's,
+# in TIME_WAIT for a minute) leave none for the server's own connections to PostgreSQL.
+IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
+
+
+def connect(address: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the site from the loopback ``address`` (its port chosen at connect())."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+        sock.settimeout(timeout)
+        sock.bind((address, 0))
+        sock.connect((HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _Connection(http.client.HTTPConnection):
+    """``http.client`` from a loopback address of its own, through ``connect``."""
+
+    def __init__(self, port: int, address: str, timeout: float):
+        super().__init__(HOST, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = connect(self.address, self.port, self.timeout)
 
 
 @dataclass
@@ -61,9 +94,7 @@ class Visitor:
         if content_type:
             headers["Content-Type"] = content_type
         started = time.perf_counter()
-        client = http.client.HTTPConnection(
-            HOST, self.port, timeout=self.timeout, source_address=(self.address, 0)
-        )
+        client = _Connection(self.port, self.address, self.timeout)
         try:
             client.request(method, path, body=body, headers=headers)
             response = client.getresponse()
@@ -217,7 +248,7 @@ def slow_upload(port: int, plan: dict, deadline: float, record: Record) -> None:
     while time.monotonic() < deadline - 1:
         started = time.monotonic()
         try:
-            sock = socket.create_connection((HOST, port), timeout=5, source_address=(plan["address"], 0))
+            sock = connect(plan["address"], port, timeout=5)
         except OSError:
             record.add("slow upload", "connection refused")
             time.sleep(1)
@@ -290,15 +321,16 @@ ATTACKS = {
 }
 
 
-def _child(attack: str, port: int, seconds: float, plan: dict, results) -> None:
+def _child(attack: str, port: int, seconds: float, plan: dict, results, niceness: int) -> None:
+    os.nice(niceness)
     results.put(ATTACKS[attack](port, seconds, plan))
 
 
-def start(attack: str, port: int, seconds: float, plan: dict):
+def start(attack: str, port: int, seconds: float, plan: dict, *, niceness: int = 0):
     """The attack in a process of its own; ``finish`` collects what it was answered."""
     results = multiprocessing.get_context("fork").Queue()
     process = multiprocessing.get_context("fork").Process(
-        target=_child, args=(attack, port, seconds, plan, results), daemon=True
+        target=_child, args=(attack, port, seconds, plan, results, niceness), daemon=True
     )
     process.start()
     return process, results
