@@ -42,6 +42,7 @@ serve: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layer contracts of pyproject.toml
 
 format: install-dev
 	$(BIN)/ruff format .
