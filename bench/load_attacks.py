@@ -1,4 +1,4 @@
-"""What the hostile clients of bench_load_faults.py send: plain HTTP to 127.0.0.1, no Django.
+"""What the hostile clients of bench/site_under_attack.py send: plain HTTP to 127.0.0.1, no Django.
 
 A ``Visitor`` is one client as the server sees it: a loopback address of its own (127.0.0.0/8
 is all this machine's, so per-address limits apply to it alone), its cookies (session, CSRF),
@@ -6,7 +6,7 @@ and an API token if it has one. Each attack runs in a process of its own (``star
 its threads do not slow the clock of the process that times the honest requests, and stops by
 itself at its deadline. It returns ``{"answers": {"step status": count}, "notes": [...]}``.
 
-The attacks (rows of issue 20):
+The attacks (the rows of the table site_under_attack prints):
 
 - ``profile_pages`` (row 1): 4 clients loading one big profile, /u/<name>/, in a loop;
 - ``signups`` (row 2): accounts made as fast as one address can, each importing a one-line

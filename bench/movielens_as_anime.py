@@ -1,6 +1,6 @@
 """Write MovieLens ml-latest-small in the format of fixtures/anime, for `manage.py load_anime FOLDER`.
 
-    python bench/movielens_as_anime.py FOLDER [--movielens DIR]
+    python -m bench.movielens_as_anime FOLDER [--movielens DIR]
 
 Writes FOLDER/works.csv.gz (mal_id = movieId, title, type "Movie", episodes 1, genres separated
 by "|" as in fixtures/anime, "(no genres listed)" → none) and FOLDER/ratings.csv.gz (user =
@@ -20,16 +20,13 @@ import argparse
 import csv
 import gzip
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.recommender_common import movielens_directory  # noqa: E402
-from recommender.choices import CHOICE_VALUES  # noqa: E402
-from recommender.datasets import movielens_choice_values  # noqa: E402
+from bench.setup import movielens_or_say
+from recommender.choices import CHOICE_VALUES
+from recommender.datasets import movielens_choice_values
 
 WORK_COLUMNS = ["mal_id", "title", "type", "episodes", "genres"]
 RATING_COLUMNS = ["user", "mal_id", "choice"]
@@ -87,13 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", help="where to write works.csv.gz and ratings.csv.gz")
     parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
     args = parser.parse_args(argv)
-    directory = movielens_directory(args.movielens)
+    directory = movielens_or_say(args.movielens, then="nothing written")
     if directory is None:
-        print(
-            "ml-latest-small not found: pass --movielens DIR or set RECOMMENDER_MOVIELENS_DIR "
-            "(default ../shared/data/ml-latest-small next to the repository)",
-            file=sys.stderr,
-        )
         return 2
     works, ratings = read_works(directory), read_ratings(directory)
     write(Path(args.folder), works, ratings)

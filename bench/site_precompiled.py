@@ -1,6 +1,6 @@
 """Benchmark: each precompiled query of the serving path next to the ORM queryset it replaces.
 
-    DATABASE_URL=postgres://… .venv/bin/python -m bench.site_precompiled [--calls 2000]
+    DATABASE_URL=postgres://… python -m bench.site_precompiled [--calls 2000]
 
 ``mangaki.precompiled`` compiles a query to SQL once per process and builds its rows into
 objects directly. That is worth its code only where it saves time a person waits for: this
@@ -20,7 +20,8 @@ import argparse
 import statistics
 import time
 
-from bench.django_setup import setup_with_real_data
+from bench.report import percentile
+from bench.setup import setup_with_real_data
 
 
 def timed_pair(orm, precompiled, calls: int) -> tuple[list[float], list[float]]:
@@ -35,11 +36,6 @@ def timed_pair(orm, precompiled, calls: int) -> tuple[list[float], list[float]]:
         precompiled()
         fast.append((time.perf_counter() - started) * 1e6)
     return slow, fast
-
-
-def p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[int(0.9 * (len(ordered) - 1))]
 
 
 def main() -> None:
@@ -145,8 +141,13 @@ def main() -> None:
         slow, fast = timed_pair(orm, precompiled, arguments.calls)
         saved = statistics.median(slow) - statistics.median(fast)
         pays = "yes" if saved >= 0.05 * call else "no"
-        cells = [name, f"{statistics.median(slow):.0f}", f"{p90(slow):.0f}", f"{statistics.median(fast):.0f}"]
-        cells += [f"{p90(fast):.0f}", f"{saved:.0f}", f"{saved / call:.1%}", pays]
+        cells = [
+            name,
+            f"{statistics.median(slow):.0f}",
+            f"{percentile(slow, 0.9):.0f}",
+            f"{statistics.median(fast):.0f}",
+        ]
+        cells += [f"{percentile(fast, 0.9):.0f}", f"{saved:.0f}", f"{saved / call:.1%}", pays]
         print("| " + " | ".join(cells) + " |")
 
 

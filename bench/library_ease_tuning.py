@@ -1,6 +1,7 @@
 """Tuning EASE's hyperparameters on validation lists carved out of the training rows only.
 
-    python bench/ranker_tuning.py [--datasets anime ml] [--movielens DIR] [--passes 2] [--max-minutes 25]
+    python -m bench.library_ease_tuning [--datasets anime ml] [--movielens DIR] [--passes 2] \\
+        [--max-minutes 25]
 
 Per dataset (anime; ml-latest-small with stars mapped to Mangaki choices), the top-N protocol's
 split `list_split(X, seed=0)` is made first and only its training rows are kept. They are split
@@ -8,7 +9,7 @@ again by the same protocol, `list_split(X_train, seed=1)`: EASE is fitted on the
 rows and asked for the lists of the inner held-out users and of the inner newcomers (given k = 3
 and 10 ratings). The protocol's held-out rows and newcomers are never read.
 
-Criterion (`--criterion`): the issue asks to beat the literature's EASE (binary, λ = 500) for
+Criterion (`--criterion`): the goal is to beat the literature's EASE (binary, λ = 500) for
 existing users and for newcomers at k = 3 and 10, on both datasets; `worst-ratio` (the default)
 maximises the smallest of those six NDCG@10 ratios to it, so no group pays for another's gain.
 `mean` maximises the mean over the datasets of the three NDCG@10 instead (it favours newcomers,
@@ -29,20 +30,16 @@ deterministic; fit seconds are noisy).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.recommender_common import movielens_directory, print_table, warm_up_compiled_kernels  # noqa: E402
-from recommender.choices import CHOICE_VALUES  # noqa: E402
-from recommender.datasets import load_anime, load_movielens  # noqa: E402
-from recommender.ease import EASE  # noqa: E402
-from recommender.list_evaluation import evaluate_lists, list_split  # noqa: E402
+from bench.report import print_table
+from bench.setup import datasets, warm_up_compiled_kernels
+from recommender.choices import CHOICE_VALUES
+from recommender.ease import EASE
+from recommender.list_evaluation import evaluate_lists, list_split
 
 NEWCOMER_KS = (3, 10)
 NEAR_BEST = 0.005
@@ -262,19 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
     validations = []
-    for name in args.datasets:
-        if name == "ml":
-            directory = movielens_directory(args.movielens)
-            if directory is None:
-                print(
-                    "ml-latest-small not found: pass --movielens DIR or set RECOMMENDER_MOVIELENS_DIR "
-                    "(default ../shared/data/ml-latest-small next to the repository); skipped",
-                    file=sys.stderr,
-                )
-                continue
-            validations.append(validation_of("ml-latest-small", load_movielens(directory, as_choices=True)))
-        else:
-            validations.append(validation_of(name, load_anime(name)))
+    for name, data in datasets(args.datasets, args.movielens, as_choices=True):
+        validations.append(validation_of(name, data))
     if not validations:
         return 2
 

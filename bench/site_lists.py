@@ -1,10 +1,10 @@
 """The top-N list protocol measured through the product: load, split, train and ask the site itself.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python bench/bench_lists_site.py [--folder DIR ...] [--with-movielens] [--markdown]
+        python -m bench.site_lists [--folder DIR ...] [--with-movielens] [--markdown]
 
 For each dataset folder (default fixtures/anime; any folder in its CSV format, e.g. one written by
-`bench/movielens_as_anime.py`, or `--with-movielens` to convert ml-latest-small on the fly):
+bench/movielens_as_anime.py, or `--with-movielens` to convert ml-latest-small on the fly):
 
 1. a scratch database `mangaki_bench_lists` is created on the PostgreSQL server of DATABASE_URL
    (dropped at the end; `--in-place` uses the DATABASE_URL database itself instead and refuses
@@ -31,7 +31,7 @@ For each dataset folder (default fixtures/anime; any folder in its CSV format, e
    compared one by one with the lists the site served.
 
 The figures use the dataset's external ids (user number, mal_id), sorted as in the fixture files,
-so the split is the one `bench/recommender_lists.py` measures. Coverage is over the works that
+so the split is the one bench/library_lists.py measures. Coverage is over the works that
 have at least one rating (the library's catalogue), popularity is the number of training ratings.
 Quality figures are deterministic; seconds and milliseconds are wall-clock on a shared 2-core
 machine and noisy. Model artifacts go to a temporary MEDIA_ROOT, removed at the end.
@@ -40,26 +40,27 @@ machine and noisy. Model artifacts go to a temporary MEDIA_ROOT, removed at the 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os
-import secrets
 import shutil
 import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.recommender_common import movielens_directory, print_table  # noqa: E402
+from bench.report import print_markdown_table, print_table
+from bench.setup import (
+    ROOT,
+    movielens_or_say,
+    postgres_connection,
+    scratch_postgres,
+    scratch_url,
+    start_django,
+)
 
 SCRATCH_DATABASE = "mangaki_bench_lists"
 # The importer files every work of the fixture format under this category.
@@ -77,91 +78,6 @@ SITE_ROWS = (
 )
 TRAINED_BEFORE_MEASURING = ("ease", "balse", "als")
 TRAINED_AFTER_MEASURING = ("lasso",)
-
-
-# --- The database: a scratch one on the server of DATABASE_URL, or DATABASE_URL's own.
-
-
-def _postgres_parameters(url: str) -> dict:
-    import dj_database_url
-
-    parsed = dj_database_url.parse(url)
-    if "postgresql" not in parsed["ENGINE"]:
-        raise SystemExit(
-            f"DATABASE_URL is not a PostgreSQL URL ({parsed['ENGINE']}): the bench creates its scratch "
-            "database on a PostgreSQL server. Use --in-place to run on that database itself."
-        )
-    return {
-        "host": parsed.get("HOST") or None,
-        "port": parsed.get("PORT") or None,
-        "user": parsed.get("USER") or None,
-        "password": parsed.get("PASSWORD") or None,
-        "dbname": "postgres",
-    }
-
-
-def _maintenance(url: str):
-    import psycopg
-
-    parameters = {key: value for key, value in _postgres_parameters(url).items() if value is not None}
-    return psycopg.connect(**parameters, autocommit=True)
-
-
-def _database_exists(url: str, name: str) -> bool:
-    with _maintenance(url) as connection:
-        return (
-            connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-        )
-
-
-def _create_database(url: str, name: str) -> None:
-    from psycopg import sql
-
-    with _maintenance(url) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_database(url: str, name: str) -> None:
-    from psycopg import sql
-
-    with _maintenance(url) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-
-
-def scratch_url(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-@contextlib.contextmanager
-def scratch_database(server_url: str, name: str, keep: bool) -> Iterator[None]:
-    """A new, empty database ``name`` for one dataset; dropped on the way out unless ``keep``."""
-    if _database_exists(server_url, name):
-        raise SystemExit(
-            f"database {name} already exists (left by an interrupted run, or another run is using it): "
-            f"drop it (dropdb {name}) or pass --scratch-name"
-        )
-    _create_database(server_url, name)
-    try:
-        yield
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if keep:
-            print(f"kept the scratch database {name}", flush=True)
-        else:
-            _drop_database(server_url, name)
-
-
-def start_django(database_url: str, media_root: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = media_root
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-    os.environ.setdefault("DEBUG", "0")  # production-like: no query log
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
-
-    django.setup()
 
 
 # --- One dataset.
@@ -456,15 +372,7 @@ def run_dataset(folder: Path, name: str, args) -> DatasetResult:
         row = {"model": label}
         for phase in phases:
             found = metrics(served[label, phase.name].lists, phase)
-            prefix = "" if phase is existing else f"{phase.name.replace('=', '')}_"
-            row.update(
-                {
-                    f"{prefix}ndcg": found.ndcg,
-                    f"{prefix}recall": found.recall,
-                    f"{prefix}coverage": found.coverage,
-                    f"{prefix}popularity": found.mean_popularity,
-                }
-            )
+            row.update(phase_figures(found, phase, existing))
         calls = [s for phase in phases for s in served[label, phase.name].seconds]
         row["ms"] = 1000 * float(np.mean(calls))
         result.rows.append(row)
@@ -535,15 +443,7 @@ def run_dataset(folder: Path, name: str, args) -> DatasetResult:
                 same += np.array_equal(listed, shown)
                 total += 1
             found = metrics(lists, phase)
-            prefix = "" if phase is existing else f"{phase.name.replace('=', '')}_"
-            row.update(
-                {
-                    f"{prefix}ndcg": found.ndcg,
-                    f"{prefix}recall": found.recall,
-                    f"{prefix}coverage": found.coverage,
-                    f"{prefix}popularity": found.mean_popularity,
-                }
-            )
+            row.update(phase_figures(found, phase, existing))
         row["ms"] = 1000 * float(np.mean(seconds))
         result.rows.append(row)
         note(f"{label} with the site's candidates: {same} of {total} lists identical to what the site served")
@@ -571,18 +471,12 @@ COLUMNS = [
 ]
 
 
-def print_markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
-    """``rows`` as a GitHub Markdown table, with the formats of `print_table` (text left, numbers right)."""
-
-    def cell(value, fmt: str) -> str:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return "-"
-        return format(value, fmt).strip()
-
-    print("| " + " | ".join(header.strip() for _, header, _ in columns) + " |")
-    print("| " + " | ".join("---" if fmt.startswith("<") else "---:" for _, _, fmt in columns) + " |")
-    for row in rows:
-        print("| " + " | ".join(cell(row.get(key), fmt) for key, _, fmt in columns) + " |")
+def phase_figures(found, phase: Phase, existing: Phase) -> dict:
+    """A row's figures of one phase: plain keys for existing users, "k3_..." for newcomers given 3."""
+    prefix = "" if phase is existing else f"{phase.name.replace('=', '')}_"
+    figures = {"ndcg": found.ndcg, "recall": found.recall}
+    figures |= {"coverage": found.coverage, "popularity": found.mean_popularity}
+    return {prefix + key: value for key, value in figures.items()}
 
 
 def dataset_folders(args) -> list[tuple[str, Path]]:
@@ -635,14 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     media_root = tempfile.mkdtemp(prefix="mangaki-bench-lists-")
     converted = None
     if args.with_movielens:
-        directory = movielens_directory(args.movielens)
-        if directory is None:
-            print(
-                "ml-latest-small not found: pass --movielens DIR or set RECOMMENDER_MOVIELENS_DIR "
-                "(default ../shared/data/ml-latest-small next to the repository); skipped",
-                file=sys.stderr,
-            )
-        else:
+        directory = movielens_or_say(args.movielens)
+        if directory is not None:
             from bench import movielens_as_anime
 
             converted = Path(tempfile.mkdtemp(prefix="movielens-as-anime-"))
@@ -668,10 +556,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             results.append(run_dataset(folders[0][1], folders[0][0], args))
         else:
-            _postgres_parameters(server_url)  # a clear error before anything else
+            postgres_connection(server_url).close()  # a clear error before anything else
             start_django(scratch_url(server_url, args.scratch_name), media_root)
             for name, folder in folders:
-                with scratch_database(server_url, args.scratch_name, args.keep):
+                with scratch_postgres(server_url, args.scratch_name, keep=args.keep):
                     results.append(run_dataset(folder, name, args))
                 for entry in Path(media_root).iterdir():  # artifacts of this dataset's models
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

@@ -1,8 +1,9 @@
 """Benchmark: the full anime load (7,390 works, 419,943 ratings) into a fresh database.
 
-    .venv/bin/python bench/bench_load.py [--repeat 3] [--postgres]
+    python -m bench.site_dataset_load [--repeat 3] [--postgres [--pg-url postgres://…/postgres]]
 
-Each run migrates a brand-new database, loads fixtures/anime, then loads it a second time
+Each run migrates a brand-new database (a SQLite file; with --postgres also a scratch database
+on the PostgreSQL server, dropped after the run), loads fixtures/anime, then loads it a second time
 (which must change nothing). Target: the first load on SQLite in under 60 s. Prints the
 median and every run; peak memory is the child process's maximum resident set size.
 """
@@ -10,16 +11,17 @@ median and every run; peak memory is the child process's maximum resident set si
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+from collections.abc import Iterator
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.setup import ROOT, django_environment, scratch_postgres
+
 PYTHON = sys.executable
 
 
@@ -29,13 +31,13 @@ def manage(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - start
 
 
-def postgres_database(name: str) -> str:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
+@contextlib.contextmanager
+def database(backend: str, folder: str, server_url: str, run: int) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{folder}/bench.sqlite3"
+    else:
+        with scratch_postgres(server_url, f"mangaki_bench_load_{run}") as url:
+            yield url
 
 
 def main() -> None:
@@ -43,9 +45,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--postgres", action="store_true", help="also measure on PostgreSQL at 127.0.0.1:5432"
-    )
+    parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres", help="its server")
     options = parser.parse_args()
 
     backends = ["sqlite"] + (["postgresql"] if options.postgres else [])
@@ -53,12 +54,11 @@ def main() -> None:
     for backend in backends:
         firsts, seconds, migrates = [], [], []
         for run in range(options.repeat):
-            with tempfile.TemporaryDirectory() as folder:
-                if backend == "sqlite":
-                    url = f"sqlite:///{folder}/bench.sqlite3"
-                else:
-                    url = postgres_database(f"mangaki_bench_load_{run}")
-                env = {**os.environ, "DEBUG": "1", "DATABASE_URL": url}
+            with (
+                tempfile.TemporaryDirectory() as folder,
+                database(backend, folder, options.pg_url, run) as url,
+            ):
+                env = django_environment(DATABASE_URL=url)
                 migrates.append(manage(env, "migrate", "-v0"))
                 firsts.append(manage(env, "load_anime", "-v0"))
                 seconds.append(manage(env, "load_anime", "-v0"))

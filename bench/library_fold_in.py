@@ -1,6 +1,6 @@
 """Latency of serving one user: fold-in of their ratings plus scoring and ranking every work.
 
-    python bench/recommender_fold_in.py [--ratings 200] [--repeats 300]
+    python -m bench.library_fold_in [--ratings 200] [--repeats 300]
 
 Fits each model once on the full anime data, then for users with at least `--ratings` ratings
 times `fold_in` on that many of their ratings followed by `top_k` over all scored items.
@@ -10,18 +10,14 @@ Target: under 5 ms median for BALSE.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.recommender_common import warm_up_compiled_kernels  # noqa: E402
-from recommender import ALS, BALSE, LASSO  # noqa: E402
-from recommender.datasets import load_anime  # noqa: E402
-from recommender.topk import top_k  # noqa: E402
+from bench.setup import warm_up_compiled_kernels
+from recommender import ALS, BALSE, LASSO
+from recommender.datasets import load_anime
+from recommender.topk import top_k
 
 
 def main(argv: list[str] | None = None) -> int:

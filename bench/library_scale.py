@@ -1,6 +1,6 @@
 """How fit time, peak memory and served size grow with the number of ratings (synthetic data).
 
-    python bench/recommender_scale.py [--sizes 100000 1000000 10000000] [--models als ease]
+    python -m bench.library_scale [--sizes 100000 1000000 10000000] [--models als ease]
 
 Each (size, model) runs in fresh processes, so peak resident memory is its own: seeded synthetic
 ratings with power-law popularity, users = n/100 and items = n/500 (10M ratings: 100k users,
@@ -22,9 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.setup import ROOT
+
 DEFAULT_SIZES = [100_000, 1_000_000, 10_000_000]
 MODELS = ("als", "ease")
 
@@ -35,8 +35,7 @@ def _resident_bytes() -> int:
 
 
 def fit(model_name: str, n_ratings: int, artifact: str) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from bench.recommender_common import warm_up_compiled_kernels
+    from bench.setup import warm_up_compiled_kernels
     from recommender import ALS, EASE
     from recommender.synthetic import synthetic_ratings
 
@@ -64,10 +63,9 @@ def ease_values(y):
 
 
 def serve(model_name: str, artifact: str) -> dict:
-    sys.path.insert(0, str(ROOT))
     import numpy as np
 
-    from bench.recommender_common import warm_up_compiled_kernels
+    from bench.setup import warm_up_compiled_kernels
     from recommender import ALS, EASE
 
     warm_up_compiled_kernels()
@@ -105,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def child(*flags) -> dict:
         output = subprocess.run(
-            [sys.executable, __file__, *flags], capture_output=True, text=True, check=True
+            [sys.executable, "-m", "bench.library_scale", *flags],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return json.loads(output.strip().splitlines()[-1])
 

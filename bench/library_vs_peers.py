@@ -1,6 +1,6 @@
 """Our models against Surprise (SVD, BaselineOnly, KNNBaseline) and myFM, in one run, same split.
 
-    python bench/recommender_vs_peers.py [--datasets anime ml] [--movielens DIR] [--skip-knn]
+    python -m bench.library_vs_peers [--datasets anime ml] [--movielens DIR] [--skip-knn]
 
 Protocol of the data README: train rows are `default_rng(0).random(n) < 0.8`, RMSE on the rest,
 peers with their defaults (myFM: Bayesian FM, rank 10, 200 samples, one-hot user and item).
@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TQDM_DISABLE", "1")  # myFM draws a progress bar per sample
 
-from bench.recommender_common import movielens_directory, print_table, timed, warm_up_compiled_kernels  # noqa: E402
-from recommender import ALS, BALSE, LASSO, Baseline  # noqa: E402
-from recommender.datasets import load_anime, load_movielens  # noqa: E402
-from recommender.evaluation import rmse, train_mask, training_counts_of  # noqa: E402
+from bench.report import print_tables, timed
+from bench.setup import peers_installed, warm_up_compiled_kernels
+from recommender import ALS, BALSE, LASSO, Baseline
+from recommender.evaluation import rmse, train_mask, training_counts_of
 
 
 def surprise_runner(algorithm_name: str):
@@ -120,28 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
     parser.add_argument("--skip-knn", action="store_true", help="skip Surprise KNNBaseline (slowest peer)")
     args = parser.parse_args(argv)
-    try:
-        import myfm  # noqa: F401
-        import surprise  # noqa: F401
-    except ImportError as error:
-        print(f"error: {error}; install the peers: pip install -r requirements-bench.txt", file=sys.stderr)
+    if not peers_installed("myfm", "surprise"):
         return 2
     print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
     tables = {}
-    for name in args.datasets:
-        if name == "ml":
-            directory = movielens_directory(args.movielens)
-            if directory is None:
-                print(
-                    "ml-latest-small not found: pass --movielens DIR or set RECOMMENDER_MOVIELENS_DIR "
-                    "(default ../shared/data/ml-latest-small next to the repository); skipped",
-                    file=sys.stderr,
-                )
-                continue
-            data = load_movielens(directory)
-            tables["ml-latest-small"] = run_dataset("ml-latest-small", data, args.skip_knn)
-        else:
-            tables[name] = run_dataset(name, load_anime(name), args.skip_knn)
+    for name, data in datasets(args.datasets, args.movielens):
+        tables[name] = run_dataset(name, data, args.skip_knn)
     columns = [
         ("model", "model", "<20"),
         ("rmse", "rmse", ".4f"),
@@ -152,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         ("predict", "predict s", ".3f"),
         ("extra", "notes", ""),
     ]
-    for name, rows in tables.items():
-        print(f"\n### {name}")
-        print_table(rows, columns)
+    print_tables(tables, columns, markdown=False)
     return 0
 
 

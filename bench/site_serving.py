@@ -1,6 +1,6 @@
 """Benchmark: recommendations_for on the real data, for users with 200 ratings.
 
-    DATABASE_URL=postgres://… .venv/bin/python bench/bench_serving.py [--calls 500] [--algorithm ease]
+    DATABASE_URL=postgres://… python -m bench.site_serving [--calls 500] [--algorithm ease]
 
 Uses the database of DATABASE_URL (loading fixtures/anime and training the models first if
 needed). Without ``--algorithm`` it times what the site serves by default: EASE's list with
@@ -20,21 +20,14 @@ from __future__ import annotations
 import argparse
 import inspect
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.django_setup import setup_with_real_data  # noqa: E402
+from bench.report import percentile
+from bench.setup import setup_with_real_data
 
 
 class Rollback(Exception):
     pass
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def fixed_work(rounds: int) -> int:
@@ -142,13 +135,13 @@ def main() -> None:
     for name, times in timings.items():
         print(
             f"recommendations_for {name}, {arguments.calls} calls: median {statistics.median(times):.2f} ms, "
-            f"p90 {percentile(times, 90):.2f} ms, p99 {percentile(times, 99):.2f} ms, "
+            f"p90 {percentile(times, 0.90):.2f} ms, p99 {percentile(times, 0.99):.2f} ms, "
             f"max {max(times):.2f} ms (target p99 < 10 ms)"
         )
     print(
         f"control (fixed pure-Python work, same calls): median {statistics.median(control):.2f} ms, "
-        f"p90 {percentile(control, 90):.2f} ms, p99 {percentile(control, 99):.2f} ms, "
-        f"p99/median {percentile(control, 99) / statistics.median(control):.2f} "
+        f"p90 {percentile(control, 0.90):.2f} ms, p99 {percentile(control, 0.99):.2f} ms, "
+        f"p99/median {percentile(control, 0.99) / statistics.median(control):.2f} "
         "(the machine's own spread)"
     )
     print(f"SQL queries per call: {counts[200]} with 200 ratings, {counts[20]} with 20 ratings")

@@ -1,6 +1,6 @@
 """Choosing the default hyperparameters on validation rows carved out of the training part only.
 
-    python bench/recommender_tuning.py [--datasets anime ml] [--movielens DIR]
+    python -m bench.library_als_tuning [--datasets anime ml] [--movielens DIR]
 
 The protocol's 80% training rows (`train_mask`) are split again, `default_rng(1).random(n) < 0.75`:
 models are fitted on the 75% and scored on the 25%. The protocol's 20% test rows are never read.
@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.recommender_common import movielens_directory, timed, warm_up_compiled_kernels  # noqa: E402
-from recommender import ALS, BALSE  # noqa: E402
-from recommender.datasets import load_anime, load_movielens  # noqa: E402
-from recommender.evaluation import rmse, train_mask, training_counts_of  # noqa: E402
+from bench.report import timed
+from bench.setup import warm_up_compiled_kernels
+from recommender import ALS, BALSE
+from recommender.evaluation import rmse, train_mask, training_counts_of
 
 REGULARIZATIONS = [0.15, 0.175, 0.2, 0.25]
 BIAS_REGULARIZATIONS = [1.0, 2.0, 3.0, 5.0, 10.0]
@@ -69,15 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
     args = parser.parse_args(argv)
     print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
-    for name in args.datasets:
-        if name == "ml":
-            directory = movielens_directory(args.movielens)
-            if directory is None:
-                print("ml-latest-small not found: pass --movielens DIR; skipped", file=sys.stderr)
-                continue
-            tune("ml-latest-small", load_movielens(directory))
-        else:
-            tune(name, load_anime(name))
+    for name, data in datasets(args.datasets, args.movielens):
+        tune(name, data)
     return 0
 
 

@@ -1,39 +1,22 @@
 """Benchmark: server-side render time of the pages on the full real data.
 
-    export DEBUG=1 DATABASE_URL=sqlite:////tmp/pages-bench.sqlite3
-    .venv/bin/python manage.py migrate && .venv/bin/python manage.py load_anime
-    .venv/bin/python bench/bench_pages.py [--repeat 50]
+    DATABASE_URL=postgres://… python -m bench.site_pages [--repeat 50]
 
-Renders each page through Django's test client (the whole middleware stack, templates and
-queries, no network) for a visitor and for a member with 200 ratings, and prints the median,
+Uses the database of DATABASE_URL (migrated and loaded with fixtures/anime first if it has no
+rating), with the page and API throttles off (the measure is of the work). Renders each page
+through Django's test client (the whole middleware stack, templates and queries, no network)
+for a visitor and for a member with 200 ratings, and prints the median,
 p90 and the number of SQL queries. Target: home and catalogue under 100 ms median.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-os.environ.setdefault("DEBUG", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from mangaki.models import Rating, Work  # noqa: E402
-from mangaki.recommendations.lists import recommendations_for  # noqa: E402
+from bench.setup import setup_with_real_data
 
 TARGET_MS = 100
 BENCH_USER = "bench-pages-member"
@@ -43,6 +26,7 @@ def member_with_ratings(count: int = 200):
     """A member (created once, kept) who rated the ``count`` most popular works."""
     from django.contrib.auth import get_user_model
 
+    from mangaki.models import Rating, Work
     from mangaki.services.ratings import rating_set
 
     user, created = get_user_model().objects.get_or_create(username=BENCH_USER)
@@ -52,7 +36,10 @@ def member_with_ratings(count: int = 200):
     return user
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[list[float], int]:
+def measure(client, url: str, repeat: int) -> tuple[list[float], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client.get(url)  # warm the caches a running server would have warm
     timings = []
     for _ in range(repeat):
@@ -69,14 +56,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    setup_with_real_data(API_THROTTLING="0")
+    from django.test import Client
+
+    from mangaki.models import Rating, Work
+    from mangaki.recommendations.lists import recommendations_for
+
     works = Work.objects.count()
-    if works < 1000:
-        print(
-            f"only {works} works in {settings.DATABASES['default']['NAME']}: "
-            "load the real data first (see the docstring)"
-        )
-        return 1
     work = Work.objects.filter(nsfw=False).popular().first()
     pages = [
         ("home", "/"),

@@ -1,9 +1,9 @@
 """Benchmark: render time of the season page and the airing calendar.
 
-    export DEBUG=1 DATABASE_URL=sqlite:////tmp/seasons-bench.sqlite3
-    .venv/bin/python manage.py migrate
-    .venv/bin/python bench/bench_seasons.py --make-works 400 [--repeat 20]
-    DATABASE_URL=… .venv/bin/python bench/bench_seasons.py --season 2026/spring   # after load_anime
+    DATABASE_URL=sqlite:////tmp/seasons.sqlite3 python -m bench.site_seasons --make-works 400 [--repeat 20]
+    DATABASE_URL=… python -m bench.site_seasons --season 2026/spring   # after load_anime
+
+The database of DATABASE_URL is migrated first; page throttles are off (the measure is of the work).
 
 Renders the current season's page and the calendar through Django's test client (middleware,
 templates and queries, no network) for a visitor and for a member who rated every tenth work,
@@ -16,32 +16,11 @@ seasons), for a database without this season's data.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-os.environ.setdefault("DEBUG", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from mangaki.models import Category, Rating, Work  # noqa: E402
-from mangaki.seasons import Season, YearSeason, current_season  # noqa: E402
-from mangaki.services.ratings import rating_set  # noqa: E402
+from bench.setup import start_django
 
 PREFIX = "bench-season"
 BENCH_USER = "bench-seasons-member"
@@ -50,6 +29,9 @@ TYPES = ("TV", "TV", "TV", "ONA", "Movie", "OVA", "Special")
 
 def make_works(count: int) -> None:
     """``count`` works in the current season (once), two thirds of them airing weekly."""
+    from mangaki.models import Category, Work
+    from mangaki.seasons import current_season
+
     anime = Category.objects.get(slug="anime")
     have = Work.objects.filter(title__startswith=PREFIX).count()
     season = current_season()
@@ -78,6 +60,11 @@ def make_works(count: int) -> None:
 
 
 def member() -> object:
+    from django.contrib.auth import get_user_model
+
+    from mangaki.models import Rating, Work
+    from mangaki.services.ratings import rating_set
+
     user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
     if not Rating.objects.filter(user=user).exists():
         for work in Work.objects.filter(title__startswith=PREFIX).order_by("pk")[::10]:
@@ -85,9 +72,12 @@ def member() -> object:
     return user
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[list[float], list[float], int]:
+def measure(client, url: str, repeat: int) -> tuple[list[float], list[float], int]:
     """Wall-clock and CPU milliseconds of ``repeat`` requests (CPU time is less sensitive to a busy
     machine), and the number of queries of one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     assert client.get(url).status_code == 200  # warm the caches a running server would have warm
     wall, cpu = [], []
     for _ in range(repeat):
@@ -107,7 +97,15 @@ def main() -> None:
     parser.add_argument("--make-works", type=int, default=0)
     parser.add_argument("--season", help="YEAR/SEASON to time, e.g. 2026/spring (default: the current one)")
     args = parser.parse_args()
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    start_django(API_THROTTLING="0")
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from mangaki.models import Work
+    from mangaki.seasons import Season, YearSeason, current_season
+
+    call_command("migrate", verbosity=0)
     if args.make_works:
         make_works(args.make_works)
     season = current_season()

@@ -1,9 +1,8 @@
 """Benchmark: the REST API under gunicorn (2 workers) and PostgreSQL with the full real data.
 
     createdb -h 127.0.0.1 -U postgres mangaki_bench
-    export DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/mangaki_bench
-    .venv/bin/python manage.py migrate && .venv/bin/python manage.py load_anime
-    .venv/bin/python bench/bench_api.py [--rate 50] [--seconds 20] [--clients 16] [--users 500]
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/mangaki_bench
+    python -m bench.site_api [--rate 50] [--seconds 20] [--clients 16] [--users 500]
 
 Three endpoints measured in the same run, next to each other:
   health           GET /api/health/ (trivial: no database) -- the floor of the stack
@@ -32,33 +31,21 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("MEDIA_ROOT", str(Path(tempfile.gettempdir()) / "mangaki-bench-media"))
+from bench.report import percentile
+from bench.setup import ROOT, django_environment, setup_with_real_data
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-
-from mangaki.models import TrainedModel, Work  # noqa: E402
+if TYPE_CHECKING:
+    from mangaki.models import TrainedModel
 
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -73,6 +60,8 @@ SERVED_ALGORITHMS = ("ease", "balse")
 
 
 def ensure_active_model(algorithm: str) -> TrainedModel:
+    from mangaki.models import TrainedModel
+
     active = TrainedModel.objects.filter(algorithm=algorithm, is_active=True).first()
     if active is None:
         from mangaki.recommendations.training import model_train
@@ -86,6 +75,8 @@ def ensure_active_model(algorithm: str) -> TrainedModel:
 def user_tokens(count: int) -> list[str]:
     """API tokens of ``count`` real users of the data with at least 10 ratings (created once)."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from rest_framework.authtoken.models import Token
 
     users = (
         get_user_model()
@@ -105,17 +96,13 @@ def start_gunicorn(
 ) -> subprocess.Popen:
     """gunicorn on ``port``: 2 sync workers, or as ``config`` (a gunicorn.conf.py) says; throttling off
     unless ``throttling``; its output to ``log`` if given."""
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "HTTPS": "0",  # the clients speak plain HTTP to 127.0.0.1
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": HOST,
-        "API_THROTTLING": "1" if throttling else "0",
+    env = django_environment(
+        ALLOWED_HOSTS=HOST,
+        API_THROTTLING="1" if throttling else "0",
         # Each worker keeps one database backend for the whole run (its CPU is measured per phase).
-        "DATABASE_CONN_MAX_AGE": "3600",
-        "LOG_LEVEL": "WARNING",
-    }
+        DATABASE_CONN_MAX_AGE="3600",
+        LOG_LEVEL="WARNING",
+    )
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -248,11 +235,6 @@ class Endpoint:
             return self.tokens[self._next % len(self.tokens)]
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def open_loop(port: int, endpoint: Endpoint, rate: float, seconds: float) -> dict:
     count = int(rate * seconds)
     latencies, errors = [], []
@@ -302,6 +284,8 @@ def closed_loop(port: int, endpoint: Endpoint, clients: int, seconds: float) -> 
 
 def database_backends() -> list[int]:
     """PostgreSQL backends connected to the benchmark database (the gunicorn workers' ones)."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -338,9 +322,14 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=500, help="distinct users asking for recommendations")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     args = parser.parse_args()
+    setup_with_real_data()
+    from django.conf import settings
+    from django.db import connection
+
+    from mangaki.models import Work
 
     if connection.vendor != "postgresql" or Work.objects.count() < 1000:
-        print("needs PostgreSQL with the real data loaded: see the docstring")
+        print("needs PostgreSQL with the real data: set DATABASE_URL (see the docstring)")
         return 1
     models = [ensure_active_model(algorithm) for algorithm in SERVED_ALGORITHMS]
     tokens = user_tokens(args.users)

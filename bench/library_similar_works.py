@@ -1,6 +1,6 @@
 """Similar works: do the neighbours of well-known works share their genres, and are they known?
 
-    python bench/similar_works.py [--dataset anime] [--top 300] [--shown 8] [--min-ratings 10]
+    python -m bench.library_similar_works [--dataset anime] [--top 300] [--shown 8] [--min-ratings 10]
 
 Over the `--top` most-rated works, the `--shown` first neighbours each source gives (leaving
 out, as the site does, works with fewer than `--min-ratings` ratings and, for ALS's raw list,
@@ -13,17 +13,13 @@ co-rating cosine. Genres only (the type columns of the tag matrix are left out).
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from recommender import ALS, EASE  # noqa: E402
-from recommender.datasets import load_anime  # noqa: E402
-from recommender.indexing import lookup, unique_ids  # noqa: E402
+from recommender import ALS, EASE
+from recommender.datasets import load_anime
+from recommender.indexing import lookup, unique_ids
 
 
 def jaccard(first: set, second: set) -> float:

@@ -1,8 +1,8 @@
 """Benchmark: title search (``Work.objects.search`` and the header's suggestions) on the full data.
 
-    .venv/bin/python bench/bench_search.py [--backend pg|sqlite] [--pg-url URL] [--keep]
+    python -m bench.site_search [--backend pg|sqlite] [--pg-url URL] [--keep]
 
-Issue 12 asks for a search that finds any title (typos, other languages) with a p95 under 30 ms on
+Target: a search that finds any title (typos, other languages) with a p95 under 30 ms on
 PostgreSQL. The bench:
 
 1. creates a scratch database ``mangaki_bench_search`` on the PostgreSQL server of ``--pg-url``
@@ -12,7 +12,7 @@ PostgreSQL. The bench:
 2. migrates it and loads the shipped fixtures/anime with ``manage.py load_anime`` (15,878 anime,
    420k ratings, 28,122 other titles), timed apart and not part of the figures;
 3. builds 213 queries, each with the work it is meant to find (seeded, so the same every run):
-   issues 12 and 19's 19 targets (tests/mangaki/test_search_real_data.py), 60 titles of
+   the 19 target searches (tests/mangaki/test_search_real_data.py), 60 titles of
    well-rated works with one typo (a letter swapped, dropped, doubled or replaced), 50
    fragments (the start of a title, one of its longer words), 40 Japanese titles (20 whole
    original titles, 20 of their first characters), 44 titles as written (20 of the site's
@@ -37,7 +37,6 @@ import contextlib
 import io
 import os
 import random
-import secrets
 import shutil
 import signal
 import statistics
@@ -47,22 +46,18 @@ import time
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_lists_site import scratch_database, scratch_url  # noqa: E402
+from bench.setup import scratch_postgres, start_django
 
 SCRATCH_DATABASE = "mangaki_bench_search"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
-TARGET_P95_MS = 30.0  # issue 12, on PostgreSQL
+TARGET_P95_MS = 30.0  # on PostgreSQL
 PAGE = 20
 SEED = 0
 
 
-# The target searches are the real-data test's (one list): issue 12's, by the work's title, and
-# issue 19's, by the MyAnimeList id of the work they mean (works nobody here has rated).
+# The target searches are the real-data test's (one list): by the work's title, and by the
+# MyAnimeList id of the work they mean (works nobody here has rated).
 @dataclass(frozen=True)
 class Query:
     kind: str
@@ -213,13 +208,10 @@ def measure(name: str, function, queries: list[Query], runs: int) -> dict:
     }
 
 
-def run(backend: str, runs: int) -> None:
-    import django
-
+def run(backend: str, database_url: str, runs: int) -> None:
     # Static files are served from the finders here; STATIC_ROOT exists after collectstatic only.
     warnings.filterwarnings("ignore", message="No directory at")
-
-    django.setup()
+    start_django(database_url)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -266,7 +258,7 @@ def run(backend: str, runs: int) -> None:
     if backend == "pg":
         worst = max(row["p95"] for row in rows[:2])
         verdict = "met" if worst < TARGET_P95_MS else "NOT met"
-        print(f"\nissue 12 target (p95 < {TARGET_P95_MS:g} ms on PostgreSQL): {verdict} ({worst:.1f} ms)")
+        print(f"\ntarget (p95 < {TARGET_P95_MS:g} ms on PostgreSQL): {verdict} ({worst:.1f} ms)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,25 +272,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A plain `kill` still drops the scratch database and removes the temporary folder.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-    os.environ["DEBUG"] = "0"  # production-like: no query log
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ["HTTPS"] = "0"  # the test client speaks plain HTTP
-    os.environ["ALLOWED_HOSTS"] = "testserver"
     if args.backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="mangaki-bench-search-")
         try:
-            os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-            run("sqlite", args.runs)
+            run("sqlite", f"sqlite:///{folder}/bench.sqlite3", args.runs)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return 0
     server = args.pg_url or os.environ.get("DATABASE_URL") or DEFAULT_PG_SERVER
     if not server.startswith(("postgres://", "postgresql://")):
         server = DEFAULT_PG_SERVER
-    with scratch_database(server, SCRATCH_DATABASE, args.keep):
-        os.environ["DATABASE_URL"] = scratch_url(server, SCRATCH_DATABASE)
-        run("pg", args.runs)
+    with scratch_postgres(server, SCRATCH_DATABASE, keep=args.keep) as url:
+        run("pg", url, args.runs)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The top-N lists of every ranker, in one run, on one split per dataset: what people are shown.
 
-    python bench/recommender_lists.py [--datasets anime ml] [--movielens DIR] [--threads 2] [--markdown]
+    python -m bench.library_lists [--datasets anime ml] [--movielens DIR] [--threads 2] [--markdown]
 
 Protocol of `recommender/list_evaluation.py`: `list_split(X, seed=0)`; users with at least 20
 ratings hold out 20%, relevant = a held-out like or favorite (value ≥ 2.0); newcomers (10% of
@@ -19,27 +19,18 @@ wall-clock on a shared machine and noisy. Needs `pip install -r requirements-ben
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.recommender_common import (  # noqa: E402
-    movielens_directory,
-    print_markdown_table,
-    print_table,
-    warm_up_compiled_kernels,
-)
-from recommender import ALS, BALSE  # noqa: E402
-from recommender.base import Recommendations, UserState, as_ratings  # noqa: E402
-from recommender.datasets import load_anime, load_movielens  # noqa: E402
-from recommender.ease import EASE  # noqa: E402
-from recommender.indexing import lookup, unique_ids  # noqa: E402
-from recommender.list_evaluation import evaluate_lists, list_split  # noqa: E402
-from recommender.popularity import MostRated  # noqa: E402
+from bench.report import print_tables
+from bench.setup import datasets, peers_installed, warm_up_compiled_kernels
+from recommender import ALS, BALSE
+from recommender.base import Recommendations, UserState, as_ratings
+from recommender.ease import EASE
+from recommender.indexing import lookup, unique_ids
+from recommender.list_evaluation import evaluate_lists, list_split
+from recommender.popularity import MostRated
 
 NEWCOMER_KS = (1, 3, 10)
 
@@ -180,36 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, choices=[1, 2], help="implicit's threads")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     args = parser.parse_args(argv)
-    try:
-        import implicit  # noqa: F401
-    except ImportError as error:
-        print(f"error: {error}; install the peers: pip install -r requirements-bench.txt", file=sys.stderr)
+    if not peers_installed("implicit"):
         return 2
     print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
     tables = {}
-    for name in args.datasets:
-        if name == "ml":
-            directory = movielens_directory(args.movielens)
-            if directory is None:
-                print(
-                    "ml-latest-small not found: pass --movielens DIR or set RECOMMENDER_MOVIELENS_DIR "
-                    "(default ../shared/data/ml-latest-small next to the repository); skipped",
-                    file=sys.stderr,
-                )
-                continue
-            data = load_movielens(directory, as_choices=True)
-            tables["ml-latest-small (stars as choices)"] = run_dataset("ml-latest-small", data, args.threads)
-        else:
-            tables[name] = run_dataset(name, load_anime(name), args.threads)
+    for name, data in datasets(args.datasets, args.movielens, as_choices=True):
+        label = f"{name} (stars as choices)" if name == "ml-latest-small" else name
+        tables[label] = run_dataset(name, data, args.threads)
     print("\nexisting users: NDCG@10, Recall@10, coverage, mean popularity; newcomers given k ratings;")
     print("fit seconds are wall-clock on a shared 2-core machine (noisy); quality figures are deterministic")
-    for name, rows in tables.items():
-        print(f"\n### {name}")
-        print_table(rows, COLUMNS)
-    if args.markdown:
-        for name, rows in tables.items():
-            print(f"\n#### {name}\n")
-            print_markdown_table(rows, COLUMNS)
+    print_tables(tables, COLUMNS, args.markdown)
     return 0
 
 

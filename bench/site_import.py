@@ -1,8 +1,8 @@
 """Benchmark: importing a 10,000-entry MyAnimeList list, on PostgreSQL and on SQLite.
 
-    .venv/bin/python bench/bench_import.py [--repeats 5] [--backend pg|sqlite|both] [--small]
+    python -m bench.site_import [--repeats 5] [--backend pg|sqlite|both] [--small]
 
-Issue 11 asks that 10,000 entries import in under 10 s on PostgreSQL. For each backend, in the
+Target: 10,000 entries import in under 10 s on PostgreSQL. For each backend, in the
 same run (each in a process of its own, since Django has one database configuration per
 process):
 
@@ -59,7 +59,6 @@ import math
 import os
 import pstats
 import random
-import secrets
 import shutil
 import signal
 import statistics
@@ -69,17 +68,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.scratch_databases import postgres_connection, scratch_postgres  # noqa: E402
+from bench.report import timed
+from bench.setup import ROOT, django_environment, postgres_connection, scratch_postgres, start_django
 
 SCRATCH_DATABASE = "mangaki_bench_import"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 BACKENDS = {"pg": "PostgreSQL", "sqlite": "SQLite"}
 ENTRIES = 10_000
 KNOWN = 7_000  # anime of the catalogue in the anime export; the rest are new works
-TARGET_SECONDS = 10.0  # issue 11, on PostgreSQL
+TARGET_SECONDS = 10.0  # on PostgreSQL
 # (status, share of the list, share of its entries that have a score). Roughly a MyAnimeList
 # list: most entries completed and scored, plans never scored, some of the rest scored.
 STATUS_MIX = {
@@ -129,15 +126,8 @@ def run_backend(backend: str, args) -> dict:
     result_file = Path(media_root) / "result.json"
     try:
         with database as url:
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "mangaki.settings",
-                "DEBUG": "0",  # production-like: no query log
-                "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-                "MEDIA_ROOT": media_root,
-            }
-            command = [sys.executable, str(Path(__file__).resolve()), "--child", backend]
+            env = django_environment(DATABASE_URL=url, MEDIA_ROOT=media_root)
+            command = [sys.executable, "-m", "bench.site_import", "--child", backend]
             command += ["--repeats", str(args.repeats), "--result-file", str(result_file)]
             command += ["--small"] * args.small + ["--profile"] * args.profile
             command += ["--peer-repeats", str(args.peer_repeats)]
@@ -238,7 +228,7 @@ def parent(args) -> int:
         if result["backend"] == "PostgreSQL":
             total = statistics.median(result["times"]["total"])
             verdict = "met" if total < TARGET_SECONDS else "NOT met"
-            print(f"\nissue 11 target (< {TARGET_SECONDS:g} s on PostgreSQL): {verdict} ({total:.2f} s)")
+            print(f"\ntarget (< {TARGET_SECONDS:g} s on PostgreSQL): {verdict} ({total:.2f} s)")
     return 0
 
 
@@ -248,12 +238,6 @@ def parent(args) -> int:
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise AssertionError(message)
-
-
-def timed(function, *args, **kwargs):
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - started
 
 
 def status_and_score(rng: random.Random, kind: str) -> tuple[str, int]:
@@ -316,7 +300,7 @@ def new_member(name: str):
     User = get_user_model()
     user = User.objects.create_user(username=name, email=f"{name}@example.com")
     # The catalogue's NSFW anime are in the export: a member without the opt-in would have them
-    # skipped (issue 20), and the figures are for the whole 10,000.
+    # skipped, and the figures are for the whole 10,000.
     Profile.objects.filter(user=user).update(nsfw_ok=True)
     return User.objects.select_related("profile").get(pk=user.pk)
 
@@ -414,9 +398,7 @@ def print_profile(profile: cProfile.Profile, title: str) -> None:
 
 
 def child(args) -> int:
-    import django
-
-    django.setup()
+    start_django()  # the parent's environment: DATABASE_URL, MEDIA_ROOT
     from django.core.management import call_command
     from django.db import connection
 

@@ -1,6 +1,6 @@
 """Benchmark: end-to-end retrain on the real anime data, database read to activated version.
 
-    DATABASE_URL=postgres://… .venv/bin/python bench/bench_training.py [--algorithm balse] [--repeat 3]
+    DATABASE_URL=postgres://… python -m bench.site_training [--algorithm balse] [--repeat 3]
 
 Uses the database of DATABASE_URL (default: the SQLite file), loading fixtures/anime first
 if it holds no rating; artifacts go to a temporary MEDIA_ROOT. Each run is the training
@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.django_setup import setup_with_real_data  # noqa: E402
+from bench.setup import setup_with_real_data
 
 
 def main() -> None:

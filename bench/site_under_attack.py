@@ -1,11 +1,11 @@
 """Benchmark: honest raters and readers over HTTP while one person attacks the site or a worker dies.
 
-    .venv/bin/python bench/bench_load_faults.py [--honest 50] [--seconds 30]
+    python -m bench.site_under_attack [--honest 50] [--seconds 30]
         [--attacks profile,suggest,retrain-kill,signups,uploads] [--full] [--proxy]
         [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
         [--broker redis://127.0.0.1:6379/6] [--cache redis://127.0.0.1:6379/7]
 
-Issue 20's attacks, each against a live server while ``--honest`` people use it, next to a
+Attacks, each against a live server while ``--honest`` people use it, next to a
 baseline of the same length run just before it (the machine's load drifts: a pair is fairer
 than one baseline for all). The server is production-like: a scratch PostgreSQL
 database ``mangaki_bench_faults`` on the server of ``--pg-url`` (default: DATABASE_URL when
@@ -103,13 +103,10 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench import load_attacks  # noqa: E402
-from bench.load_attacks import Answer, Visitor, multipart  # noqa: E402
-from bench.recommender_common import print_markdown_table  # noqa: E402
-from bench.scratch_databases import scratch_postgres  # noqa: E402
+from bench import load_attacks
+from bench.load_attacks import Answer, Visitor, multipart
+from bench.report import percentile, print_markdown_table
+from bench.setup import ROOT, scratch_postgres, start_django
 
 SCRATCH_DATABASE = "mangaki_bench_faults"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -167,13 +164,6 @@ class Tally:
     def add(self, kind: str, outcome: int | str, seconds: float, endpoint: str) -> None:
         with self.lock:
             self.rows.append((kind, outcome, seconds, endpoint))
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def figures(rows) -> dict:
@@ -677,7 +667,7 @@ def git_revision() -> str:
 
 
 def run(args) -> int:
-    from bench import bench_api as server
+    from bench import site_api as server
 
     # isort: split
     import redis
@@ -833,29 +823,21 @@ def main() -> int:
     default_pg = os.environ.get("DATABASE_URL", "")
     server_url = args.pg_url or (default_pg if default_pg.startswith("postgres") else DEFAULT_PG_SERVER)
     media_root = tempfile.mkdtemp(prefix="mangaki-bench-faults-media-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "mangaki.settings",
-            "DEBUG": "0",
-            "HTTPS": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "MEDIA_ROOT": media_root,
-            "CELERY_BROKER_URL": args.broker,
-            "CACHE_URL": args.cache,
-            "LOG_LEVEL": "WARNING",
-            # A killed worker's task goes back to the queue after seconds, not an hour.
-            "MANGAKI_BROKER_VISIBILITY_TIMEOUT": "20",
-            "MANGAKI_BROKER_RESTORE_INTERVAL": "1",
-            "MANGAKI_BROKER_RESTORE_THROTTLE": "1",
-        }
-    )
     try:
         with scratch_postgres(server_url, args.scratch_name) as url:
-            os.environ["DATABASE_URL"] = url
-            import django
-
-            django.setup()
+            # Every process the bench starts (gunicorn, the Celery worker) inherits this environment.
+            start_django(
+                url,
+                media_root,
+                ALLOWED_HOSTS="127.0.0.1",
+                CELERY_BROKER_URL=args.broker,
+                CACHE_URL=args.cache,
+                LOG_LEVEL="WARNING",
+                # A killed worker's task goes back to the queue after seconds, not an hour.
+                MANGAKI_BROKER_VISIBILITY_TIMEOUT="20",
+                MANGAKI_BROKER_RESTORE_INTERVAL="1",
+                MANGAKI_BROKER_RESTORE_THROTTLE="1",
+            )
             return run(args)
     finally:
         shutil.rmtree(media_root, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Which rated works the models name to explain a recommendation, under the old rule and the site's.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python bench/bench_explanations.py [--small] [--users 300] [--seed 0]
+        python -m bench.site_explanations [--small] [--users 300] [--seed 0]
 
 A listed work is explained by "neighbours": works the person rated that pull it up ("Close to
 X, which you liked"). Every model's ``explain(state, item_id, ..., min_value=)`` names only rated
@@ -38,9 +38,7 @@ a dislike an input of 0, so it cannot name a disliked work under either rule.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import secrets
 import shutil
 import signal
 import statistics
@@ -48,17 +46,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.recommender_common import print_markdown_table  # noqa: E402
-from bench.scratch_databases import scratch_postgres  # noqa: E402
+from bench.report import print_markdown_table
+from bench.setup import scratch_database, start_django
 
 SCRATCH_DATABASE = "mangaki_bench_explanations"
 ALGORITHMS = ("ease", "als", "balse")
@@ -67,30 +60,6 @@ N_NEIGHBOURS = 3
 MIN_USER_RATINGS = 10
 # The choices in the order the breakdown prints them.
 CHOICE_ORDER = ("favorite", "like", "neutral", "willsee", "wontsee", "dislike")
-
-
-# --- The database: a scratch one on the PostgreSQL server of DATABASE_URL, or a SQLite file.
-
-
-@contextlib.contextmanager
-def scratch_database(server_url: str, name: str, workdir: str) -> Iterator[str]:
-    """The URL of a new, empty database, dropped on the way out."""
-    if not server_url:
-        yield f"sqlite:///{os.path.join(workdir, name + '.sqlite3')}"  # removed with workdir
-        return
-    with scratch_postgres(server_url, name) as url:
-        yield url
-
-
-def start_django(database_url: str, media_root: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = media_root
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-    os.environ.setdefault("DEBUG", "0")  # production-like: no query log
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
-
-    django.setup()
 
 
 # --- The measures.
