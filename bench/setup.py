@@ -14,6 +14,7 @@ import secrets
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -118,6 +119,8 @@ def start_django(database_url: str | None = None, media_root: str | None = None,
     if database_url:
         overrides["DATABASE_URL"] = database_url
     os.environ.update(django_environment(**overrides))
+    # Static files come from the finders here: STATIC_ROOT exists only after collectstatic.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()

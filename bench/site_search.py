@@ -44,7 +44,6 @@ import sys
 import tempfile
 import time
 import unicodedata
-import warnings
 from dataclasses import dataclass
 
 from bench.setup import scratch_postgres, start_django
@@ -209,8 +208,6 @@ def measure(name: str, function, queries: list[Query], runs: int) -> dict:
 
 
 def run(backend: str, database_url: str, runs: int) -> None:
-    # Static files are served from the finders here; STATIC_ROOT exists after collectstatic only.
-    warnings.filterwarnings("ignore", message="No directory at")
     start_django(database_url)
     from django.core.management import call_command
     from django.db import connection

@@ -3,7 +3,7 @@
 Django compiles a queryset to SQL every time it is evaluated. For the two fixed-shape queries
 of every recommendation (which model versions are active, one person's ratings) the compiling
 cost several times what running the SQL did: 1.1 and 0.6 ms of CPU against about 0.2 ms
-(PostgreSQL, measured in a web worker's setting; see ``bench/bench_api.py``).
+(PostgreSQL, measured in a web worker's setting; see ``bench/site_api.py``).
 
 Only for ``values_list`` querysets whose columns the database driver already returns as the
 Python values wanted (integers, text; booleans and dates through ``PartialModel``): rows come

@@ -411,7 +411,7 @@ MANGAKI_IMPORTS_PER_HOUR = env_int("MANGAKI_IMPORTS_PER_HOUR", 10)
 # after its time limit, and an import stopped (time limit, killed worker) this many times fails.
 # One import writing its ratings keeps about a core busy (the worker and the database): on a
 # 2-core server, 2 at once put the honest p99 at 3.5x its baseline, 1 at 2.4x
-# (bench/bench_load_faults.py, uploads). Raise it with the cores.
+# (bench/site_under_attack.py, uploads). Raise it with the cores.
 MANGAKI_IMPORTS_RUNNING_MAX = env_int("MANGAKI_IMPORTS_RUNNING_MAX", 1)
 MANGAKI_IMPORT_RETRY_SECONDS = env_int("MANGAKI_IMPORT_RETRY_SECONDS", 15)
 MANGAKI_IMPORT_TIME_LIMIT_SECONDS = env_int("MANGAKI_IMPORT_TIME_LIMIT_SECONDS", 600)

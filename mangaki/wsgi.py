@@ -3,7 +3,7 @@
 A web worker answers one request at a time and the server scales by running N of them, so
 the numeric libraries get one thread each: their thread pools would otherwise fight the
 other workers for the same cores (on 2 cores this halved the p99 of the recommendations
-endpoint, bench/bench_api.py). Set by the environment before numpy and numba are imported;
+endpoint, bench/site_api.py). Set by the environment before numpy and numba are imported;
 an explicit setting wins. Training runs in Celery workers, which keep every core.
 
 Its database connections give up on a row lock after ``MANGAKI_WEB_LOCK_TIMEOUT_MS`` (a request

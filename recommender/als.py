@@ -53,7 +53,7 @@ class ALS(RatingModel):
     to the training rating range. `items_` are the raw ids of the items seen in training,
     aligned with the rows of `item_factors_` and `item_bias_`. The default `regularization`
     and `bias_regularization` were chosen on validation rows inside the training part of the
-    anime and ml-latest-small data (bench/recommender_tuning.py).
+    anime and ml-latest-small data (bench/library_als_tuning.py).
     """
 
     _saved_arrays = ("users_", "items_", "user_factors_", "item_factors_", "user_bias_", "item_bias_")

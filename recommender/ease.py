@@ -6,7 +6,7 @@ in closed form: B = I − P·diag(1/diag P), P = (XᵀX + Λ)⁻¹. A person's s
 works that people who rated like them also rated.
 
 What this version adds, each measured on validation splits of the training rows
-(`bench/ranker_tuning.py`: NDCG@10 of existing users and of newcomers given 3 and 10 ratings,
+(`bench/library_ease_tuning.py`: NDCG@10 of existing users and of newcomers given 3 and 10 ratings,
 on the anime data and on MovieLens stars mapped to choices, chosen so that the group that gains
 least over the literature's EASE gains most) and kept because it helped:
 

@@ -106,7 +106,7 @@ def _fallback(user, category: str | None, limit: int, algorithm: str, reason: st
 
     Not ``top()`` (the best average among well-known works): for people whose held-out
     ratings were measured, the most-rated list scored NDCG@10 0.43 with one rating on the
-    anime data where ``top()`` scored 0.15 (bench/bench_lists_site.py).
+    anime data where ``top()`` scored 0.15 (bench/site_lists.py).
     """
     works = Work.objects.safe_for(user).select_related("category").prefetch_related("tags")
     if category:
