@@ -50,7 +50,8 @@ def main() -> None:
 
     from mangaki.api.recommendations import TokenWithProfileAuthentication
     from mangaki.models import Rating, TaggedWork, Work
-    from mangaki.recommendations import arrays, lists, serving
+    from mangaki.precompiled import PrecompiledQuery
+    from mangaki.recommendations import lists, serving
     from mangaki.recommendations.serving import active_model
     from mangaki.recommendations.training import model_train
 
@@ -78,6 +79,10 @@ def main() -> None:
             for work in works.values()
         )
 
+    # Back on the ORM in the product (it saved under 5%); precompiled here to keep measuring it.
+    ratings_sql = PrecompiledQuery(
+        lambda user_id: Rating.objects.filter(user_id=user_id).order_by().values_list("work_id", "choice")
+    )
     queries = {
         "active versions (every list)": (
             lambda: sorted(serving._active_rows_query("ease", "balse")),
@@ -87,7 +92,7 @@ def main() -> None:
             lambda: sorted(
                 Rating.objects.filter(user_id=user.pk).order_by().values_list("work_id", "choice")
             ),
-            lambda: sorted(arrays._user_ratings_sql.rows(user.pk)),
+            lambda: sorted(ratings_sql.rows(user.pk)),
         ),
         f"listed works with category ({len(pks)})": (
             lambda: work_rows(

@@ -1,9 +1,12 @@
 """Small read queries compiled to SQL once per process, then run with each call's parameters.
 
-Django compiles a queryset to SQL every time it is evaluated. For the two fixed-shape queries
-of every recommendation (which model versions are active, one person's ratings) the compiling
-cost several times what running the SQL did: 1.1 and 0.6 ms of CPU against about 0.2 ms
-(PostgreSQL, measured in a web worker's setting; see ``bench/site_api.py``).
+Django compiles a queryset to SQL every time it is evaluated, and builds model instances row by
+row. A query of the serving path is precompiled here only where that saves at least 5% of one
+recommendation call, measured by ``python -m bench.site_precompiled`` (each query both ways,
+interleaved, next to ``recommendations_for`` in the same run; PostgreSQL, the real data, a
+person with 200 ratings, a call of about 5-7 ms): the listed works with their category (about
+25% of a call), their tags (13-18%), the API token with its user and profile (9-10%) and the
+active versions (8-10%). One person's ratings saved 4-5% and is read through the ORM.
 
 Only for ``values_list`` querysets whose columns the database driver already returns as the
 Python values wanted (integers, text; booleans and dates through ``PartialModel``): rows come

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from ..choices import RATING_VALUES
 from ..models import Rating, Tag, TaggedWork, Work
-from ..precompiled import PrecompiledQuery
 from ..services.ranking import counted
 
 TagColumn = list  # ["tag", tag_id] or ["type", work_type]: JSON-friendly, stored on the registry row
@@ -87,15 +86,12 @@ def rating_arrays() -> RatingArrays:
     return RatingArrays(X[order], choice_values(np.array(choices, dtype=object))[order], read_at)
 
 
-# Run on every recommendation: compiled once (see mangaki.precompiled).
-_user_ratings_sql = PrecompiledQuery(
-    lambda user_id: Rating.objects.filter(user_id=user_id).order_by().values_list("work_id", "choice")
-)
-
-
 def user_ratings(user_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """One user's current ratings as (work ids, values), one query (index rating_user_date)."""
-    rows = _user_ratings_sql.rows(int(user_id))
+    """One user's current ratings as (work ids, values), one query (index rating_user_date).
+
+    Through the ORM: precompiling it saved under 5% of a recommendation (bench.site_precompiled).
+    """
+    rows = list(Rating.objects.filter(user_id=user_id).order_by().values_list("work_id", "choice"))
     if not rows:
         return np.empty(0, dtype=np.int64), np.empty(0)
     works, choices = zip(*rows, strict=True)
