@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from ..models import Category, Profile, TrainedModel
 from ..precompiled import PartialModel, PrecompiledQuery
 from ..recommendations.lists import recommendations_for
+from .rendering import renderer
 from .serializers import TagSerializer, WorkSummarySerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
 
@@ -95,9 +96,13 @@ class RecommendationQuerySerializer(serializers.Serializer):
 class PairSerializer(serializers.Serializer):
     """Reads the selector's ``(object, number)`` pairs into named fields."""
 
+    @classmethod
+    def fields_of(cls, pair) -> dict:
+        first, second = cls._declared_fields
+        return {first: pair[0], second: pair[1]}
+
     def to_representation(self, pair):
-        first, second = self.fields.keys()
-        return super().to_representation({first: pair[0], second: pair[1]})
+        return super().to_representation(self.fields_of(pair))
 
 
 class ExplainingTagSerializer(PairSerializer):
@@ -142,6 +147,9 @@ class RecommendationListSerializer(serializers.Serializer):
     results = RecommendationSerializer(source="items", many=True)
 
 
+render_recommendation_list = renderer(RecommendationListSerializer)
+
+
 class RecommendationsView(APIView):
     """What the requesting user should watch or read next, and why."""
 
@@ -168,5 +176,4 @@ class RecommendationsView(APIView):
             algorithm=query.validated_data.get("algorithm"),
             with_tags=False,  # a work summary names no genres
         )
-        output = RecommendationListSerializer(recommendations, context={"rendered_works": {}})
-        return Response(output.data)
+        return Response(render_recommendation_list(recommendations))

@@ -65,6 +65,8 @@ class WorkSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "category", "type", "nb_episodes", "cover_url", "nsfw", "nb_ratings"]
         read_only_fields = fields
 
+    renders_declared_fields = True  # the override below only caches (mangaki.api.rendering)
+
     def to_representation(self, work: Work) -> dict:
         # A work can appear many times in one answer (a recommendation list names the same
         # few rated works as neighbours again and again): render it once per answer.
