@@ -164,7 +164,8 @@ def check_default_list(port: int, token: str) -> None:
 # --- CPU accounting from /proc.
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], reaped: bool = False) -> float:
+    """User + system CPU of ``pids``; with ``reaped``, also of their children that have exited."""
     total = 0
     for pid in pids:
         try:
@@ -172,7 +173,20 @@ def cpu_seconds(pids: list[int]) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime: children waited for
     return total / TICKS
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU of gunicorn: the master, its live workers and those it replaced (max_requests).
+
+    A worker that exits after max_requests takes its CPU out of its own /proc entry and adds
+    it to the master's children's time once reaped: counting both keeps the sum growing, where
+    the workers alive at the start would lose the CPU of those that left and miss the new ones.
+    """
+    workers = [pid for pid in processes(parent=master) if pid != master]
+    return cpu_seconds([master], reaped=True) + cpu_seconds(workers)
 
 
 def processes(parent: int | None = None, name: str | None = None) -> list[int]:
@@ -293,14 +307,15 @@ def database_backends() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
-def measured(run, server_pids: list[int]) -> dict:
+def measured(run, master: int) -> dict:
     backends = database_backends()
-    app_before, db_before = cpu_seconds(server_pids), {pid: cpu_seconds([pid]) for pid in backends}
+    app_before, db_before = server_cpu_seconds(master), {pid: cpu_seconds([pid]) for pid in backends}
     result = run()
     db_after = {pid: cpu_seconds([pid]) for pid in database_backends()}
-    result["app_cpu"] = (cpu_seconds(server_pids) - app_before) / max(result["n"], 1)
-    # Backends present before and after (the workers keep theirs: CONN_MAX_AGE).
-    db_seconds = sum(db_after[pid] - db_before[pid] for pid in db_before if pid in db_after)
+    result["app_cpu"] = (server_cpu_seconds(master) - app_before) / max(result["n"], 1)
+    # The workers keep their backends (CONN_MAX_AGE); a replaced worker's new backend counts
+    # from zero, its old one's CPU since the last reading is lost once it has closed.
+    db_seconds = sum(after - db_before.get(pid, 0) for pid, after in db_after.items())
     result["db_cpu"] = db_seconds / max(result["n"], 1)
     return result
 
@@ -344,7 +359,6 @@ def main() -> int:
     args.port = args.port or free_port()
     server = start_gunicorn(args.port)
     try:
-        server_pids = processes(parent=server.pid)
         endpoints = [
             Endpoint("health", "/api/health/"),
             Endpoint("works?top", "/api/works/?ordering=top"),
@@ -376,7 +390,7 @@ def main() -> int:
         ]:
             print(f"\n{title}   (app/db ms: CPU milliseconds per request)\n{header}", flush=True)
             for endpoint in endpoints:
-                result = measured(lambda endpoint=endpoint, run=run: run(endpoint), server_pids)
+                result = measured(lambda endpoint=endpoint, run=run: run(endpoint), server.pid)
                 print(line(endpoint.name, result), flush=True)
                 if result["errors"]:
                     print(f"   non-200 answers: {sorted(set(result['errors']))}")
