@@ -34,6 +34,9 @@ class RatingData:
     item_tags: sp.csr_matrix  # row = raw item id, column = tag, value = weight
     tag_names: list[str]
     item_titles: dict[int, str] = field(default_factory=dict)
+    # Values known of an item before anyone rates it here, by name (anime: "members" and
+    # "mal_score", MyAnimeList's, as the upstream gives them): the priors a new work has.
+    item_priors: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -76,9 +79,13 @@ def load_anime(name_or_path: str | Path = "anime") -> RatingData:
     tag_names = genres + [f"type:{work_type}" for work_type in types]
     tag_column = {name: column for column, name in enumerate(tag_names)}
     pairs, titles = [], {}
+    priors: dict[str, dict[int, float]] = {"members": {}, "mal_score": {}}
     for work in works:
         item_id = int(work["mal_id"])
         titles[item_id] = work["title"]
+        for name in priors:
+            if work.get(name):  # empty when MyAnimeList gives none
+                priors[name][item_id] = float(work[name])
         pairs.extend((item_id, tag_column[genre]) for genre in work["genres"].split("|") if genre)
         if work["type"]:
             pairs.append((item_id, tag_column[f"type:{work['type']}"]))
@@ -98,7 +105,9 @@ def load_anime(name_or_path: str | Path = "anime") -> RatingData:
             values.append(CHOICE_VALUES[choice])
     X = np.column_stack([np.array(users, dtype=np.int64), np.array(items, dtype=np.int64)])
     n_items = max(n_items, int(X[:, 1].max()) + 1 if X.size else 0)
-    return RatingData(X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles)
+    return RatingData(
+        X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles, priors
+    )
 
 
 def movielens_choice_values(stars: np.ndarray) -> np.ndarray:

@@ -291,3 +291,118 @@ def ndcg_by_ratings(
                 }
             )
     return bins
+
+
+# --- The freeze protocol: works nobody here has rated yet (a new season's, on the day they air).
+
+
+@dataclass(frozen=True)
+class FreezeSplit:
+    """The freeze protocol's split: training rows, the frozen items, the people measured."""
+
+    train: np.ndarray  # row mask: every rating but those of the frozen items
+    frozen: np.ndarray  # the frozen item ids, sorted: they have no training rating at all
+    users: np.ndarray  # people measured, sorted: enough training ratings and a liked frozen item
+
+
+def freeze_split(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    fraction: float = 0.1,
+    min_item_ratings: int = 5,
+    min_user_ratings: int = 10,
+    relevant_value: float = LIKE_VALUE,
+    seed: int = 0,
+) -> FreezeSplit:
+    """Freeze a ``fraction`` of the items with at least ``min_item_ratings`` ratings, at random
+    with ``seed``: every rating of theirs leaves training (the "freeze" setting of the BALSE
+    paper, as a list protocol). The people measured have at least ``min_user_ratings`` training
+    ratings and at least one frozen item rated ``relevant_value`` or more."""
+    X, y = check_ratings(X, y)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be in (0, 1); got {fraction}")
+    items, counts = np.unique(X[:, 1], return_counts=True)
+    eligible = items[counts >= min_item_ratings]
+    n_frozen = int(np.rint(fraction * eligible.size))
+    if n_frozen == 0:
+        raise ValueError(f"no item to freeze: {eligible.size} items have {min_item_ratings}+ ratings")
+    frozen = np.sort(np.random.default_rng(seed).permutation(eligible)[:n_frozen])
+    on_frozen = np.isin(X[:, 1], frozen)
+    train = ~on_frozen
+    people, train_counts = np.unique(X[train, 0], return_counts=True)
+    enough = people[train_counts >= min_user_ratings]
+    liked = np.unique(X[on_frozen & (y >= relevant_value), 0])
+    return FreezeSplit(train=train, frozen=frozen, users=np.intersect1d(enough, liked))
+
+
+@dataclass
+class FreezeEvaluation:
+    """One model's lists of the frozen items: averages, then each person's NDCG with their count."""
+
+    k: int
+    metrics: ListMetrics
+    fit_seconds: float
+    per_user_ndcg: np.ndarray
+    per_user_given: np.ndarray  # each measured person's number of training ratings
+
+    def by_ratings(self, edges: Sequence[int] = (10, 50, 200)) -> list[dict]:
+        """Mean NDCG@k per group of people by training ratings (a group runs to the next edge)."""
+        bins = []
+        for index, low in enumerate(edges):
+            high = edges[index + 1] if index + 1 < len(edges) else np.inf
+            inside = (self.per_user_given >= low) & (self.per_user_given < high)
+            if inside.any():
+                label = f"{low}+" if high == np.inf else f"{low}-{int(high) - 1}"
+                ndcg = float(np.nanmean(self.per_user_ndcg[inside]))
+                bins.append({"ratings": label, "ndcg": ndcg, "users": int(inside.sum())})
+        return bins
+
+
+def evaluate_frozen(
+    make_model: Callable[[], object] | object,
+    X: np.ndarray,
+    y: np.ndarray,
+    split: FreezeSplit | None = None,
+    *,
+    item_tags: sp.spmatrix | None = None,
+    k: int = 10,
+    relevant_value: float = LIKE_VALUE,
+) -> FreezeEvaluation:
+    """Fit on ``split.train`` (or use a fitted model) and rank the frozen items for each person.
+
+    Each person measured is given all their training ratings and asked, through the model's
+    public ``recommend``, for the ``k`` best frozen items (the candidates are exactly those);
+    relevant are the frozen items they rated ``relevant_value`` or more. A model that cannot
+    score an item it never saw rated lists fewer items, and is measured so.
+    """
+    X, y = check_ratings(X, y)
+    split = split if split is not None else freeze_split(X, y, relevant_value=relevant_value)
+    fit_seconds = float("nan")
+    if callable(make_model):
+        model = make_model()
+        started = time.perf_counter()
+        fit_model(model, X[split.train], y[split.train], item_tags)
+        fit_seconds = time.perf_counter() - started
+    else:
+        model = make_model
+    rows_of = _rows_by_user(X[:, 0])
+    frozen_row = np.isin(X[:, 1], split.frozen)
+    lists, relevant, given_counts = [], [], []
+    for user in split.users.tolist():
+        rows = rows_of[user]
+        given, held = rows[~frozen_row[rows]], rows[frozen_row[rows]]
+        listed = model.recommend(X[given, 1], y[given], n=k, candidates=split.frozen).item_ids
+        lists.append(listed)
+        relevant.append(X[held[y[held] >= relevant_value], 1])
+        given_counts.append(given.size)
+    metrics, per_user = list_metrics(
+        lists, relevant, k=k, n_catalogue=split.frozen.size, popularity=lambda items: np.zeros(items.size)
+    )
+    return FreezeEvaluation(
+        k=k,
+        metrics=metrics,
+        fit_seconds=fit_seconds,
+        per_user_ndcg=per_user,
+        per_user_given=np.array(given_counts, dtype=np.int64),
+    )

@@ -56,3 +56,20 @@ def test_load_anime_leaves_out_works_named_by_another_id(tmp_path):
     assert data.item_titles == {5: "Rated", 7: "Never rated"}
     assert data.tag_names == ["Action", "Comedy", "Drama", "type:Movie", "type:TV"]
     np.testing.assert_array_equal(data.X, [[1, 5]])
+
+
+def test_load_anime_keeps_the_priors_myanimelist_gives_and_no_invented_one(tmp_path):
+    import gzip
+
+    from recommender.datasets import load_anime
+
+    works = (
+        "mal_id,title,type,episodes,genres,members,mal_score,anilist_id,anidb_id,bangumi_id\n"
+        "5,Rated,TV,12,Action,1200,8.25,,,\n"
+        "7,New,TV,,Comedy,40,,,,\n"
+        "9,Unknown,TV,,Comedy,,,,,\n"
+    )
+    (tmp_path / "works.csv.gz").write_bytes(gzip.compress(works.encode()))
+    (tmp_path / "ratings.csv.gz").write_bytes(gzip.compress(b"user,mal_id,choice\n1,5,like\n"))
+    data = load_anime(tmp_path)
+    assert data.item_priors == {"members": {5: 1200.0, 7: 40.0}, "mal_score": {5: 8.25}}
