@@ -180,6 +180,16 @@ def _rows_by_user(users: np.ndarray) -> dict[int, np.ndarray]:
     return dict(zip(ids.tolist(), np.split(order, starts[1:]), strict=True))
 
 
+def _fitted(make_model, X: np.ndarray, y: np.ndarray, item_tags) -> tuple[object, float]:
+    """A new model fitted on (X, y) with its fit seconds, or the given fitted model and NaN."""
+    if not callable(make_model):
+        return make_model, float("nan")
+    model = make_model()
+    started = time.perf_counter()
+    fit_model(model, X, y, item_tags)
+    return model, time.perf_counter() - started
+
+
 def evaluate_lists(
     make_model: Callable[[], object] | object,
     X: np.ndarray,
@@ -201,14 +211,7 @@ def evaluate_lists(
     X, y = check_ratings(X, y)
     split = split if split is not None else list_split(X)
     catalogue = unique_ids(X[:, 1]) if catalogue is None else unique_ids(catalogue)
-    fit_seconds = float("nan")
-    if callable(make_model):
-        model = make_model()
-        started = time.perf_counter()
-        fit_model(model, X[split.train], y[split.train], item_tags)
-        fit_seconds = time.perf_counter() - started
-    else:
-        model = make_model
+    model, fit_seconds = _fitted(make_model, X[split.train], y[split.train], item_tags)
     train_items, train_counts = np.unique(X[split.train, 1], return_counts=True)
 
     def popularity(items: np.ndarray) -> np.ndarray:
@@ -378,14 +381,7 @@ def evaluate_frozen(
     """
     X, y = check_ratings(X, y)
     split = split if split is not None else freeze_split(X, y, relevant_value=relevant_value)
-    fit_seconds = float("nan")
-    if callable(make_model):
-        model = make_model()
-        started = time.perf_counter()
-        fit_model(model, X[split.train], y[split.train], item_tags)
-        fit_seconds = time.perf_counter() - started
-    else:
-        model = make_model
+    model, fit_seconds = _fitted(make_model, X[split.train], y[split.train], item_tags)
     rows_of = _rows_by_user(X[:, 0])
     frozen_row = np.isin(X[:, 1], split.frozen)
     lists, relevant, given_counts = [], [], []

@@ -9,6 +9,14 @@ from recommender.base import Explanation, RatingModel, UserState
 from recommender.indexing import check_ratings, lookup
 
 
+def _same_for_everyone(items: np.ndarray, values: np.ndarray, item_ids: np.ndarray | None) -> np.ndarray:
+    """``values`` (aligned with ``items``) of ``item_ids`` (default: all); unknown ids get 0."""
+    if item_ids is None:
+        return values.copy()
+    rows = lookup(items, np.asarray(item_ids, dtype=np.int64))
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], 0.0)
+
+
 class MostRated(RatingModel):
     """Scores every item by its number of training ratings, whoever asks."""
 
@@ -28,10 +36,7 @@ class MostRated(RatingModel):
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
         """The training counts (the same for everyone); unknown items score 0."""
         self._check_fitted()
-        if item_ids is None:
-            return self.item_counts_.copy()
-        rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
-        return np.where(rows >= 0, self.item_counts_[np.maximum(rows, 0)], 0.0)
+        return _same_for_everyone(self.items_, self.item_counts_, item_ids)
 
     def explain(
         self,
@@ -69,11 +74,9 @@ class PriorOrder(RatingModel):
         return self
 
     def score(self, state: UserState, item_ids: np.ndarray | None = None) -> np.ndarray:
+        """The prior (the same for everyone); items without one score 0."""
         self._check_fitted()
-        if item_ids is None:
-            return self.item_prior_.copy()
-        rows = lookup(self.items_, np.asarray(item_ids, dtype=np.int64))
-        return np.where(rows >= 0, self.item_prior_[np.maximum(rows, 0)], 0.0)
+        return _same_for_everyone(self.items_, self.item_prior_, item_ids)
 
 
 class RandomOrder(RatingModel):
