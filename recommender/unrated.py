@@ -68,8 +68,9 @@ class SideRanker(RatingModel):
 
     # --- Features.
 
-    def _item_features(self, n_items: int) -> np.ndarray:
-        columns = []
+    def _item_features(self, n_items: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each prior as a column (members as a log) with its "unknown" flag; and the log members."""
+        columns, log_members = [], None
         for name, prior in sorted((self.priors or {}).items()):
             values = np.full(n_items, np.nan)
             ids = np.fromiter(prior.keys(), dtype=np.int64, count=len(prior))
@@ -77,11 +78,11 @@ class SideRanker(RatingModel):
             values[ids[known]] = np.fromiter(prior.values(), dtype=np.float64, count=len(prior))[known]
             missing = np.isnan(values)
             if name == "members":
-                values = np.log1p(np.where(missing, 0.0, values))
+                values = log_members = np.log1p(np.where(missing, 0.0, values))
             else:
                 values = np.where(missing, np.nanmean(values) if (~missing).any() else 0.0, values)
             columns += [values, missing.astype(np.float64)]
-        return np.column_stack(columns) if columns else np.zeros((n_items, 0))
+        return (np.column_stack(columns) if columns else np.zeros((n_items, 0))), log_members
 
     def _person(self, item_ids: np.ndarray, values: np.ndarray) -> dict:
         """What the features need of one person's ratings."""
@@ -146,12 +147,12 @@ class SideRanker(RatingModel):
         self.tags_ = sp.csr_matrix(item_tags, dtype=np.float64)
         if self.tags_.shape[0] < n_items:
             self.tags_.resize((n_items, self.tags_.shape[1]))
-        self.item_features_ = self._item_features(n_items)
-        has_members = "members" in (self.priors or {})
+        self.item_features_, log_members = self._item_features(n_items)
+        # Popularity as known before the ratings here: the members prior, else training counts.
         self.popularity_ = (
-            self.item_features_[:, sorted(self.priors).index("members") * 2]
-            if has_members
-            else (np.log1p(np.bincount(X[:, 1], minlength=n_items).astype(np.float64)))
+            log_members
+            if log_members is not None
+            else np.log1p(np.bincount(X[:, 1], minlength=n_items).astype(np.float64))
         )
         franchise = np.full(n_items, -1, dtype=np.int64)
         if self.franchise is not None:
