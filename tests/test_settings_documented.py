@@ -26,7 +26,7 @@ README = ROOT / "README.md"
 # The helpers of mangaki/settings.py; their first argument is the variable's name.
 ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_float", "env_list"}
 # Modules only the development requirements bring, forbidden even where they are not installed.
-DEV_ONLY_MODULES = {"sklearn", "pytest", "pytest_django", "factory", "playwright", "schemathesis"}
+DEV_ONLY_MODULES = {"pytest", "pytest_django", "factory", "playwright", "schemathesis"}
 # Test and lint tools that must stay out of requirements.txt.
 DEV_ONLY_DISTRIBUTIONS = {
     "pytest",
@@ -36,7 +36,7 @@ DEV_ONLY_DISTRIBUTIONS = {
     "pytest-playwright",
     "playwright",
     "ruff",
-    "scikit-learn",
+    "import-linter",
 }
 
 
@@ -204,7 +204,7 @@ def test_product_requirements_hold_no_test_or_lint_tool():
 
 def test_product_code_imports_no_development_only_module():
     forbidden = dev_only_modules()
-    assert {"sklearn", "pytest", "factory", "playwright", "schemathesis"} <= forbidden
+    assert {"pytest", "factory", "playwright", "schemathesis"} <= forbidden
     offenders = []
     for path in python_files(PRODUCT):
         imported = top_level_imports(path.read_text(), str(path)) - set(sys.stdlib_module_names)
