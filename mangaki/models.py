@@ -282,7 +282,8 @@ class WorkLink(models.Model):
 class WorkRelation(models.Model):
     """``related`` is ``work``'s ``kind``: (A, sequel, B) says B is A's sequel, as AniList lists
     it on A's page (its MediaEdge.relationType). Stored as upstream states them, each side's rows
-    read from that side."""
+    read from that side. ``franchise`` rows are the inference's (a dataset's relations file),
+    which the upstream's relations replace where the catalogue sync reads both works."""
 
     class Kind(models.TextChoices):
         SEQUEL = "sequel", "Sequel"
@@ -298,6 +299,10 @@ class WorkRelation(models.Model):
         CONTAINS = "contains", "Contains"
         CHARACTER = "character", "Shares characters"
         OTHER = "other", "Other"
+        # Not AniList's: inferred from titles, official sites and air dates where the upstream
+        # gave no relation (recommender/franchises.py), from the franchise's first part to
+        # each other part and back.
+        FRANCHISE = "franchise", "Same franchise (inferred)"
 
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="relations")
     related = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")

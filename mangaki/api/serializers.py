@@ -123,7 +123,8 @@ class LinkSerializer(serializers.Serializer):
 
 class RelationSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=WorkRelation.Kind.choices, help_text="sequel, prequel, adaptation…"
+        choices=WorkRelation.Kind.choices,
+        help_text="sequel, prequel, adaptation… (franchise: inferred, not the upstream's)",
     )
     label = serializers.CharField(help_text="The kind as the work page says it: Sequel, Adaptation…")
     work = WorkSummarySerializer(help_text="The related work (as AniList lists it on this work's page).")

@@ -451,6 +451,12 @@ def _relations_write(media: list[dict], works: dict[int, Work], created: set[int
     stale = {row for row in current if row[2] in upstream_ids and row not in wanted}
     for work_id, kind, related_id in stale:
         WorkRelation.objects.filter(work_id=work_id, kind=kind, related_id=related_id).delete()
+    # Between two works AniList knows, its relations replace the inferred ones, both ways (the
+    # rows from this work went with the stale ones above).
+    back = WorkRelation.objects.filter(
+        kind=WorkRelation.Kind.FRANCHISE, work_id__in=upstream_ids, related_id__in=edges
+    )
+    removed_back = back.delete()[0] if back.exists() else 0  # a sync that changes nothing writes nothing
     WorkRelation.objects.bulk_create(
         [
             WorkRelation(work_id=work_id, kind=kind, related_id=related_id)
@@ -469,7 +475,7 @@ def _relations_write(media: list[dict], works: dict[int, Work], created: set[int
         if not WorkRelation.objects.filter(work_id=related_id, related_id=work_id).exists()
     }
     marked = Work.objects.filter(pk__in=mark, synced_at__isnull=False).update(synced_at=None) if mark else 0
-    return len(wanted - current), len(stale), marked
+    return len(wanted - current), len(stale) + removed_back, marked
 
 
 # --- Passes: which pages to ask for ----------------------------------------------------------------

@@ -22,12 +22,15 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
+from recommender.franchises import catalogue_of_folder, infer_franchises, relation_rows
+
 from ..choices import Choice
 from ..mal import MYANIMELIST
-from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkTitle
+from ..models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkLink, WorkRelation, WorkTitle
 from ..text_search import normalize
 from ..titles import clean_title
 from .bulk import insert_rows, update_rows
+from .franchises import franchises_recompute
 from .ratings import ratings_load
 
 USERNAME_PREFIX = "mal-"
@@ -44,6 +47,9 @@ OPTIONAL_WORK_COLUMNS = ("members", "mal_score", "anilist_id", "anidb_id", "bang
 TITLE_COLUMNS = ("kind", "language", "title")
 AIRING_COLUMNS = ("start", "end")
 LINK_COLUMNS = ("site", "name", "kind", "url")
+# relations.csv: the work (the id columns), the kind, the related work (the id columns with the
+# prefix "related_"); without the file, the franchises inferred from the other files.
+RELATION_COLUMNS = ("kind",)
 NSFW_GENRES = {"Hentai"}
 GENRE_WEIGHT = 1.0  # a genre's TaggedWork weight (the sync's ranked tags weigh less)
 WorkKey = tuple[str, str]  # (external_source, external_id)
@@ -65,6 +71,8 @@ class LoadReport:
     works_created: int = 0
     works_updated: int = 0
     details_changed: int = 0  # titles, air dates and links added, changed or removed
+    relations_changed: int = 0  # relations added or removed
+    relations_inferred: bool = False  # no relations file: the franchises were inferred
     users_created: int = 0
     tags_created: int = 0
     ratings_created: int = 0
@@ -81,6 +89,7 @@ class LoadReport:
                 self.users_created,
                 self.tags_created,
                 self.details_changed,
+                self.relations_changed,
             )
             + (self.ratings_created, self.ratings_updated)
         )
@@ -430,6 +439,7 @@ def dataset_load(
         work_ids = _sync_works(works, category, report, works_path)
         _sync_work_tags(works, work_ids, tag_ids)
         _sync_details(directory, category, work_ids, report)
+        _sync_relations(directory, category, work_ids, report)
         rated = {(MYANIMELIST, mal_id) for _, mal_id in ratings} - set(work_ids)
         if rated:  # works of an earlier load that this works.csv does not list
             work_ids.update(_work_ids(category, rated))
@@ -619,6 +629,67 @@ def _sync_details(
         ]
         insert_rows(WorkLink, ["work", "site", "url", "name", "kind"], new_links)
         report.details_changed += len(stale) + len(new_links)
+
+
+def _sync_relations(
+    directory: Path, category: Category, work_ids: dict[WorkKey, int], report: LoadReport
+) -> None:
+    """Make the relations of the works of this load those of relations.csv(.gz), or, without
+    the file, the franchises inferred from the folder's titles, sites and air dates; then
+    recompute every work's franchise.
+
+    The file replaces the relations of the kinds it lists (an inferred file lists "franchise"
+    alone: the relations the catalogue sync wrote stay)."""
+    path = _find(directory, "relations", required=False)
+    if path is not None:
+        name, rows = path.name, _rows(path, RELATION_COLUMNS)
+    else:
+        report.relations_inferred = True
+        inferred = relation_rows(infer_franchises(catalogue_of_folder(directory)))
+        name, rows = "(inferred)", enumerate(inferred, start=2)
+    parsed = []
+    for line, row in rows:
+        work, why = _key_of(row)
+        related, related_why = _key_of({column: row.get(f"related_{column}") for column in ID_SOURCES})
+        if work is None or related is None:
+            report.errors.append(RowError(name, line, why or f"related work: {related_why}"))
+        elif row.get("kind") not in WorkRelation.Kind.values:
+            report.errors.append(
+                RowError(name, line, f"kind must be one of {', '.join(WorkRelation.Kind.values)}")
+            )
+        elif work == related:
+            report.errors.append(RowError(name, line, "a work is not related to itself"))
+        else:
+            parsed.append((line, work, row["kind"], related))
+    missing = {key for _, work, _, related in parsed for key in (work, related)} - set(work_ids)
+    known = {**work_ids, **(_work_ids(category, missing) if missing else {})}
+    wanted = set()
+    for line, work, kind, related in parsed:
+        unknown = [key for key in (work, related) if key not in known]
+        if unknown:
+            report.errors.append(RowError(name, line, f"unknown work {_key_name(unknown[0])}"))
+            continue
+        wanted.add((known[work], kind, known[related]))
+    kinds = {kind for _, kind, _ in wanted} | ({WorkRelation.Kind.FRANCHISE} if path is None else set())
+    named = set(work_ids.values()) | {work for work, _, _ in wanted}
+    current = set(
+        WorkRelation.objects.filter(work_id__in=named, kind__in=kinds).values_list(
+            "work_id", "kind", "related_id"
+        )
+    )
+    stale = current - wanted
+    for work, kind, related in stale:
+        WorkRelation.objects.filter(work_id=work, kind=kind, related_id=related).delete()
+    WorkRelation.objects.bulk_create(
+        [
+            WorkRelation(work_id=work, kind=kind, related_id=related)
+            for work, kind, related in wanted - current
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    report.relations_changed = len(stale) + len(wanted - current)
+    if report.relations_changed:
+        franchises_recompute()
 
 
 def _refresh_planner_statistics() -> None:

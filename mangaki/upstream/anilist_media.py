@@ -38,7 +38,8 @@ STATUSES = {
     "CANCELLED": Work.Status.CANCELLED,
     "HIATUS": Work.Status.HIATUS,
 }
-RELATION_KINDS = {kind.name: kind for kind in WorkRelation.Kind}  # SEQUEL -> Kind.SEQUEL, ...
+# SEQUEL -> Kind.SEQUEL, ...; "franchise" is the inference's, never AniList's.
+RELATION_KINDS = {kind.name: kind for kind in WorkRelation.Kind if kind != WorkRelation.Kind.FRANCHISE}
 # The language of the original title, by AniList's countryOfOrigin.
 LANGUAGES = {"JP": "ja", "KR": "ko", "CN": "zh", "TW": "zh"}
 # AniList tags (besides genres) kept: not spoilers, and ranked at least this relevant (0-100).

@@ -419,3 +419,23 @@ def test_a_cover_on_another_host_is_not_downloaded(upstream):
     assert report.covers_failed == 1 and upstream.server.cover_requests == [
         path for path in upstream.server.cover_requests if "99426" not in path
     ]
+
+
+@pytest.mark.django_db
+def test_the_upstreams_relations_replace_the_inferred_ones_between_works_it_knows(upstream):
+    works = mal_catalogue()
+    aot, s2, stranger, unknown = (works[name] for name in ("aot", "s2", "stranger", "unknown"))
+    inferred = WorkRelation.Kind.FRANCHISE
+    for other in (s2, stranger, unknown):  # as a dataset load with no relations file leaves them
+        WorkRelation.objects.create(work=aot, related=other, kind=inferred)
+        WorkRelation.objects.create(work=other, related=aot, kind=inferred)
+    report = sync(upstream, plan=SyncPlan(enrich=("anime",)))
+    # AniList knows AoT, its sequel and Stranger: its word stands, both ways; of the work it
+    # does not know, the inference's rows stay.
+    assert set(WorkRelation.objects.filter(kind=inferred).values_list("work_id", "related_id")) == {
+        (aot.pk, unknown.pk),
+        (unknown.pk, aot.pk),
+    }
+    assert aot.relations.filter(kind="sequel", related=s2).exists()
+    assert report.relations_removed >= 4
+    assert Work.objects.get(pk=unknown.pk).franchise_id == Work.objects.get(pk=aot.pk).franchise_id

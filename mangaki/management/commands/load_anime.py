@@ -45,10 +45,12 @@ class Command(BaseCommand):
             self.stderr.write(f"skipped {error}")
         if len(report.errors) > MAX_ERRORS_SHOWN:
             self.stderr.write(f"… and {len(report.errors) - MAX_ERRORS_SHOWN} more bad rows")
+        inferred = " (franchises inferred: no relations.csv)" if report.relations_inferred else ""
         self.stdout.write(
             f"works: {report.works_created} new, {report.works_updated} updated; "
             f"tags: {report.tags_created} new; "
             f"titles, air dates and links changed: {report.details_changed}; "
+            f"relations changed: {report.relations_changed}{inferred}; "
             f"users: {report.users_created} new; "
             f"ratings: {report.ratings_created} new, {report.ratings_updated} updated "
             f"({report.ratings_read} read); bad rows skipped: {len(report.errors)}"
