@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.choices import CHOICE_VALUES
+from recommender.franchises import CatalogueWork, franchises_of_folder, infer_franchises
 
 FIXTURES_DIRECTORY = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -37,6 +38,10 @@ class RatingData:
     # Values known of an item before anyone rates it here, by name (anime: "members" and
     # "mal_score", MyAnimeList's, as the upstream gives them): the priors a new work has.
     item_priors: dict[str, dict[int, float]] = field(default_factory=dict)
+    # The franchise of each raw item id (a number shared by its parts), -1 for none: the
+    # dataset's relations (anime: relations.csv.gz, inferred; recommender/franchises.py), or
+    # inferred from the titles alone (MovieLens, unchecked there). None where nothing says.
+    item_franchise: np.ndarray | None = None
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -105,9 +110,22 @@ def load_anime(name_or_path: str | Path = "anime") -> RatingData:
             values.append(CHOICE_VALUES[choice])
     X = np.column_stack([np.array(users, dtype=np.int64), np.array(items, dtype=np.int64)])
     n_items = max(n_items, int(X[:, 1].max()) + 1 if X.size else 0)
+    franchise = np.full(n_items, -1, dtype=np.int64)
+    for number, members in enumerate(franchises_of_folder(directory)):
+        for column, value in members:
+            if column == "mal_id" and int(value) < n_items:
+                franchise[int(value)] = number
     return RatingData(
-        X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles, priors
+        X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles, priors, franchise
     )
+
+
+def _franchises_of_titles(titles: dict[int, str], n_items: int) -> np.ndarray:
+    franchise = np.full(n_items, -1, dtype=np.int64)
+    catalogue = [CatalogueWork(item, [title], order=item) for item, title in titles.items()]
+    for number, members in enumerate(infer_franchises(catalogue)):
+        franchise[members] = number
+    return franchise
 
 
 def movielens_choice_values(stars: np.ndarray) -> np.ndarray:
@@ -163,4 +181,7 @@ def load_movielens(directory: str | Path, as_choices: bool = False) -> RatingDat
     ]
     pairs += [(movie, tag_column[f"tag:{tag}"]) for movie, tags in movie_tags.items() for tag in tags]
     n_items = max(max(titles, default=0), int(X[:, 1].max())) + 1
-    return RatingData(X, y, _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles)
+    franchise = _franchises_of_titles(titles, n_items)
+    return RatingData(
+        X, y, _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles, item_franchise=franchise
+    )

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.base import RatingModel, Recommendations, UserState
+from recommender.base import Explanation, RatingModel, Recommendations, UserState
 from recommender.choices import CHOICE_VALUES
 from recommender.indexing import check_ratings
 from recommender.topk import top_k
@@ -43,6 +43,22 @@ class SideRanker(RatingModel):
 
     uses_tags = True
     predicts_ratings = False  # its scores are log-odds of a like
+    # ``priors`` and ``franchise`` are side information given with the data, not
+    # hyperparameters: an archive holds what was learned of them (the item arrays), not them.
+    side_information = ("priors", "franchise")
+    _saved_arrays = (
+        "items_",
+        "item_features_",
+        "popularity_",
+        "franchise_",
+        "mean_",
+        "scale_",
+        "coef_",
+        "tag_indptr_",
+        "tag_indices_",
+        "tag_data_",
+    )
+    _saved_scalars = ("intercept_", "n_franchises_", "n_tags_")
 
     def __init__(
         self,
@@ -65,6 +81,28 @@ class SideRanker(RatingModel):
         self.min_item_ratings = min_item_ratings
         self.min_user_ratings = min_user_ratings
         self.random_state = random_state
+
+    def get_params(self) -> dict:
+        """Hyperparameters (``side_information`` left out: see above)."""
+        params = super().get_params()
+        for name in self.side_information:
+            params.pop(name)
+        return params
+
+    def _to_arrays(self) -> dict[str, np.ndarray]:
+        self.tag_indptr_, self.tag_indices_, self.tag_data_ = (
+            self.tags_.indptr,
+            self.tags_.indices,
+            self.tags_.data,
+        )
+        self.n_tags_ = self.tags_.shape[1]
+        return super()._to_arrays()
+
+    def _from_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        super()._from_arrays(arrays)
+        self.n_franchises_, self.n_tags_ = int(self.n_franchises_), int(self.n_tags_)
+        shape = (self.tag_indptr_.size - 1, self.n_tags_)
+        self.tags_ = sp.csr_matrix((self.tag_data_, self.tag_indices_, self.tag_indptr_), shape=shape)
 
     # --- Features.
 
@@ -219,6 +257,55 @@ class SideRanker(RatingModel):
             ) / self.scale_
             scores[known] = features @ self.coef_ + self.intercept_
         return scores
+
+    def explain(
+        self,
+        state: UserState,
+        item_id: int,
+        n_tags: int = 3,
+        n_neighbours: int = 3,
+        *,
+        min_value: float | None = None,
+    ) -> Explanation:
+        """Why the work scores as it does, from the terms of its log-odds.
+
+        ``tags``: its tags whose own weight and the person's affinity to them raise the score;
+        ``neighbours``: the person's best-rated work of the same franchise when the franchise
+        terms raise it ("sequel of X, which you loved"); ``popularity``: what the priors and the
+        popularity terms add (widely followed, as a chart would say).
+        """
+        self._check_fitted()
+        if not 0 <= item_id < self.items_.size:
+            return Explanation()
+        person = state.parameters["person"]
+        z = (self._pair_features(person, np.array([item_id]))[0] - self.mean_) / self.scale_
+        parts = z * self.coef_
+        n_priors, n_tags_total = self.item_features_.shape[1], self.tags_.shape[1]
+        tag_part = (
+            parts[n_priors : n_priors + n_tags_total]
+            + parts[n_priors + n_tags_total : n_priors + 2 * n_tags_total]
+        )
+        own_tags = self.tags_[item_id].indices
+        tags = sorted(
+            ((int(t), float(tag_part[t])) for t in own_tags if tag_part[t] > 0), key=lambda p: -p[1]
+        )
+        rest = n_priors + 2 * n_tags_total + 1  # after the affinities' sum
+        popularity = float(parts[:n_priors].sum() + parts[rest : rest + 2].sum())
+        franchise_part = float(parts[-4:].sum())
+        neighbours = []
+        franchise = self.franchise_[item_id]
+        if franchise >= 0 and franchise_part > 0 and n_neighbours > 0:
+            known = (state.item_ids >= 0) & (state.item_ids < self.items_.size)
+            rated, values = state.item_ids[known], state.values[known]
+            same = np.flatnonzero((self.franchise_[rated] == franchise) & (rated != item_id))
+            if min_value is not None:
+                same = same[values[same] >= min_value]
+            if same.size:
+                best = same[np.argmax(values[same])]
+                neighbours = [(int(rated[best]), franchise_part)]
+        return Explanation(
+            tags=tags[: max(n_tags, 0)], neighbours=neighbours, popularity=max(popularity, 0.0)
+        )
 
     def recommend(self, item_ids, values, n=10, candidates=None, exclude_rated=True) -> Recommendations:
         """As `RatingModel.recommend`, scoring only the candidates (a season: tens of works)."""

@@ -40,8 +40,11 @@ def test_it_recovers_a_planted_taste_for_tags_on_top_of_the_popularity_prior():
     tag_of = np.asarray(item_tags.argmax(axis=1)).ravel()
     person = np.flatnonzero(X[:, 0] == split.users[0])
     liked_tag = tag_of[X[person[y[person] >= LIKE_VALUE][0], 1]]
-    listed = model.recommend(X[person, 1], y[person], n=5, candidates=split.frozen).item_ids
-    assert (tag_of[listed] == liked_tag).all()
+    listed = model.recommend(X[person, 1], y[person], n=5, candidates=split.frozen)
+    assert (tag_of[listed.item_ids] == liked_tag).all()
+    # The tag the person likes is named as the reason.
+    why = model.explain(listed.state, int(listed.item_ids[0]))
+    assert [column for column, _ in why.tags] == [liked_tag]
 
 
 def test_a_sequel_of_a_loved_work_ranks_above_an_unrelated_work_of_equal_popularity():
@@ -67,6 +70,11 @@ def test_a_sequel_of_a_loved_work_ranks_above_an_unrelated_work_of_equal_popular
     assert loved_first_part.item_ids.tolist() == [sequel, unrelated]
     disliked_first_part = model.recommend([2 * 5], [DISLIKE], n=2, candidates=[sequel, unrelated])
     assert disliked_first_part.item_ids.tolist() == [unrelated, sequel]
+    # Why: "sequel of the first part, which you loved"; after a dislike, no such reason.
+    why = model.explain(loved_first_part.state, sequel, min_value=LIKE_VALUE)
+    assert [item for item, _ in why.neighbours] == [2 * 5] and why.neighbours[0][1] > 0
+    assert model.explain(disliked_first_part.state, sequel, min_value=LIKE_VALUE).neighbours == []
+    assert model.explain(loved_first_part.state, unrelated).neighbours == []
 
 
 def test_it_lists_only_candidates_it_knows_and_leaves_out_rated_works():
@@ -82,3 +90,21 @@ def test_it_needs_tags_and_people_to_learn_from():
         SideRanker(prior).fit(X, y)
     with pytest.raises(ValueError, match="no person to learn from"):
         SideRanker(prior, min_user_ratings=10**6).fit(X, y, item_tags)
+
+
+def test_a_saved_ranker_scores_as_the_fitted_one_and_keeps_no_side_information(tmp_path):
+    X, y, item_tags, prior = planted(n_users=200)
+    franchise = np.arange(item_tags.shape[0]) // 2  # works 2k and 2k+1: one franchise
+    model = SideRanker(prior, franchise, n_folds=2, C=0.5).fit(X, y, item_tags)
+    model.save(tmp_path / "side.npz")
+    loaded = SideRanker.load(tmp_path / "side.npz")
+    assert loaded.priors is None and loaded.franchise is None and loaded.C == 0.5
+    person = X[:, 0] == 3
+    for one in (model, loaded):
+        state = one.user_state(X[person, 1], y[person])
+        one.scores = one.score(state)
+    np.testing.assert_array_equal(loaded.scores, model.scores)
+    assert (
+        loaded.recommend(X[person, 1], y[person], n=5).item_ids
+        == model.recommend(X[person, 1], y[person], n=5).item_ids
+    ).all()
