@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .choices import Choice
 from .querysets import WorkQuerySet, is_airing_on
-from .seasons import Season, YearSeason, today_in_japan, work_season
+from .seasons import Season, YearSeason, current_season, today_in_japan, work_season
 from .text_search import TrigramIndex, normalize
 
 
@@ -214,6 +214,11 @@ class Work(models.Model):
         return season.tag if season else ""
 
     @property
+    def is_current_season(self) -> bool:
+        """First aired (or is filed by the upstream) in the season running now in Japan."""
+        return self.year_season == current_season()
+
+    @property
     def is_airing(self) -> bool:
         """Airing today in Japan, by the one airing rule (``querysets.airing_condition``)."""
         return is_airing_on(self, today_in_japan())
@@ -384,6 +389,9 @@ class TrainedModel(models.Model):
         BALSE = "balse", "BALSE"
         ALS = "als", "ALS"
         LASSO = "lasso", "LASSO"
+        # Ranks works nobody has rated yet (from their priors, tags and franchise); not a list
+        # of its own: it fills the others' lists and orders a season.
+        SIDE = "side", "SideRanker"
 
     class Status(models.TextChoices):
         TRAINING = "training", "Training"

@@ -64,6 +64,8 @@ SEASON_SORTS: dict[str, WorkOrdering] = {
     ),
 }
 DEFAULT_SEASON_SORT = "popular"
+# A signed-in person's order (``season_works(order=...)``): their list for the season.
+FOR_YOU = "for_you"
 
 
 @dataclass(frozen=True)
@@ -189,14 +191,19 @@ def season_works(
     show: str | None = None,
     per_group: int | None = None,
     now: datetime | None = None,
+    order: list[int] | None = None,
 ) -> SeasonWorks:
     """The works of ``season`` in ``category`` that ``user`` may see, in one query, by group.
 
     Each group keeps its first ``per_group`` works (all when None); ``show`` names one group
-    (its ``key``) to list whole and alone. An unknown sort or group is ignored.
+    (its ``key``) to list whole and alone. An unknown sort or group is ignored. ``order``, work
+    ids best first (a person's list for the season), puts those works first in each group in
+    that order, the others after them in the default sort: the sort is then ``for_you``.
     """
     now = now or timezone.now()
     sort = sort if sort in SEASON_SORTS else DEFAULT_SEASON_SORT
+    if order is not None:
+        sort = DEFAULT_SEASON_SORT
     today = today_in_japan(now)
     in_season = season_condition(season)
     works = Work.objects.filter(category=category).safe_for(user).select_related("category")
@@ -216,6 +223,11 @@ def season_works(
     ]
     if continuing:
         groups.append(SeasonGroup("Continuing", CONTINUING, continuing, len(continuing), is_continuing=True))
+    if order is not None:
+        rank = {pk: index for index, pk in enumerate(order)}
+        for group in groups:  # a stable sort: the works not in ``order`` keep the default order
+            group.works.sort(key=lambda work: rank.get(work.pk, len(rank)))
+        sort = FOR_YOU
     result = SeasonWorks(season=season, sort=sort)
     if show is not None and any(group.key == show for group in groups):
         result.shown, groups = show, [group for group in groups if group.key == show]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from recommender.ease import EASE
     from recommender.lasso import LASSO
     from recommender.popularity import MostRated
+    from recommender.unrated import SideRanker
 
 _MODULE_OF = {
     "ALS": "recommender.als",
@@ -31,9 +32,10 @@ _MODULE_OF = {
     "EASE": "recommender.ease",
     "LASSO": "recommender.lasso",
     "MostRated": "recommender.popularity",
+    "SideRanker": "recommender.unrated",
 }
 
-__all__ = ["ALS", "BALSE", "EASE", "LASSO", "Baseline", "MostRated"]
+__all__ = ["ALS", "BALSE", "EASE", "LASSO", "Baseline", "MostRated", "SideRanker"]
 
 
 def __getattr__(name: str):

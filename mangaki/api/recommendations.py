@@ -16,9 +16,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from ..models import Category, Profile, TrainedModel
+from ..models import Category, Profile
 from ..precompiled import PartialModel, PrecompiledQuery
+from ..recommendations.algorithms import OFFERED
 from ..recommendations.lists import recommendations_for
+from ..seasons import FIRST_YEAR, LAST_YEAR
 from .rendering import renderer
 from .serializers import TagSerializer, WorkSummarySerializer
 from .throttles import AnonThrottle, ScopedThrottle, UserThrottle
@@ -86,8 +88,23 @@ class RecommendationQuerySerializer(serializers.Serializer):
         slug_field="slug", queryset=Category.objects.all(), required=False, help_text="Category slug."
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_RECOMMENDATIONS, default=20)
+    season = serializers.RegexField(
+        r"^\d{4}-(winter|spring|summer|fall)$",
+        required=False,
+        help_text="One season's works only, as 2026-spring (a year, then winter, spring, summer or "
+        "fall), in your order: most of a season's works nobody here has rated yet.",
+        error_messages={
+            "invalid": "A season is a year and one of winter, spring, summer, fall: 2026-spring."
+        },
+    )
+
+    def validate_season(self, value: str) -> str:
+        if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
+            raise serializers.ValidationError(f"Seasons run from {FIRST_YEAR} to {LAST_YEAR}.")
+        return value
+
     algorithm = serializers.ChoiceField(
-        choices=TrainedModel.Algorithm.choices,
+        choices=[(algorithm.value, algorithm.label) for algorithm in OFFERED],
         required=False,
         help_text="Which model makes the list; omitted: the best lists (EASE, or the best model trained).",
     )
@@ -124,6 +141,15 @@ class ExplanationSerializer(serializers.Serializer):
         help_text="Works you rated favorite or like that pull this one up most, with how much.",
     )
     popular = serializers.BooleanField(help_text="Listed partly because many people here like it.")
+    franchise_of = WorkSummarySerializer(
+        allow_null=True,
+        help_text="A work of the same franchise you rated favorite or like (for a work nobody here "
+        "has rated yet, ranked by its side information); null otherwise.",
+    )
+    popular_elsewhere = serializers.BooleanField(
+        help_text="Listed partly because many people follow it upstream (MyAnimeList members): "
+        "nobody here has rated it yet."
+    )
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -150,6 +176,14 @@ class RecommendationListSerializer(serializers.Serializer):
 render_recommendation_list = renderer(RecommendationListSerializer)
 
 
+def _season(value: str | None) -> tuple[int, str] | None:
+    """``"2026-spring"`` (validated) as ``(2026, "spring")``."""
+    if not value:
+        return None
+    year, name = value.split("-")
+    return int(year), name
+
+
 class RecommendationsView(APIView):
     """What the requesting user should watch or read next, and why."""
 
@@ -173,6 +207,7 @@ class RecommendationsView(APIView):
             user=request.user,
             category=category.slug if (category := query.validated_data.get("category")) else None,
             limit=query.validated_data["limit"],
+            season=_season(query.validated_data.get("season")),
             algorithm=query.validated_data.get("algorithm"),
             with_tags=False,  # a work summary names no genres
         )

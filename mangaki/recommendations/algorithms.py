@@ -28,6 +28,9 @@ class AlgorithmSpec:
     # need a few ratings before their list means anything.
     min_ratings: int
     people_label: str  # what it does for a person, not its model name
+    # Offered as a list of its own (the page's menu, the API's ``algorithm``); SideRanker is
+    # not: it ranks the works the others cannot (nobody rated them yet).
+    offered: bool = True
 
     @property
     def model_class(self) -> type[RatingModel]:
@@ -41,16 +44,26 @@ class AlgorithmSpec:
     def uses_tags(self) -> bool:
         return self.model_class.uses_tags
 
+    @property
+    def uses_side_information(self) -> bool:
+        """Whether it is fitted with the works' priors and franchises (``arrays.side_information``)."""
+        return bool(getattr(self.model_class, "side_information", ()))
+
 
 SPECS: dict[Algorithm, AlgorithmSpec] = {
     Algorithm.EASE: AlgorithmSpec("EASE", min_ratings=1, people_label="Best for you"),
     Algorithm.BALSE: AlgorithmSpec("BALSE", min_ratings=3, people_label="Genres and fans mixed"),
     Algorithm.ALS: AlgorithmSpec("ALS", min_ratings=3, people_label="Similar fans"),
     Algorithm.LASSO: AlgorithmSpec("LASSO", min_ratings=3, people_label="Your favourite genres"),
+    Algorithm.SIDE: AlgorithmSpec(
+        "SideRanker", min_ratings=1, people_label="New works for you", offered=False
+    ),
 }
 DEFAULT = Algorithm.EASE
-# When no algorithm is asked for: the first one trained, in the enum's order (best lists first).
-SERVING_ORDER = tuple(Algorithm)
+# The lists offered, in the enum's order (best lists first); with no algorithm asked for, the
+# first one trained serves.
+OFFERED = tuple(algorithm for algorithm in Algorithm if SPECS[algorithm].offered)
+SERVING_ORDER = OFFERED
 
 
 def spec(algorithm: str) -> AlgorithmSpec:

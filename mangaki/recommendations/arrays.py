@@ -141,3 +141,31 @@ def item_tag_matrix(columns: list[TagColumn], work_ids: np.ndarray | None = None
     )
     matrix.sum_duplicates()
     return matrix
+
+
+@dataclass(frozen=True)
+class SideInformation:
+    """What is known of a work before anyone rates it here, as SideRanker is fitted with it:
+    priors by name (work id → value; "members" is a count) and each work's franchise number
+    (row index = work id, -1 for a work of no franchise)."""
+
+    priors: dict[str, dict[int, float]]
+    franchise: np.ndarray
+
+
+def side_information() -> SideInformation:
+    """The works' upstream priors (MyAnimeList members and score, where the data gives them:
+    none invented) and franchises (``Work.franchise_id``), in one query."""
+    rows = list(Work.objects.order_by().values_list("pk", "nb_members", "mal_score", "franchise_id"))
+    n_rows = max((row[0] for row in rows), default=0) + 1
+    priors: dict[str, dict[int, float]] = {"members": {}, "mal_score": {}}
+    franchise = np.full(n_rows, -1, dtype=np.int64)
+    numbers: dict[int, int] = {}
+    for pk, members, score, group in rows:
+        if members is not None:
+            priors["members"][pk] = float(members)
+        if score is not None:
+            priors["mal_score"][pk] = float(score)
+        if group is not None:
+            franchise[pk] = numbers.setdefault(group, len(numbers))
+    return SideInformation({name: values for name, values in priors.items() if values}, franchise)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.utils.translation import ngettext
 
 from recommender.base import Explanation, UserState
@@ -31,7 +31,8 @@ from ..choices import COUNTED_CHOICES, LIKED_MIN_VALUE, RATING_VALUES
 from ..models import Category, Rating, Tag, TaggedWork, Work
 from ..precompiled import PartialModel, PrecompiledQuery
 from ..querysets import nsfw_allowed
-from .algorithms import DEFAULT, SERVING_ORDER, Algorithm, spec
+from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_condition
+from .algorithms import DEFAULT, OFFERED, SERVING_ORDER, Algorithm, spec
 from .arrays import user_ratings
 from .serving import LoadedModel, active_models, failed_to_load, first_active_model
 
@@ -49,9 +50,16 @@ class Reasons:
     tags: list[tuple[Tag, float]]  # the work's genres that raise the prediction most, with their share
     neighbours: list[tuple[Work, float]]  # the works the person liked (LIKED_CHOICES) that pull it up most
     popular: bool = False  # listed partly because many people here like it
+    # Listed by the ranker of works nobody has rated yet (SideRanker): a work of the same
+    # franchise the person liked, and whether its upstream popularity (MyAnimeList members)
+    # raised it: nobody here rated it, so "many people here" would not be true.
+    franchise_of: Work | None = None
+    popular_elsewhere: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.tags or self.neighbours or self.popular)
+        return bool(
+            self.tags or self.neighbours or self.popular or self.franchise_of or self.popular_elsewhere
+        )
 
 
 @dataclass(frozen=True)
@@ -101,20 +109,30 @@ def _too_few_ratings_reason(algorithm: str, *, signed_in: bool = True) -> str:
     ) % {"start": start, "count": minimum}
 
 
-def _fallback(user, category: str | None, limit: int, algorithm: str, reason: str) -> RecommendationList:
+def _fallback(
+    user, category: str | None, limit: int, algorithm: str, reason: str, season: YearSeason | None = None
+) -> RecommendationList:
     """The list of someone the models cannot serve yet: the most rated works of the category.
 
     Not ``top()`` (the best average among well-known works): for people whose held-out
     ratings were measured, the most-rated list scored NDCG@10 0.43 with one rating on the
-    anime data where ``top()`` scored 0.15 (bench/site_lists.py).
+    anime data where ``top()`` scored 0.15 (bench/site_lists.py). A season's works, mostly
+    rated by nobody yet, come by their upstream popularity (MyAnimeList members), the order
+    that ranks works nobody has rated best of the fixed ones (bench.library_freeze).
     """
     works = Work.objects.safe_for(user).select_related("category").prefetch_related("tags")
     if category:
         works = works.filter(category__slug=category)
+    if season is not None:
+        works = works.filter(season_condition(season))
     if user is not None and user.is_authenticated:
         works = works.exclude(pk__in=Rating.objects.filter(user=user).values("work_id"))
-    # Works nobody has rated yet are nobody's pick: only rated works, most rated first.
-    chosen = list(works.filter(nb_ratings__gt=0).popular()[:limit])
+    if season is not None:
+        by_members = works.order_by(F("nb_members").desc(nulls_last=True), "-nb_ratings", "pk")
+        chosen = list(by_members[:limit])
+    else:
+        # Works nobody has rated yet are nobody's pick: only rated works, most rated first.
+        chosen = list(works.filter(nb_ratings__gt=0).popular()[:limit])
     items = [Recommendation(work, _crowd_value(work), NO_REASONS) for work in chosen]
     return RecommendationList(items, algorithm, None, True, reason)
 
@@ -199,11 +217,14 @@ def _tags_by_work(works: list[Work]) -> dict[int, list[Tag]]:
 
 @dataclass(frozen=True)
 class _Serving:
-    """The algorithm served, its model, and the rating model beside it (None without one)."""
+    """The algorithm served, its model, the rating model beside it (None without one), and the
+    model that lists what the ranker cannot (works nobody rated when it was trained): the
+    SideRanker when one is active, else the rating model."""
 
     algorithm: str
     ranker: LoadedModel | None
     rating: LoadedModel | None
+    filler: LoadedModel | None = None
 
 
 def _serving(algorithm: str | None) -> _Serving:
@@ -214,13 +235,12 @@ def _serving(algorithm: str | None) -> _Serving:
     itself when it predicts ratings, else (a ranker) the active BALSE.
     """
     wanted = [Algorithm(algorithm)] if algorithm is not None else list(SERVING_ORDER)
-    models = active_models([*wanted, Algorithm.BALSE] if Algorithm.BALSE not in wanted else wanted)
+    models = active_models(list(dict.fromkeys([*wanted, Algorithm.BALSE, Algorithm.SIDE])))
     ranker = next((models[a] for a in wanted if a in models), None)
     if ranker is None:
         return _Serving(algorithm or DEFAULT.value, None, None)
-    if spec(ranker.algorithm).predicts_ratings:
-        return _Serving(ranker.algorithm, ranker, ranker)
-    return _Serving(ranker.algorithm, ranker, models.get(Algorithm.BALSE))
+    rating = ranker if spec(ranker.algorithm).predicts_ratings else models.get(Algorithm.BALSE)
+    return _Serving(ranker.algorithm, ranker, rating, models.get(Algorithm.SIDE) or rating)
 
 
 @dataclass(frozen=True)
@@ -233,18 +253,18 @@ class _Ranked:
 
 
 def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted: int) -> _Ranked:
-    """The ranker's ``wanted`` best candidates, then the rating model's for what it could not
-    list (works added since the ranker's training)."""
-    ranker, rating = serving.ranker, serving.rating
+    """The ranker's ``wanted`` best candidates, then the filler's for what it could not list
+    (works nobody had rated when it was trained: a new season's)."""
+    ranker, rating, filler = serving.ranker, serving.rating, serving.filler
     listed = ranker.model.recommend(item_ids, values, n=wanted, candidates=candidates)
     rating_state = None
     if rating is not None:
         rating_state = listed.state if rating is ranker else rating.model.user_state(item_ids, values)
     lists = [(ranker, listed.state, listed.item_ids)]
-    if rating is not None and rating is not ranker and listed.item_ids.size < wanted:
+    if filler is not None and filler is not ranker and listed.item_ids.size < wanted:
         rest = candidates[~np.isin(candidates, listed.item_ids)]
-        more = rating.model.recommend(item_ids, values, n=wanted - listed.item_ids.size, candidates=rest)
-        lists.append((rating, rating_state, more.item_ids))
+        more = filler.model.recommend(item_ids, values, n=wanted - listed.item_ids.size, candidates=rest)
+        lists.append((filler, rating_state if filler is rating else more.state, more.item_ids))
     return _Ranked(
         order=[pk for _, _, ids in lists for pk in ids.tolist()],
         listed_by={pk: (source, state) for source, state, ids in lists for pk in ids.tolist()},
@@ -335,6 +355,18 @@ def _assemble(
 ) -> list[Recommendation]:
     def reasons(work: Work) -> Reasons:
         listed = neighbours.of[work.pk]
+        if neighbours.ranked.listed_by[work.pk][0].algorithm == Algorithm.SIDE:
+            franchise_of = next(
+                (by_pk[pk] for pk, weight in listed.neighbours if pk in by_pk and weight > 0), None
+            )
+            return Reasons(
+                tags=_credited_tags(rating, tag_reasons[work.pk], tags_by_work[work.pk])
+                if work.pk in tag_reasons
+                else [],
+                neighbours=[],
+                franchise_of=franchise_of,
+                popular_elsewhere=listed.popularity > 0,
+            )
         return Reasons(
             tags=_credited_tags(rating, tag_reasons[work.pk], tags_by_work[work.pk])
             if work.pk in tag_reasons
@@ -348,10 +380,33 @@ def _assemble(
     return [Recommendation(work, predicted.get(work.pk), reasons(work)) for work in chosen]
 
 
+def _season_of(season) -> YearSeason:
+    """``(2026, "spring")`` as a YearSeason; ValueError for anything else."""
+    try:
+        year, name = season
+        if isinstance(year, bool) or not isinstance(year, int) or name not in Season.values:
+            raise ValueError
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"season must be (year from {FIRST_YEAR} to {LAST_YEAR}, one of {', '.join(Season.values)}), "
+            f"not {season!r}"
+        ) from None
+    return YearSeason(year, Season(name))
+
+
+def _in_season(candidates: np.ndarray, season: YearSeason) -> np.ndarray:
+    """The candidates of ``season`` (one query)."""
+    ids = Work.objects.filter(season_condition(season)).order_by().values_list("pk", flat=True)
+    return candidates[np.isin(candidates, np.fromiter(ids, dtype=np.int64))]
+
+
 def recommendations_for(
     *,
     user,
     category: str | None = None,
+    season: tuple[int, str] | None = None,
     limit: int = 20,
     algorithm: str | None = None,
     with_tags: bool = True,
@@ -360,26 +415,45 @@ def recommendations_for(
 
     ``algorithm`` None serves the best lists (EASE, or the best model trained). ``user`` may be
     None or anonymous. Works the user rated with any choice are excluded, NSFW works hidden
-    unless their profile allows them; ``category`` is a Category slug. The listed works come
-    with their tags (``work.tags.all()`` without a query, as pages show them) unless
-    ``with_tags`` is false, for a caller that never reads them (the API).
+    unless their profile allows them; ``category`` is a Category slug. ``season``, a year and
+    one of winter, spring, summer, fall (``(2026, "spring")``), keeps one season's works, in
+    the order of the ranker of works nobody has rated yet (SideRanker) when one is active: a
+    season's works are mostly new. The listed works come with their tags
+    (``work.tags.all()`` without a query, as pages show them) unless ``with_tags`` is false,
+    for a caller that never reads them (the API).
     """
-    if algorithm is not None and algorithm not in Algorithm.values:
-        raise ValueError(f"Unknown algorithm {algorithm!r}; expected one of {', '.join(Algorithm.values)}.")
+    if algorithm is not None and algorithm not in OFFERED:
+        raise ValueError(f"Unknown algorithm {algorithm!r}; expected one of {', '.join(OFFERED)}.")
+    wanted_season = _season_of(season) if season is not None else None
     limit = max(int(limit), 0)
     if user is None or not user.is_authenticated:
         shown = algorithm or DEFAULT
-        return _fallback(None, category, limit, shown, _too_few_ratings_reason(shown, signed_in=False))
+        return _fallback(
+            None, category, limit, shown, _too_few_ratings_reason(shown, signed_in=False), wanted_season
+        )
     serving = _serving(algorithm)
     if serving.ranker is None:
         wanted = [serving.algorithm] if algorithm is not None else list(SERVING_ORDER)
         reason = CANNOT_READ_MODEL if failed_to_load(wanted) else NO_MODEL_YET
-        return _fallback(user, category, limit, serving.algorithm, reason)
+        return _fallback(user, category, limit, serving.algorithm, reason, wanted_season)
     item_ids, values = user_ratings(user.pk)
     if item_ids.size < spec(serving.algorithm).min_ratings:
-        return _fallback(user, category, limit, serving.algorithm, _too_few_ratings_reason(serving.algorithm))
+        return _fallback(
+            user,
+            category,
+            limit,
+            serving.algorithm,
+            _too_few_ratings_reason(serving.algorithm),
+            wanted_season,
+        )
 
     nsfw_ok = nsfw_allowed(user)
+    if (
+        wanted_season is not None
+        and serving.filler is not None
+        and serving.filler.algorithm == Algorithm.SIDE
+    ):
+        serving = _Serving(Algorithm.SIDE.value, serving.filler, serving.rating, serving.filler)
     catalogue = serving.ranker.catalogue
     category_id = None
     if category:
@@ -387,13 +461,16 @@ def recommendations_for(
         if category_id is None:
             return RecommendationList([], serving.algorithm, serving.ranker.version, False, "")
     candidates = catalogue.candidates(category_id, nsfw_ok)
+    if wanted_season is not None:
+        candidates = _in_season(candidates, wanted_season)
+    candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values)
     ranked = _ranked(serving, item_ids, values, candidates, limit + CANDIDATE_MARGIN)
     neighbours = _Neighbours(ranked)
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok)
     if not chosen and limit:
         # Nothing here the models know (works added since their training: a first manga
         # import, say): the most rated of the category until the next training learns them.
-        waiting = _fallback(user, category, limit, serving.algorithm, NOT_LEARNED_YET)
+        waiting = _fallback(user, category, limit, serving.algorithm, NOT_LEARNED_YET, wanted_season)
         if waiting.items:
             return waiting
     predicted, tag_reasons = _predictions_and_tags(serving.rating, ranked.rating_state, chosen)

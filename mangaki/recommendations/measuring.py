@@ -10,13 +10,21 @@ models are also measured by RMSE on the random 80/20 split (overall, cold, freez
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender import MostRated
 from recommender.evaluation import evaluate, train_mask
-from recommender.list_evaluation import evaluate_lists, list_split, ndcg_by_ratings
+from recommender.list_evaluation import (
+    evaluate_frozen,
+    evaluate_lists,
+    freeze_split,
+    list_split,
+    ndcg_by_ratings,
+)
+from recommender.popularity import PriorOrder, RandomOrder
 
 from .algorithms import spec
 
@@ -31,13 +39,35 @@ def _finite(value):
     return value
 
 
+def measure_frozen(*, make: Callable[[], object], X: np.ndarray, y: np.ndarray, tags, priors) -> dict:
+    """A ranker of works nobody has rated (SideRanker) on the freeze protocol
+    (``recommender.list_evaluation.freeze_split``: a tenth of the works lose every rating),
+    next to the popularity prior (MyAnimeList members) on the same split, else a random order."""
+    split = freeze_split(X, y, seed=0)
+    model = evaluate_frozen(make, X, y, split, item_tags=tags)
+    if "members" in priors:
+        baseline = evaluate_frozen(lambda: PriorOrder(priors["members"]), X, y, split)
+    else:
+        baseline = evaluate_frozen(lambda: RandomOrder(catalogue=split.frozen), X, y, split)
+    metrics = {
+        **model.metrics.as_dict(),
+        "fit_seconds": model.fit_seconds,
+        "frozen_works": int(split.frozen.size),
+    }
+    metrics.update({f"baseline_{key}": value for key, value in baseline.metrics.as_dict().items()})
+    metrics["baseline_is_members_prior"] = float("members" in priors)
+    metrics["ndcg_by_ratings_frozen"] = model.by_ratings()
+    return {key: _finite(value) if isinstance(value, float) else value for key, value in metrics.items()}
+
+
 def measure(
     *,
     algorithm: str,
-    hyperparameters: dict,
+    make: Callable[[], object],
     X: np.ndarray,
     y: np.ndarray,
     tags: sp.csr_matrix | None,
+    priors: dict | None = None,
 ) -> dict:
     """The held-out figures of ``algorithm`` with these hyperparameters, as JSON-friendly values.
 
@@ -48,11 +78,13 @@ def measure(
     ``rmse``, ``rmse_cold``, ``rmse_freeze`` and their row counts.
     """
     kind = spec(algorithm)
+    if kind.uses_side_information:
+        return measure_frozen(make=make, X=X, y=y, tags=tags, priors=priors or {})
     metrics: dict = {}
     if kind.predicts_ratings:
         mask = train_mask(y.size, train_fraction=1 - HELD_OUT_FRACTION, seed=0)
         errors = evaluate(
-            lambda: kind.model_class(**hyperparameters),
+            make,
             X[mask],
             y[mask],
             X[~mask],
@@ -61,7 +93,7 @@ def measure(
         )
         metrics.update(errors.as_dict())
     split = list_split(X, max_users=MAX_MEASURED_USERS)
-    lists = evaluate_lists(lambda: kind.model_class(**hyperparameters), X, y, split, item_tags=tags)
+    lists = evaluate_lists(make, X, y, split, item_tags=tags)
     baseline = evaluate_lists(MostRated, X, y, split)
     for key, value in lists.as_dict().items():
         metrics.setdefault(key, value)  # RMSE's fit time stays under its own name

@@ -23,6 +23,7 @@ from django.db.models import Subquery
 from recommender.base import RatingModel
 from recommender.indexing import lookup
 
+from ..choices import LIKED_MIN_VALUE, RATING_VALUES, Choice
 from ..models import Category, TrainedModel, Work
 from ..precompiled import PrecompiledQuery
 from .arrays import item_tag_matrix
@@ -40,6 +41,8 @@ class Catalogue:
     category_ids: np.ndarray
     nsfw: np.ndarray
     category_by_slug: dict[str, int]
+    # Each work's franchise (``Work.franchise_id``), -1 for none; aligned with ``work_ids``.
+    franchise_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     _candidates: dict[tuple[int | None, bool], np.ndarray] = field(default_factory=dict, repr=False)
 
     def candidates(self, category_id: int | None, nsfw_ok: bool) -> np.ndarray:
@@ -54,6 +57,28 @@ class Catalogue:
                 allowed &= ~self.nsfw
             found = self._candidates[key] = self.work_ids[allowed]
         return found
+
+    def franchises_of(self, work_ids: np.ndarray) -> np.ndarray:
+        """The franchise of each of ``work_ids`` (-1 for none, or for a work not in the catalogue)."""
+        work_ids = np.asarray(work_ids, dtype=np.int64)
+        if not self.work_ids.size or not work_ids.size:
+            return np.full(work_ids.size, -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.work_ids, work_ids), self.work_ids.size - 1)
+        return np.where(self.work_ids[at] == work_ids, self.franchise_ids[at], -1)
+
+    def without_turned_down_franchises(self, candidates: np.ndarray, item_ids, values) -> np.ndarray:
+        """``candidates`` less the works of a franchise the person turned down: they disliked or
+        won't see a part of it and liked none (``LIKED_MIN_VALUE``)."""
+        franchises = self.franchises_of(item_ids)
+        inside = franchises >= 0
+        if not inside.any():
+            return candidates
+        values = np.asarray(values, dtype=np.float64)
+        liked = set(franchises[inside & (values >= LIKED_MIN_VALUE)].tolist())
+        refused = set(franchises[inside & (values <= RATING_VALUES[Choice.WONTSEE])].tolist()) - liked
+        if not refused:
+            return candidates
+        return candidates[~np.isin(self.franchises_of(candidates), list(refused))]
 
 
 @dataclass(frozen=True)
@@ -83,13 +108,14 @@ RETRY_MAX_SECONDS = 300.0
 
 def _catalogue(latest_work_id: int | None) -> Catalogue:
     # Only public works are ever recommended (``WorkQuerySet.public``).
-    rows = list(Work.objects.public().order_by("pk").values_list("pk", "category_id", "nsfw"))
+    rows = list(Work.objects.public().order_by("pk").values_list("pk", "category_id", "nsfw", "franchise_id"))
     return Catalogue(
         latest_work_id=latest_work_id,
         work_ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
         category_ids=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
         nsfw=np.fromiter((r[2] for r in rows), bool, len(rows)),
         category_by_slug=dict(Category.objects.values_list("slug", "pk")),
+        franchise_ids=np.fromiter((-1 if r[3] is None else r[3] for r in rows), np.int64, len(rows)),
     )
 
 

@@ -29,7 +29,7 @@ from recommender.base import fit_model
 from ..models import TrainedModel
 from ..services.locks import process_lock
 from .algorithms import spec
-from .arrays import item_tag_matrix, rating_arrays, tag_columns
+from .arrays import SideInformation, item_tag_matrix, rating_arrays, side_information, tag_columns
 from .measuring import measure
 from .registry import check_algorithm, clean_incoming, model_activate, models_prune, publish_artifact
 
@@ -58,7 +58,11 @@ def training_lock(algorithm: str) -> AbstractContextManager[bool]:
 # --- Fitting, measuring and the quality gate.
 
 
-def _new_model(algorithm: str, hyperparameters: dict):
+def _new_model(algorithm: str, hyperparameters: dict, side: SideInformation | None = None):
+    """The model of ``algorithm`` with these hyperparameters (and, for one fitted with the
+    works' side information, that too)."""
+    if side is not None and spec(algorithm).uses_side_information:
+        return spec(algorithm).model_class(**hyperparameters, priors=side.priors, franchise=side.franchise)
     return spec(algorithm).model_class(**hyperparameters)
 
 
@@ -66,15 +70,20 @@ def _gate(row: TrainedModel, active: TrainedModel | None) -> str:
     """The rejection reason, or "" when ``row`` may replace the active model.
 
     A ranker is judged by its lists (held-out NDCG@10): it must beat the most-rated list on the
-    same split, and not fall below the active version by more than the margin. A rating model
-    is judged by its held-out RMSE against the active version.
+    same split (SideRanker: the popularity prior on the freeze protocol, where the most-rated
+    list has nothing to go on), and not fall below the active version by more than the margin.
+    A rating model is judged by its held-out RMSE against the active version.
     """
     if not spec(row.algorithm).predicts_ratings:
-        baseline = row.metrics.get("most_rated_ndcg")
+        baseline = row.metrics.get("baseline_ndcg", row.metrics.get("most_rated_ndcg"))
         if row.ndcg is None:
             return "no held-out NDCG@10: too few people with 20 ratings to measure its lists"
         if baseline is not None and row.ndcg <= baseline:
-            return f"held-out NDCG@10 {row.ndcg:.4f} does not beat the most-rated list's {baseline:.4f}"
+            name = "the most-rated list"
+            if "baseline_ndcg" in row.metrics:
+                prior = row.metrics.get("baseline_is_members_prior")
+                name = "the members prior" if prior else "a random order"
+            return f"held-out NDCG@10 {row.ndcg:.4f} does not beat {name}'s {baseline:.4f}"
         if active is None or active.ndcg is None:
             return ""
         margin = settings.MANGAKI_QUALITY_GATE_NDCG_MARGIN
@@ -158,6 +167,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
         uses_tags = spec(algorithm).uses_tags
         columns = tag_columns() if uses_tags else []
         tags = item_tag_matrix(columns) if uses_tags else None
+        side = side_information() if spec(algorithm).uses_side_information else None
         row.nb_ratings, row.nb_users, row.nb_works = data.n_ratings, data.n_users, data.n_works
         row.data_read_at, row.tag_columns = data.read_at, columns
         if data.n_ratings < MIN_RATINGS_TO_TRAIN:
@@ -166,12 +176,19 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
 
         progress("measure")
         measure_started = time.perf_counter()
-        row.metrics = measure(algorithm=algorithm, hyperparameters=params, X=data.X, y=data.y, tags=tags)
+        row.metrics = measure(
+            algorithm=algorithm,
+            make=lambda: _new_model(algorithm, params, side),
+            X=data.X,
+            y=data.y,
+            tags=tags,
+            priors=side.priors if side else None,
+        )
         row.metrics["measure_seconds"] = time.perf_counter() - measure_started
 
         progress("refit")
         refit_started = time.perf_counter()
-        model = fit_model(_new_model(algorithm, params), data.X, data.y, tags)
+        model = fit_model(_new_model(algorithm, params, side), data.X, data.y, tags)
         row.metrics["refit_seconds"] = time.perf_counter() - refit_started
 
         progress("store")

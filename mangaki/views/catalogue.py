@@ -25,6 +25,7 @@ from ..work_details import (
 from ..work_relations import RELATIONS_PREFETCH, related_sections
 from .cards import CHOICE_LABELS, categories, decorate
 from .recommendations import similar_to
+from .seasons import personal_season
 
 HOME_ROW_SIZE = 12
 # The category whose home section opens with "This season" (broadcast seasons are the anime's).
@@ -62,6 +63,24 @@ def home(request):
                     "works": row,
                 }
             )
+            order, reasons = personal_season(request, category, season, HOME_ROW_SIZE)
+            if order:
+                found = Work.objects.filter(pk__in=order).select_related("category").in_bulk()
+                mine = [found[pk] for pk in order if pk in found]
+                for work in mine:
+                    work.reasons = reasons[work.pk]
+                shown.extend(mine)
+                title = "New this season for you" if is_current else f"New in {season.label} for you"
+                rows.append(
+                    {
+                        "ordering": "season-for-you",
+                        "title": title,
+                        "season": season,
+                        "is_current": is_current,
+                        "for_you": True,
+                        "works": mine,
+                    }
+                )
         for ordering, title, blurb in HOME_ROWS:
             row = list(WORK_ORDERINGS[ordering].apply(works)[:HOME_ROW_SIZE])
             shown.extend(row)

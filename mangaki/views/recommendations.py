@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ..choices import LIKED_CHOICES, Choice
 from ..models import TrainedModel, Work
-from ..recommendations.algorithms import DEFAULT, SPECS, spec
+from ..recommendations.algorithms import DEFAULT, OFFERED, SPECS, spec
 from ..recommendations.lists import recommendations_for, similar_works
 from .cards import categories as all_categories
 from .cards import decorate, user_choices
@@ -40,10 +40,23 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
         if similarity > 0 and verb:
             url = reverse("work-detail", args=[slugs[neighbour.category_id], neighbour.pk])
             neighbours.append({"work": neighbour, "verb": verb, "url": url})
+    franchise_of = None
+    first_part = explanation.franchise_of
+    if first_part is not None and (verb := NEIGHBOUR_VERBS.get(choices.get(first_part.pk, ""))):
+        work = recommendation.work
+        later = bool(work.aired_from and first_part.aired_from and work.aired_from > first_part.aired_from)
+        franchise_of = {
+            "work": first_part,
+            "verb": verb,
+            "url": reverse("work-detail", args=[slugs[first_part.category_id], first_part.pk]),
+            "sequel": later,  # "Sequel of X" when it aired after X, else "Same franchise as X"
+        }
     return {
         "tags": tags[:SHOWN_TAGS],
         "neighbours": neighbours[:SHOWN_NEIGHBOURS],
         "popular": explanation.popular,
+        "franchise_of": franchise_of,
+        "popular_elsewhere": explanation.popular_elsewhere,
     }
 
 
@@ -54,7 +67,7 @@ def algorithm_options() -> list[tuple[str, str]]:
     """
     options = [("", SPECS[DEFAULT].people_label)]
     options += [
-        (algorithm.value, spec.people_label) for algorithm, spec in SPECS.items() if algorithm != DEFAULT
+        (algorithm.value, SPECS[algorithm].people_label) for algorithm in OFFERED if algorithm != DEFAULT
     ]
     return options
 
@@ -66,12 +79,13 @@ def recommendations(request):
     if category is None:
         raise Http404(f"No category {slug!r}.")
     asked = request.GET.get("algorithm") or None
-    if asked not in Algorithm.values:
+    if asked not in OFFERED:
         asked = None  # the best lists
     result = recommendations_for(
         user=request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=asked
     )
     neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
+    neighbour_ids |= {r.explanation.franchise_of.pk for r in result.items if r.explanation.franchise_of}
     choices = user_choices(request.user, neighbour_ids)
     slugs = {c.pk: c.slug for c in categories}
     items = [
