@@ -346,6 +346,10 @@ class Profile(models.Model):
     # start without (``services.accounts``) and are counted in once they have shown life; users
     # made any other way (staff, datasets, tests) count from the start.
     counted_since = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    # "Not interested in this franchise": the works it was said of (sorted ids). Their
+    # franchises, as the relations make them now, are left out of every list; read with the
+    # profile, so a list costs no query more (``services.franchises.franchise_hide``).
+    hidden_franchises = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

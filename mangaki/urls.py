@@ -23,6 +23,7 @@ urlpatterns = [
     path("media/covers/<path:name>", media.cover, name="cover"),
     path("recommendations/", recommendations.recommendations, name="recommendations"),
     path("works/<int:pk>/rate/", ratings.rate, name="rate"),
+    path("works/<int:pk>/franchise-hidden/", ratings.franchise_hidden, name="franchise-hidden"),
     path("search/suggest/", search.suggest, name="search-suggest"),
     path("import/", imports.import_list, name="import"),
     path("import/<int:pk>/", imports.import_detail, name="import-detail"),

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from .account import AccountView, TokenView
 from .catalogue import CategoryViewSet, TagViewSet, WorkViewSet
 from .export import RatingExportView
+from .franchises import HiddenFranchiseViewSet
 from .imports import RatingImportViewSet
 from .profiles import PublicRatingViewSet
 from .ratings import RatingViewSet
@@ -26,6 +27,7 @@ router.register("ratings", RatingViewSet, basename="rating")
 router.register(r"users/(?P<username>[^/]+)/ratings", PublicRatingViewSet, basename="public-rating")
 router.register("models", TrainedModelViewSet, basename="trained-model")
 router.register("imports", RatingImportViewSet, basename="rating-import")
+router.register("franchises/hidden", HiddenFranchiseViewSet, basename="hidden-franchise")
 
 app_name = "api"
 urlpatterns = [

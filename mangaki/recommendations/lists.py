@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Q, prefetch_related_objects
 from django.utils.translation import ngettext
 
 from recommender.base import Explanation, UserState
@@ -463,7 +463,8 @@ def recommendations_for(
     candidates = catalogue.candidates(category_id, nsfw_ok)
     if wanted_season is not None:
         candidates = _in_season(candidates, wanted_season)
-    candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values)
+    hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
+    candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
     ranked = _ranked(serving, item_ids, values, candidates, limit + CANDIDATE_MARGIN)
     neighbours = _Neighbours(ranked)
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok)
@@ -478,6 +479,15 @@ def recommendations_for(
         chosen, by_pk, neighbours, serving.rating, predicted, tag_reasons, _listed_tags(chosen, with_tags)
     )
     return RecommendationList(items, serving.algorithm, serving.ranker.version, False, "")
+
+
+def _hidden_for(user) -> Q:
+    """The works of the franchises ``user`` hid ("not interested in this franchise"), as SQL."""
+    hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) if user is not None else None
+    if not hidden:
+        return Q(pk__in=[])
+    franchises = Work.objects.filter(pk__in=hidden, franchise_id__isnull=False).values("franchise_id")
+    return Q(pk__in=hidden) | Q(franchise_id__in=franchises)
 
 
 def similar_works(*, work: Work, user=None, limit: int = 8) -> list[Work]:
@@ -499,6 +509,7 @@ def similar_works(*, work: Work, user=None, limit: int = 8) -> list[Work]:
         Work.objects.safe_for(user)
         .filter(pk__in=nearest, nb_ratings__gte=settings.MANGAKI_SIMILAR_MIN_RATINGS)
         .exclude(pk=work.pk)
+        .exclude(_hidden_for(user))
         .select_related("category")
         .prefetch_related("tags")
     )

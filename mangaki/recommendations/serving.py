@@ -66,19 +66,23 @@ class Catalogue:
         at = np.minimum(np.searchsorted(self.work_ids, work_ids), self.work_ids.size - 1)
         return np.where(self.work_ids[at] == work_ids, self.franchise_ids[at], -1)
 
-    def without_turned_down_franchises(self, candidates: np.ndarray, item_ids, values) -> np.ndarray:
+    def without_turned_down_franchises(
+        self, candidates: np.ndarray, item_ids, values, hidden_works=()
+    ) -> np.ndarray:
         """``candidates`` less the works of a franchise the person turned down: they disliked or
-        won't see a part of it and liked none (``LIKED_MIN_VALUE``)."""
+        won't see a part of it and liked none (``LIKED_MIN_VALUE``), or said "not interested in
+        this franchise" of one of its parts (``hidden_works``: that part too, franchise or not)."""
         franchises = self.franchises_of(item_ids)
         inside = franchises >= 0
-        if not inside.any():
-            return candidates
         values = np.asarray(values, dtype=np.float64)
         liked = set(franchises[inside & (values >= LIKED_MIN_VALUE)].tolist())
         refused = set(franchises[inside & (values <= RATING_VALUES[Choice.WONTSEE])].tolist()) - liked
-        if not refused:
+        hidden = np.asarray(list(hidden_works), dtype=np.int64)
+        refused |= set(self.franchises_of(hidden).tolist()) - {-1}
+        if not refused and not hidden.size:
             return candidates
-        return candidates[~np.isin(self.franchises_of(candidates), list(refused))]
+        keep = ~np.isin(self.franchises_of(candidates), list(refused)) & ~np.isin(candidates, hidden)
+        return candidates[keep]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from ..models import Work, WorkRelation
+from ..models import Profile, Work, WorkRelation
 
 # Relations too loose to make two works one franchise.
 NOT_JOINING = (WorkRelation.Kind.CHARACTER, WorkRelation.Kind.OTHER)
@@ -49,3 +49,55 @@ def franchises_recompute() -> int:
         ]
         Work.objects.bulk_update(changed, ["franchise_id"], batch_size=BATCH_SIZE)
         return len(changed)
+
+
+# Works a person may hide the franchise of: enough for anyone, bounded for the profile's row.
+MAX_HIDDEN_FRANCHISES = 1000
+
+
+class TooManyHiddenFranchises(Exception):
+    """The person already hid ``MAX_HIDDEN_FRANCHISES`` franchises."""
+
+
+def franchise_hide(*, user, work: Work) -> bool:
+    """Hide ``work``'s franchise (every part, as the relations join them) from ``user``'s lists;
+    False when it already was. A work of no franchise is hidden alone."""
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+        hidden = set(profile.hidden_franchises)
+        if work.pk in hidden:
+            return False
+        if len(hidden) >= MAX_HIDDEN_FRANCHISES:
+            raise TooManyHiddenFranchises(f"at most {MAX_HIDDEN_FRANCHISES} franchises can be hidden")
+        profile.hidden_franchises = sorted(hidden | {work.pk})
+        profile.save(update_fields=["hidden_franchises"])
+    if hasattr(user, "_state") and "profile" in user._state.fields_cache:
+        user.profile.hidden_franchises = profile.hidden_franchises  # the caller's copy too
+    return True
+
+
+def franchise_show(*, user, work: Work) -> bool:
+    """Undo ``franchise_hide`` for ``work`` (and for any other part it was said of); False when
+    nothing was hidden."""
+    parts = {work.pk}
+    if work.franchise_id is not None:
+        parts |= set(Work.objects.filter(franchise_id=work.franchise_id).values_list("pk", flat=True))
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+        kept = [pk for pk in profile.hidden_franchises if pk not in parts]
+        if len(kept) == len(profile.hidden_franchises):
+            return False
+        profile.hidden_franchises = kept
+        profile.save(update_fields=["hidden_franchises"])
+    if hasattr(user, "_state") and "profile" in user._state.fields_cache:
+        user.profile.hidden_franchises = kept
+    return True
+
+
+def hidden_franchise_ids(work_ids) -> set[int]:
+    """The franchises (``Work.franchise_id``) of the works a person hid the franchise of."""
+    return set(
+        Work.objects.filter(pk__in=list(work_ids), franchise_id__isnull=False).values_list(
+            "franchise_id", flat=True
+        )
+    )

@@ -90,6 +90,22 @@ def home(request):
     return render(request, "mangaki/home.html", {"sections": sections})
 
 
+def franchise_is_hidden(user, work: Work) -> bool:
+    """Whether ``user`` said "not interested in this franchise" of this work or another part
+    (read from the profile the request already holds, and one query for a work of a franchise)."""
+    hidden = (
+        getattr(getattr(user, "profile", None), "hidden_franchises", None) if user.is_authenticated else None
+    )
+    if not hidden:
+        return False
+    if work.pk in hidden:
+        return True
+    return (
+        work.franchise_id is not None
+        and Work.objects.filter(pk__in=hidden, franchise_id=work.franchise_id).exists()
+    )
+
+
 def work_list(request, category: str):
     category = next((c for c in categories(request) if c.slug == category), None)
     if category is None:
@@ -187,5 +203,6 @@ def work_detail(request, category: str, pk: int):
             "link_sections": links_by_kind(work_links(work)),
             "shows_bangumi_data": has_bangumi_data(work),
             "related_sections": related_sections(work, request.user),
+            "franchise_hidden": franchise_is_hidden(request.user, work),
         },
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ..choices import Choice
 from ..models import Work
+from ..services.franchises import TooManyHiddenFranchises, franchise_hide, franchise_show
 from ..services.guests import TooManyGuests, guest_login
 from ..services.ratings import rating_delete, rating_set
 from .cards import CHOICE_LABELS
@@ -68,3 +70,29 @@ def redirect_back(request, work: Work):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = work.get_absolute_url()
     return HttpResponseRedirect(target)
+
+
+@require_POST
+def franchise_hidden(request, pk: int):
+    """ "Not interested in this franchise" (``hide=1``), or show it again (``hide=0``): every part
+    leaves (or comes back to) the requesting member's lists. Members only: a visitor is asked to
+    sign in."""
+    work = get_object_or_404(Work.objects.visible_to(request.user), pk=pk)
+    if not request.user.is_authenticated:
+        messages.error(request, "Sign in to hide a franchise from your lists.")
+        return HttpResponseRedirect(f"{reverse('login')}?next={work.get_absolute_url()}")
+    hide = request.POST.get("hide", "1")
+    if hide not in ("0", "1"):
+        messages.error(request, "hide must be 1 (hide the franchise) or 0 (show it again).")
+        return redirect_back(request, work)
+    if hide == "1":
+        try:
+            franchise_hide(user=request.user, work=work)
+        except TooManyHiddenFranchises as refused:
+            messages.error(request, f"{refused}.")
+            return redirect_back(request, work)
+        messages.success(request, f"Nothing of {work.title}'s franchise will be recommended to you.")
+    else:
+        franchise_show(user=request.user, work=work)
+        messages.success(request, f"{work.title}'s franchise may be recommended to you again.")
+    return redirect_back(request, work)

@@ -186,3 +186,39 @@ def test_the_api_lists_a_season_in_the_persons_order_and_refuses_a_bad_one(new_s
         refused = client.get("/api/recommendations/", {"season": bad})
         assert refused.status_code == 400, (bad, refused.content)
         assert [error["field"] for error in refused.json()["errors"]] == ["season"]
+
+
+def test_not_interested_in_a_franchise_hides_every_part_on_page_and_api(new_season, client):
+    first, sequel, other, _ = new_season
+    fan = sequel_fan(first)
+    client.force_login(fan)
+    assert sequel.pk in [i.work.pk for i in recommendations_for(user=fan, season=SPRING, limit=50).items]
+    page = client.get(first.get_absolute_url()).content.decode()
+    assert "Not interested in this franchise" in page
+    # The page's form: every part leaves the person's lists, though they loved the first one.
+    answer = client.post(
+        f"/works/{first.pk}/franchise-hidden/", {"hide": "1", "next": first.get_absolute_url()}
+    )
+    assert answer.status_code == 302
+    fan = type(fan).objects.get(pk=fan.pk)
+    assert fan.profile.hidden_franchises == [first.pk]
+    listed = [i.work.pk for i in recommendations_for(user=fan, season=SPRING, limit=50).items]
+    assert sequel.pk not in listed and other.pk in listed
+    assert "Show it again" in client.get(sequel.get_absolute_url()).content.decode()  # any part says so
+    # The API: listed, undone by another part of the franchise, refused for an unknown work.
+    assert [w["id"] for w in client.get("/api/franchises/hidden/").json()] == [first.pk]
+    assert client.delete(f"/api/franchises/hidden/{sequel.pk}/").status_code == 204
+    assert client.delete(f"/api/franchises/hidden/{sequel.pk}/").status_code == 404
+    fan = type(fan).objects.get(pk=fan.pk)
+    assert sequel.pk in [i.work.pk for i in recommendations_for(user=fan, season=SPRING, limit=50).items]
+    assert client.put(f"/api/franchises/hidden/{sequel.pk}/").status_code == 201
+    assert client.put(f"/api/franchises/hidden/{sequel.pk}/").status_code == 200
+    fan = type(fan).objects.get(pk=fan.pk)
+    assert sequel.pk not in [i.work.pk for i in recommendations_for(user=fan, season=SPRING, limit=50).items]
+    for bad in ("0", "x", str(2**70)):
+        assert client.put(f"/api/franchises/hidden/{bad}/").status_code == 404
+    # Members only; nobody touches another's list.
+    client.logout()
+    assert client.get("/api/franchises/hidden/").status_code in (401, 403)
+    assert client.post(f"/works/{first.pk}/franchise-hidden/", {"hide": "1"}).status_code == 302
+    assert type(fan).objects.get(pk=fan.pk).profile.hidden_franchises == [sequel.pk]
