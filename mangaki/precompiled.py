@@ -18,6 +18,7 @@ would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from datetime import date
 
@@ -34,6 +35,7 @@ from django.db.models import (
     FloatField,
     ForeignKey,
     IntegerField,
+    JSONField,
     Model,
     QuerySet,
     TextField,
@@ -79,8 +81,10 @@ class PartialModel:
     are DEFERRED (read from the database if ever accessed). Booleans are made booleans (SQLite
     answers 0 or 1) and dates dates (SQLite answers ``"2013-04-05"``); integers, floats, text,
     files (their name) and foreign keys to an integer or text key come from every driver as
-    wanted. Any other field (a datetime, a decimal, JSON…) is refused with a TypeError: its
-    value would differ from the ORM's on some database.
+    wanted; JSON (a ``JSONField`` with the default decoder) comes as its text from both
+    drivers (Django loads PostgreSQL's jsonb as text) and is decoded as the ORM decodes it. Any
+    other field (a datetime, a decimal…) is refused with a TypeError: its value would differ
+    from the ORM's on some database.
     """
 
     def __init__(self, model: type[Model], field_names: tuple[str, ...]):
@@ -106,6 +110,11 @@ class PartialModel:
             for index, position in enumerate(listed)
             if type(fields[position]) is DateField  # not a DateTimeField, which is one too
         ]
+        self._jsons = [
+            (index, position)
+            for index, position in enumerate(listed)
+            if isinstance(fields[position], JSONField)
+        ]
 
     def lookups(self, prefix: str = "") -> tuple[str, ...]:
         """``columns`` as ``values_list`` names, reached from another model through ``prefix``."""
@@ -123,6 +132,9 @@ class PartialModel:
         for index, position in self._dates:
             if isinstance(row[index], str):
                 values[position] = date.fromisoformat(row[index])
+        for index, position in self._jsons:
+            if isinstance(row[index], str):
+                values[position] = json.loads(row[index])
         return self.model.from_db(alias, self.columns, values)
 
 
@@ -135,6 +147,8 @@ def _check_convertible(field) -> None:
     target = field.target_field if isinstance(field, ForeignKey) else field
     if isinstance(target, BooleanField) or type(target) is DateField:
         return  # converted by ``instance``
+    if isinstance(target, JSONField) and target.decoder is None:
+        return  # decoded by ``instance``
     if isinstance(target, _AS_RETURNED) and not isinstance(target, DateTimeField):
         return
     raise TypeError(

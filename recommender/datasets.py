@@ -42,6 +42,8 @@ class RatingData:
     # dataset's relations (anime: relations.csv.gz, inferred; recommender/franchises.py), or
     # inferred from the titles alone (MovieLens, unchecked there). None where nothing says.
     item_franchise: np.ndarray | None = None
+    # Each franchise's first part (its first series aired), by franchise number.
+    item_first_parts: dict[int, int] = field(default_factory=dict)
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -111,21 +113,32 @@ def load_anime(name_or_path: str | Path = "anime") -> RatingData:
     X = np.column_stack([np.array(users, dtype=np.int64), np.array(items, dtype=np.int64)])
     n_items = max(n_items, int(X[:, 1].max()) + 1 if X.size else 0)
     franchise = np.full(n_items, -1, dtype=np.int64)
+    firsts: dict[int, int] = {}
     for number, members in enumerate(franchises_of_folder(directory)):
-        for column, value in members:
-            if column == "mal_id" and int(value) < n_items:
-                franchise[int(value)] = number
+        items = [int(value) for column, value in members if column == "mal_id" and int(value) < n_items]
+        franchise[items] = number
+        if items:
+            firsts[number] = items[0]  # the first part of those the ratings can name
     return RatingData(
-        X, np.array(values), _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles, priors, franchise
+        X,
+        np.array(values),
+        _tag_matrix(pairs, n_items, len(tag_names)),
+        tag_names,
+        titles,
+        priors,
+        franchise,
+        firsts,
     )
 
 
-def _franchises_of_titles(titles: dict[int, str], n_items: int) -> np.ndarray:
+def _franchises_of_titles(titles: dict[int, str], n_items: int) -> tuple[np.ndarray, dict[int, int]]:
     franchise = np.full(n_items, -1, dtype=np.int64)
     catalogue = [CatalogueWork(item, [title], order=item) for item, title in titles.items()]
+    firsts = {}
     for number, members in enumerate(infer_franchises(catalogue)):
         franchise[members] = number
-    return franchise
+        firsts[number] = members[0]
+    return franchise, firsts
 
 
 def movielens_choice_values(stars: np.ndarray) -> np.ndarray:
@@ -181,7 +194,13 @@ def load_movielens(directory: str | Path, as_choices: bool = False) -> RatingDat
     ]
     pairs += [(movie, tag_column[f"tag:{tag}"]) for movie, tags in movie_tags.items() for tag in tags]
     n_items = max(max(titles, default=0), int(X[:, 1].max())) + 1
-    franchise = _franchises_of_titles(titles, n_items)
+    franchise, firsts = _franchises_of_titles(titles, n_items)
     return RatingData(
-        X, y, _tag_matrix(pairs, n_items, len(tag_names)), tag_names, titles, item_franchise=franchise
+        X,
+        y,
+        _tag_matrix(pairs, n_items, len(tag_names)),
+        tag_names,
+        titles,
+        item_franchise=franchise,
+        item_first_parts=firsts,
     )

@@ -238,22 +238,16 @@ def infer_franchises(works: Iterable[CatalogueWork]) -> list[list[Hashable]]:
     components: dict[int, list[int]] = defaultdict(list)
     for index in range(len(works)):
         components[groups.find(index)].append(index)
-    never = date.max
-
-    def first_part_first(index: int):
-        work = works[index]
-        return (
-            FIRST_PART_TYPES.get(work.type, len(FIRST_PART_TYPES)),
-            work.start or never,
-            work.order,
-            index,
-        )
-
     return [
-        [works[i].key for i in sorted(members, key=first_part_first)]
+        [works[i].key for i in sorted(members, key=lambda i: (first_part_key(works[i]), i))]
         for members in components.values()
         if len(members) > 1
     ]
+
+
+def first_part_key(work: CatalogueWork) -> tuple:
+    """Where a person starts a franchise: the smallest key is its first part (see above)."""
+    return (FIRST_PART_TYPES.get(work.type, len(FIRST_PART_TYPES)), work.start or date.max, work.order)
 
 
 # --- The dataset folder (fixtures/anime's format) -------------------------------------------------
@@ -294,7 +288,10 @@ def catalogue_of_folder(directory: Path) -> list[CatalogueWork]:
     ``manage.py load_anime`` reports those)."""
     directory = Path(directory)
     works: dict[FolderKey, CatalogueWork] = {}
-    for row in _csv_rows(_optional(directory, "works") or directory / "works.csv.gz"):
+    works_path = _optional(directory, "works")
+    if works_path is None:
+        return []
+    for row in _csv_rows(works_path):
         key = folder_key(row)
         if key is not None:
             order = int(key[1]) if key[0] == "mal_id" and key[1].isdigit() else 2**31
@@ -359,12 +356,14 @@ def write_relations(directory: Path) -> tuple[Path, int, int]:
 
 
 def franchises_of_folder(directory: Path) -> list[list[FolderKey]]:
-    """The folder's franchises: from its relations.csv(.gz) when it has one (every kind but
-    "character" and "other" joins), else inferred from its titles, sites and air dates."""
+    """The folder's franchises, each first part first: from its relations.csv(.gz) when it has
+    one (every kind but "character" and "other" joins), else inferred from its titles, sites
+    and air dates."""
     directory = Path(directory)
     path = _optional(directory, "relations")
+    catalogue = catalogue_of_folder(directory)
     if path is None:
-        return infer_franchises(catalogue_of_folder(directory))
+        return infer_franchises(catalogue)
     numbers: dict[FolderKey, int] = {}
     groups = _UnionFind()
     for row in _csv_rows(path):
@@ -375,7 +374,13 @@ def franchises_of_folder(directory: Path) -> list[list[FolderKey]]:
     members: dict[int, list[FolderKey]] = defaultdict(list)
     for key, number in numbers.items():
         members[groups.find(number)].append(key)
-    return [keys for keys in members.values() if len(keys) > 1]
+    known = {work.key: first_part_key(work) for work in catalogue}
+    unknown = (len(FIRST_PART_TYPES) + 1, date.max, 2**31)
+    return [
+        sorted(keys, key=lambda key: (known.get(key, unknown), key))
+        for keys in members.values()
+        if len(keys) > 1
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

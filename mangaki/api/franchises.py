@@ -29,6 +29,7 @@ class HiddenFranchiseViewSet(viewsets.GenericViewSet):
     """ "Not interested in this franchise": the works it was said of."""
 
     permission_classes = [IsAuthenticated]
+    queryset = Work.objects.none()  # for the schema: answers read the profile (``_hidden``)
     serializer_class = serializers.WorkSummarySerializer
     pagination_class = None
     lookup_url_kwarg = "work"

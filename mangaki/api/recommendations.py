@@ -33,7 +33,7 @@ MAX_RECOMMENDATIONS = 100
 # Their other columns (password, dates, names) are DEFERRED: read if anything ever asks.
 _TOKEN = PartialModel(Token, ("user",))
 _USER = PartialModel(get_user_model(), ("username", "is_active", "is_staff", "is_superuser"))
-_PROFILE = PartialModel(Profile, ("user", "nsfw_ok", "is_shared", "is_guest"))
+_PROFILE = PartialModel(Profile, ("user", "nsfw_ok", "is_shared", "is_guest", "hidden_franchises"))
 _token_sql = PrecompiledQuery(
     lambda key: Token.objects.filter(key=key).values_list(
         *_TOKEN.lookups(), *_USER.lookups("user__"), *_PROFILE.lookups("user__profile__")

@@ -100,3 +100,20 @@ def test_partial_models_refuse_a_field_they_do_not_convert(db):
         PartialModel(Work, ("title", "date_added"))
     with pytest.raises(TypeError, match="synced_at"):
         PartialModel(Work, ("synced_at",))
+
+
+def test_partial_models_decode_json_as_the_orm_does(db):
+    """A JSON column read by a raw query (text on both drivers) equals the ORM's value."""
+    from django.contrib.auth import get_user_model
+
+    from mangaki.models import Profile
+
+    user = get_user_model().objects.create(username="json-reader")
+    Profile.objects.filter(user=user).update(hidden_franchises=[3, 1, 2])
+    partial = PartialModel(Profile, ("user", "hidden_franchises"))
+    row = Profile.objects.filter(user=user).values_list(*partial.lookups())
+    from mangaki.precompiled import PrecompiledQuery
+
+    raw = PrecompiledQuery(lambda pk: Profile.objects.filter(user_id=pk).values_list(*partial.lookups()))
+    for found in (list(row)[0], raw.rows(user.pk)[0], raw.rows(user.pk)[0]):
+        assert partial.instance("default", found).hidden_franchises == [3, 1, 2]
