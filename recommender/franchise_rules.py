@@ -94,8 +94,17 @@ class FranchiseAware:
     -1 are of no franchise.
     """
 
-    def __init__(self, model, franchise: np.ndarray, first_part_key: Callable[[int], tuple] | None = None):
+    def __init__(
+        self,
+        model,
+        franchise: np.ndarray,
+        first_part_key: Callable[[int], tuple] | None = None,
+        *,
+        turn_down: bool = True,
+        first_part: bool = True,
+    ):
         self.model = model
+        self.turn_down, self.first_part = turn_down, first_part
         self.franchise = np.asarray(franchise, dtype=np.int64)
         self.franchise_of = franchise_lookup(self.franchise)
         self.firsts = first_parts(self.franchise, first_part_key or (lambda item: (item,)))
@@ -108,7 +117,7 @@ class FranchiseAware:
         return self
 
     def recommend(self, item_ids, values, n=10, candidates=None, exclude_rated=True):
-        refused = turned_down(self.franchise_of, item_ids, values)
+        refused = turned_down(self.franchise_of, item_ids, values) if self.turn_down else set()
         pool = self.model.items_ if candidates is None else np.asarray(candidates, dtype=np.int64)
         if refused:
             pool = pool[~np.isin(self.franchise_of(pool), list(refused))]
@@ -117,8 +126,10 @@ class FranchiseAware:
         )
         rated = set(np.asarray(item_ids).tolist())
         allowed_set = set(pool.tolist()) - (rated if exclude_rated else set())
-        order, _ = start_with_first_parts(
-            listed.item_ids.tolist(), self.franchise_of, self.firsts, item_ids, allowed_set.__contains__
-        )
+        order = listed.item_ids.tolist()
+        if self.first_part:
+            order, _ = start_with_first_parts(
+                order, self.franchise_of, self.firsts, item_ids, allowed_set.__contains__
+            )
         kept = np.asarray(order[:n], dtype=np.int64)
         return type(listed)(kept, np.zeros(kept.size), listed.state)

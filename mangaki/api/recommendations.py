@@ -146,6 +146,11 @@ class ExplanationSerializer(serializers.Serializer):
         help_text="A work of the same franchise you rated favorite or like (for a work nobody here "
         "has rated yet, ranked by its side information); null otherwise.",
     )
+    first_part_of = WorkSummarySerializer(
+        allow_null=True,
+        help_text="Listed in place of this later part of its franchise, which the model ranked: you "
+        "rated nothing of the franchise, so it starts with this one; null otherwise.",
+    )
     popular_elsewhere = serializers.BooleanField(
         help_text="Listed partly because many people follow it upstream (MyAnimeList members): "
         "nobody here has rated it yet."

@@ -18,6 +18,7 @@ database took to answer them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from django.db.models import F, Q, prefetch_related_objects
 from django.utils.translation import ngettext
 
 from recommender.base import Explanation, UserState
+from recommender.franchise_rules import start_with_first_parts
 
 from ..choices import COUNTED_CHOICES, LIKED_MIN_VALUE, RATING_VALUES
 from ..models import Category, Rating, Tag, TaggedWork, Work
@@ -55,10 +57,20 @@ class Reasons:
     # raised it: nobody here rated it, so "many people here" would not be true.
     franchise_of: Work | None = None
     popular_elsewhere: bool = False
+    # The franchise's first part listed in place of a later part the model ranked (the person
+    # rated nothing of the franchise): "start with this one: <later part> follows it".
+    first_part_of: Work | None = None
 
     def __bool__(self) -> bool:
-        return bool(
-            self.tags or self.neighbours or self.popular or self.franchise_of or self.popular_elsewhere
+        return any(
+            (
+                self.tags,
+                self.neighbours,
+                self.popular,
+                self.franchise_of,
+                self.popular_elsewhere,
+                self.first_part_of,
+            )
         )
 
 
@@ -250,6 +262,7 @@ class _Ranked:
     order: list[int]
     listed_by: dict[int, tuple[LoadedModel, UserState]]
     rating_state: UserState | None  # the person in the rating model, when there is one
+    stands_for: dict[int, int] = dataclasses.field(default_factory=dict)  # first part -> later part
 
 
 def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted: int) -> _Ranked:
@@ -270,6 +283,22 @@ def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted:
         listed_by={pk: (source, state) for source, state, ids in lists for pk in ids.tolist()},
         rating_state=rating_state,
     )
+
+
+def _first_parts_first(ranked: _Ranked, catalogue, item_ids, candidates: np.ndarray) -> _Ranked:
+    """The ranked list with a later part of a franchise the person rated nothing of replaced by
+    the franchise's first part, when it may be listed (``recommender.franchise_rules``); the
+    first part is explained by the model that ranked the later part."""
+    allowed = set(candidates.tolist()) - set(np.asarray(item_ids).tolist())
+    order, stands_for = start_with_first_parts(
+        ranked.order, catalogue.franchises_of, catalogue.first_parts, item_ids, allowed.__contains__
+    )
+    if not stands_for:
+        return ranked
+    listed_by = dict(ranked.listed_by)
+    for first, later in stands_for.items():
+        listed_by.setdefault(first, ranked.listed_by[later])
+    return dataclasses.replace(ranked, order=order, listed_by=listed_by, stands_for=stands_for)
 
 
 class _Neighbours:
@@ -299,7 +328,8 @@ def _visible_works(ranked: _Ranked, neighbours: _Neighbours, limit: int, nsfw_ok
     are hidden (NSFW for this profile) or deleted since the snapshot.
     """
     first = ranked.order[:limit]
-    by_pk = works_by_pk({*first, *neighbours.explain(first)})
+    later_parts = {ranked.stands_for[pk] for pk in ranked.order if pk in ranked.stands_for}
+    by_pk = works_by_pk({*first, *neighbours.explain(first), *later_parts})
 
     def shown(pk: int) -> bool:
         work = by_pk.get(pk)
@@ -354,6 +384,13 @@ def _assemble(
     tags_by_work: dict[int, list[Tag]],
 ) -> list[Recommendation]:
     def reasons(work: Work) -> Reasons:
+        found = _reasons(work)
+        later = neighbours.ranked.stands_for.get(work.pk)
+        if later is not None and later in by_pk:
+            return dataclasses.replace(found, first_part_of=by_pk[later])
+        return found
+
+    def _reasons(work: Work) -> Reasons:
         listed = neighbours.of[work.pk]
         if neighbours.ranked.listed_by[work.pk][0].algorithm == Algorithm.SIDE:
             franchise_of = next(
@@ -466,6 +503,7 @@ def recommendations_for(
     hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
     candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
     ranked = _ranked(serving, item_ids, values, candidates, limit + CANDIDATE_MARGIN)
+    ranked = _first_parts_first(ranked, catalogue, item_ids, candidates)
     neighbours = _Neighbours(ranked)
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok)
     if not chosen and limit:

@@ -16,11 +16,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from django.db.models import Subquery
 
 from recommender.base import RatingModel
+from recommender.franchises import FIRST_PART_TYPES
 from recommender.indexing import lookup
 
 from ..choices import LIKED_MIN_VALUE, RATING_VALUES, Choice
@@ -43,6 +45,8 @@ class Catalogue:
     category_by_slug: dict[str, int]
     # Each work's franchise (``Work.franchise_id``), -1 for none; aligned with ``work_ids``.
     franchise_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    # Each franchise's first part (its first series aired: ``recommender.franchises``'s rule).
+    first_parts: dict[int, int] = field(default_factory=dict)
     _candidates: dict[tuple[int | None, bool], np.ndarray] = field(default_factory=dict, repr=False)
 
     def candidates(self, category_id: int | None, nsfw_ok: bool) -> np.ndarray:
@@ -112,7 +116,16 @@ RETRY_MAX_SECONDS = 300.0
 
 def _catalogue(latest_work_id: int | None) -> Catalogue:
     # Only public works are ever recommended (``WorkQuerySet.public``).
-    rows = list(Work.objects.public().order_by("pk").values_list("pk", "category_id", "nsfw", "franchise_id"))
+    rows = list(
+        Work.objects.public()
+        .order_by("pk")
+        .values_list("pk", "category_id", "nsfw", "franchise_id", "work_type", "aired_from")
+    )
+    first_parts: dict[int, tuple] = {}
+    for pk, _, _, franchise, work_type, aired_from in rows:
+        if franchise is not None:
+            key = (FIRST_PART_TYPES.get(work_type, len(FIRST_PART_TYPES)), aired_from or date.max, pk)
+            first_parts[franchise] = min(first_parts.get(franchise, key), key)
     return Catalogue(
         latest_work_id=latest_work_id,
         work_ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
@@ -120,6 +133,7 @@ def _catalogue(latest_work_id: int | None) -> Catalogue:
         nsfw=np.fromiter((r[2] for r in rows), bool, len(rows)),
         category_by_slug=dict(Category.objects.values_list("slug", "pk")),
         franchise_ids=np.fromiter((-1 if r[3] is None else r[3] for r in rows), np.int64, len(rows)),
+        first_parts={franchise: key[-1] for franchise, key in first_parts.items()},
     )
 
 

@@ -51,10 +51,18 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
             "url": reverse("work-detail", args=[slugs[first_part.category_id], first_part.pk]),
             "sequel": later,  # "Sequel of X" when it aired after X, else "Same franchise as X"
         }
+    later = explanation.first_part_of
+    first_part_of = None
+    if later is not None:
+        first_part_of = {
+            "work": later,
+            "url": reverse("work-detail", args=[slugs[later.category_id], later.pk]),
+        }
     return {
         "tags": tags[:SHOWN_TAGS],
         "neighbours": neighbours[:SHOWN_NEIGHBOURS],
         "popular": explanation.popular,
+        "first_part_of": first_part_of,
         "franchise_of": franchise_of,
         "popular_elsewhere": explanation.popular_elsewhere,
     }

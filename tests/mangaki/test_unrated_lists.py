@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mangaki.choices import Choice
-from mangaki.models import Category, TaggedWork, TrainedModel, Work
+from mangaki.models import Category, Rating, TaggedWork, TrainedModel, Work
 from mangaki.recommendations.lists import recommendations_for
 from mangaki.recommendations.training import model_train
 from mangaki.seasons import Season, YearSeason, season_condition
@@ -222,3 +222,25 @@ def test_not_interested_in_a_franchise_hides_every_part_on_page_and_api(new_seas
     assert client.get("/api/franchises/hidden/").status_code in (401, 403)
     assert client.post(f"/works/{first.pk}/franchise-hidden/", {"hide": "1"}).status_code == 302
     assert type(fan).objects.get(pk=fan.pk).profile.hidden_franchises == [sequel.pk]
+
+
+def test_a_later_part_of_a_franchise_nobody_started_gives_its_place_to_the_first_part(new_season):
+    from mangaki.recommendations.serving import active_models
+
+    catalogue = active_models(["ease"])["ease"].catalogue
+    replaced = 0
+    popular = list(Work.objects.filter(nb_ratings__gt=0).order_by("-nb_ratings")[:60])
+    for offset in range(0, 60, 12):
+        person = UserFactory()
+        for work in popular[offset : offset + 12]:
+            rating_set(user=person, work=work, choice=Choice.LIKE)
+        rated = set(Rating.objects.filter(user=person).values_list("work__franchise_id", flat=True)) - {None}
+        for item in recommendations_for(user=person, limit=20).items:
+            franchise = Work.objects.get(pk=item.work.pk).franchise_id
+            if franchise is not None and franchise not in rated:
+                assert catalogue.first_parts[franchise] == item.work.pk, item.work.title
+            if item.explanation.first_part_of is not None:
+                replaced += 1
+                later = item.explanation.first_part_of
+                assert Work.objects.get(pk=later.pk).franchise_id == franchise and later.pk != item.work.pk
+    assert replaced, "no list had a later part to replace: the check above said nothing"

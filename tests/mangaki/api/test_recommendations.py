@@ -156,7 +156,14 @@ def test_the_answer_renders_each_work_once_with_the_summary_shape(ease_and_balse
     assert fallback["is_fallback"] and len(fallback["results"]) == 3
     assert all(
         item["explanation"]
-        == {"tags": [], "neighbours": [], "popular": False, "franchise_of": None, "popular_elsewhere": False}
+        == {
+            "tags": [],
+            "neighbours": [],
+            "popular": False,
+            "franchise_of": None,
+            "first_part_of": None,
+            "popular_elsewhere": False,
+        }
         for item in fallback["results"]
     )
 
