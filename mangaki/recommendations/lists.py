@@ -447,8 +447,11 @@ def recommendations_for(
     limit: int = 20,
     algorithm: str | None = None,
     with_tags: bool = True,
+    personal_only: bool = False,
 ) -> RecommendationList:
-    """The ``limit`` works ``user`` should like most, with why; the fallback list when it cannot.
+    """The ``limit`` works ``user`` should like most, with why; the fallback list when it cannot
+    (``personal_only``: an empty list marked as the fallback, read with no query more, for a
+    page that shows something else then).
 
     ``algorithm`` None serves the best lists (EASE, or the best model trained). ``user`` may be
     None or anonymous. Works the user rated with any choice are excluded, NSFW works hidden
@@ -463,26 +466,25 @@ def recommendations_for(
         raise ValueError(f"Unknown algorithm {algorithm!r}; expected one of {', '.join(OFFERED)}.")
     wanted_season = _season_of(season) if season is not None else None
     limit = max(int(limit), 0)
+
+    def fallback(who, shown: str, reason: str) -> RecommendationList:
+        if personal_only:
+            return RecommendationList([], shown, None, True, reason)
+        return _fallback(who, category, limit, shown, reason, wanted_season)
+
     if user is None or not user.is_authenticated:
         shown = algorithm or DEFAULT
-        return _fallback(
-            None, category, limit, shown, _too_few_ratings_reason(shown, signed_in=False), wanted_season
-        )
+        return fallback(None, shown, _too_few_ratings_reason(shown, signed_in=False))
     serving = _serving(algorithm)
     if serving.ranker is None:
+        if personal_only:
+            return fallback(user, serving.algorithm, NO_MODEL_YET)
         wanted = [serving.algorithm] if algorithm is not None else list(SERVING_ORDER)
         reason = CANNOT_READ_MODEL if failed_to_load(wanted) else NO_MODEL_YET
-        return _fallback(user, category, limit, serving.algorithm, reason, wanted_season)
+        return fallback(user, serving.algorithm, reason)
     item_ids, values = user_ratings(user.pk)
     if item_ids.size < spec(serving.algorithm).min_ratings:
-        return _fallback(
-            user,
-            category,
-            limit,
-            serving.algorithm,
-            _too_few_ratings_reason(serving.algorithm),
-            wanted_season,
-        )
+        return fallback(user, serving.algorithm, _too_few_ratings_reason(serving.algorithm))
 
     nsfw_ok = nsfw_allowed(user)
     if (
@@ -502,15 +504,16 @@ def recommendations_for(
         candidates = _in_season(candidates, wanted_season)
     hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
     candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
-    ranked = _ranked(serving, item_ids, values, candidates, limit + CANDIDATE_MARGIN)
+    # Twice the list: a first part standing in for a later one may take the place of two.
+    ranked = _ranked(serving, item_ids, values, candidates, 2 * limit + CANDIDATE_MARGIN)
     ranked = _first_parts_first(ranked, catalogue, item_ids, candidates)
     neighbours = _Neighbours(ranked)
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok)
     if not chosen and limit:
         # Nothing here the models know (works added since their training: a first manga
         # import, say): the most rated of the category until the next training learns them.
-        waiting = _fallback(user, category, limit, serving.algorithm, NOT_LEARNED_YET, wanted_season)
-        if waiting.items:
+        waiting = fallback(user, serving.algorithm, NOT_LEARNED_YET)
+        if waiting.items or personal_only:
             return waiting
     predicted, tag_reasons = _predictions_and_tags(serving.rating, ranked.rating_state, chosen)
     items = _assemble(

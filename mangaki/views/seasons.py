@@ -42,7 +42,11 @@ def personal_season(request, category, season: YearSeason, limit: int) -> tuple[
     if not request.user.is_authenticated:
         return None, {}
     listed = recommendations_for(
-        user=request.user, category=category.slug, season=(season.year, season.season.value), limit=limit
+        user=request.user,
+        category=category.slug,
+        season=(season.year, season.season.value),
+        limit=limit,
+        personal_only=True,
     )
     if listed.is_fallback:
         return None, {}

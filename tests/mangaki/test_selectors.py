@@ -12,8 +12,10 @@ from mangaki.choices import RATING_VALUES, Choice
 from mangaki.models import Category, Rating, Tag, TaggedWork, TrainedModel, Work
 from mangaki.recommendations.lists import recommendations_for, similar_works
 from mangaki.recommendations.registry import load_model, model_activate
+from mangaki.recommendations.serving import active_models
 from mangaki.recommendations.training import model_train
 from mangaki.services.ratings import rating_set
+from recommender.franchise_rules import start_with_first_parts
 from tests.factories import UserFactory, WorkFactory
 from tests.training_support import model_storage_fixture, small_anime_fixture  # noqa: F401
 
@@ -61,7 +63,8 @@ def test_three_ratings_give_personal_recommendations_with_explanations(trained):
     assert not result.is_fallback and result.fallback_reason == ""
     assert (result.algorithm, result.model_version) == ("balse", trained["balse"].version)
     assert len(result.items) == 10
-    predicted = [item.predicted for item in result.items]
+    # By predicted rating, but where a franchise's first part stands in for a later part.
+    predicted = [item.predicted for item in result.items if item.explanation.first_part_of is None]
     assert predicted == sorted(predicted, reverse=True)
     assert not {w.pk for w in rated} & {item.work.pk for item in result.items}
     rated_pks = {w.pk for w in rated}
@@ -82,11 +85,21 @@ def test_the_default_list_comes_from_the_ranker_and_every_work_is_explained(trai
     assert not result.is_fallback
     assert (result.algorithm, result.model_version) == ("ease", trained["ease"].version)
     assert len(result.items) == 20 and not {w.pk for w in loved} & {i.work.pk for i in result.items}
-    # The ranker's own order: what EASE lists for these ratings, site rules applied.
+    # The ranker's own order: what EASE lists for these ratings, site rules applied (NSFW left
+    # out, a franchise's first part in place of a later part: recommender.franchise_rules).
     values = np.full(len(loved), RATING_VALUES[Choice.FAVORITE])
-    expected = load_model(trained["ease"]).recommend([w.pk for w in loved], values, n=40)
+    rated = [w.pk for w in loved]
     safe = set(Work.objects.filter(nsfw=False).values_list("pk", flat=True))
-    assert [i.work.pk for i in result.items] == [pk for pk in expected.item_ids.tolist() if pk in safe][:20]
+    expected = load_model(trained["ease"]).recommend(rated, values, n=50, candidates=sorted(safe))
+    catalogue = active_models(["ease"])["ease"].catalogue
+    order, _ = start_with_first_parts(
+        expected.item_ids.tolist(),
+        catalogue.franchises_of,
+        catalogue.first_parts,
+        rated,
+        lambda pk: pk in safe and pk not in rated,
+    )
+    assert [i.work.pk for i in result.items] == order[:20]
     loved_pks = {w.pk for w in loved}
     for item in result.items:
         assert item.explanation, f"{item.work} is listed without a reason"
