@@ -151,6 +151,11 @@ class ExplanationSerializer(serializers.Serializer):
         help_text="Listed in place of this later part of its franchise, which the model ranked: you "
         "rated nothing of the franchise, so it starts with this one; null otherwise.",
     )
+    start_with = WorkSummarySerializer(
+        allow_null=True,
+        help_text="The first part of this work's franchise, to start with (you rated nothing of it, "
+        "and this list cannot hold it: a season's list); null otherwise.",
+    )
     popular_elsewhere = serializers.BooleanField(
         help_text="Listed partly because many people follow it upstream (MyAnimeList members): "
         "nobody here has rated it yet."

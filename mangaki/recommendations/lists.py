@@ -19,6 +19,7 @@ database took to answer them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,8 @@ class Reasons:
     # The franchise's first part listed in place of a later part the model ranked (the person
     # rated nothing of the franchise): "start with this one: <later part> follows it".
     first_part_of: Work | None = None
+    # A later part listed where its first part cannot be (a season's list): "start with <first>".
+    start_with: Work | None = None
 
     def __bool__(self) -> bool:
         return any(
@@ -263,6 +266,7 @@ class _Ranked:
     listed_by: dict[int, tuple[LoadedModel, UserState]]
     rating_state: UserState | None  # the person in the rating model, when there is one
     stands_for: dict[int, int] = dataclasses.field(default_factory=dict)  # first part -> later part
+    start_with: dict[int, int] = dataclasses.field(default_factory=dict)  # later part -> first part
 
 
 def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted: int) -> _Ranked:
@@ -285,20 +289,49 @@ def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted:
     )
 
 
-def _first_parts_first(ranked: _Ranked, catalogue, item_ids, candidates: np.ndarray) -> _Ranked:
+def _first_parts_first(
+    ranked: _Ranked,
+    catalogue,
+    item_ids,
+    candidates: np.ndarray,
+    shown_elsewhere: np.ndarray,
+    shown: Callable[[int], bool] | None = None,
+) -> _Ranked:
     """The ranked list with a later part of a franchise the person rated nothing of replaced by
     the franchise's first part, when it may be listed (``recommender.franchise_rules``); the
-    first part is explained by the model that ranked the later part."""
-    allowed = set(candidates.tolist()) - set(np.asarray(item_ids).tolist())
+    first part is explained by the model that ranked the later part. A later part whose first
+    part this list may not hold but the person may see (a season list: the first part aired
+    before) stays, noted "start with" its first part. With ``shown`` (whether the person may
+    see a work as it is now, not as the snapshot says), the works it hides leave first, and a
+    first part it hides stands in for nothing: the list a fresh snapshot would give."""
+    rated = set(np.asarray(item_ids).tolist())
+    allowed = set(candidates.tolist()) - rated
+    visible = ranked.order if shown is None else [pk for pk in ranked.order if shown(pk)]
     order, stands_for = start_with_first_parts(
-        ranked.order, catalogue.franchises_of, catalogue.first_parts, item_ids, allowed.__contains__
+        visible,
+        catalogue.franchises_of,
+        catalogue.first_parts,
+        item_ids,
+        (lambda pk: pk in allowed) if shown is None else (lambda pk: pk in allowed and shown(pk)),
     )
-    if not stands_for:
+    rated_franchises = set(catalogue.franchises_of(np.asarray(item_ids, dtype=np.int64)).tolist())
+    elsewhere = set(shown_elsewhere.tolist()) - rated
+    start_with = {}
+    for pk, franchise in zip(
+        order, catalogue.franchises_of(np.asarray(order, dtype=np.int64)).tolist(), strict=True
+    ):
+        first = catalogue.first_parts.get(franchise)
+        unstarted = franchise >= 0 and franchise not in rated_franchises and first not in (None, pk)
+        if unstarted and first not in allowed and first in elsewhere:
+            start_with[pk] = first
+    if not stands_for and not start_with:
         return ranked
     listed_by = dict(ranked.listed_by)
     for first, later in stands_for.items():
         listed_by.setdefault(first, ranked.listed_by[later])
-    return dataclasses.replace(ranked, order=order, listed_by=listed_by, stands_for=stands_for)
+    return dataclasses.replace(
+        ranked, order=order, listed_by=listed_by, stands_for=stands_for, start_with=start_with
+    )
 
 
 class _Neighbours:
@@ -320,23 +353,36 @@ class _Neighbours:
         return {neighbour for pk in pks for neighbour, _ in self.of[pk].neighbours}
 
 
-def _visible_works(ranked: _Ranked, neighbours: _Neighbours, limit: int, nsfw_ok: bool):
+def _visible_works(
+    ranked: _Ranked,
+    neighbours: _Neighbours,
+    limit: int,
+    nsfw_ok: bool,
+    rearrange: Callable[[Callable[[int], bool]], _Ranked],
+    first_parts: set[int],
+):
     """The first ``limit`` ranked works the person may see, and every Work read, by id.
 
     The works most likely shown are explained first, so that their neighbours come in the same
-    query as the works themselves; the next ranked ones are read only when some of the first
-    are hidden (NSFW for this profile) or deleted since the snapshot.
+    query as the works themselves (with the franchises' first parts that may stand in); the
+    next ranked ones are read only when some of those are hidden (NSFW for this profile) or
+    deleted since the snapshot, and the list is then ``rearrange``d as a fresh snapshot would.
     """
     first = ranked.order[:limit]
-    later_parts = {ranked.stands_for[pk] for pk in ranked.order if pk in ranked.stands_for}
-    by_pk = works_by_pk({*first, *neighbours.explain(first), *later_parts})
+    parts = {ranked.stands_for[pk] for pk in first if pk in ranked.stands_for}
+    parts |= {ranked.start_with[pk] for pk in first if pk in ranked.start_with}
+    by_pk = works_by_pk({*first, *neighbours.explain(first), *parts, *first_parts})
 
     def shown(pk: int) -> bool:
         work = by_pk.get(pk)
         return work is not None and (nsfw_ok or not work.nsfw)
 
-    if not all(shown(pk) for pk in first):
-        by_pk.update(works_by_pk(set(ranked.order[limit:]) - by_pk.keys()))
+    if not all(shown(pk) for pk in {*first, *parts, *first_parts}):
+        by_pk.update(works_by_pk({*ranked.order, *ranked.listed_by} - by_pk.keys()))
+        ranked = neighbours.ranked = rearrange(shown)
+        parts = {*ranked.stands_for.values(), *ranked.start_with.values()} - by_pk.keys()
+        if parts:
+            by_pk.update(works_by_pk(parts))
     chosen = [by_pk[pk] for pk in ranked.order if shown(pk)][:limit]
     missing = neighbours.explain([work.pk for work in chosen]) - by_pk.keys()
     if missing:  # only when a replacement brought neighbours of its own
@@ -387,7 +433,10 @@ def _assemble(
         found = _reasons(work)
         later = neighbours.ranked.stands_for.get(work.pk)
         if later is not None and later in by_pk:
-            return dataclasses.replace(found, first_part_of=by_pk[later])
+            found = dataclasses.replace(found, first_part_of=by_pk[later])
+        first = neighbours.ranked.start_with.get(work.pk)
+        if first is not None and first in by_pk:
+            found = dataclasses.replace(found, start_with=by_pk[first])
         return found
 
     def _reasons(work: Work) -> Reasons:
@@ -499,16 +548,25 @@ def recommendations_for(
         category_id = catalogue.category_by_slug.get(category)
         if category_id is None:
             return RecommendationList([], serving.algorithm, serving.ranker.version, False, "")
-    candidates = catalogue.candidates(category_id, nsfw_ok)
+    candidates = everywhere = catalogue.candidates(category_id, nsfw_ok)
     if wanted_season is not None:
         candidates = _in_season(candidates, wanted_season)
     hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
     candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
     # Twice the list: a first part standing in for a later one may take the place of two.
-    ranked = _ranked(serving, item_ids, values, candidates, 2 * limit + CANDIDATE_MARGIN)
-    ranked = _first_parts_first(ranked, catalogue, item_ids, candidates)
+    raw = _ranked(serving, item_ids, values, candidates, 2 * limit + CANDIDATE_MARGIN)
+
+    def rearrange(shown=None) -> _Ranked:
+        return _first_parts_first(raw, catalogue, item_ids, candidates, everywhere, shown)
+
+    ranked = rearrange()
     neighbours = _Neighbours(ranked)
-    chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok)
+    franchises = set(catalogue.franchises_of(np.asarray(raw.order, dtype=np.int64)).tolist()) - {-1}
+    # The first parts that may stand in for a later part of this list (read with the list).
+    listable = set(candidates.tolist())
+    first_parts = {catalogue.first_parts[f] for f in franchises if catalogue.first_parts.get(f) in listable}
+    chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok, rearrange, first_parts)
+    ranked = neighbours.ranked
     if not chosen and limit:
         # Nothing here the models know (works added since their training: a first manga
         # import, say): the most rated of the category until the next training learns them.

@@ -58,11 +58,16 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
             "work": later,
             "url": reverse("work-detail", args=[slugs[later.category_id], later.pk]),
         }
+    start = explanation.start_with
+    start_with = None
+    if start is not None:
+        start_with = {"work": start, "url": reverse("work-detail", args=[slugs[start.category_id], start.pk])}
     return {
         "tags": tags[:SHOWN_TAGS],
         "neighbours": neighbours[:SHOWN_NEIGHBOURS],
         "popular": explanation.popular,
         "first_part_of": first_part_of,
+        "start_with": start_with,
         "franchise_of": franchise_of,
         "popular_elsewhere": explanation.popular_elsewhere,
     }

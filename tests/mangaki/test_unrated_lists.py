@@ -244,3 +244,20 @@ def test_a_later_part_of_a_franchise_nobody_started_gives_its_place_to_the_first
                 later = item.explanation.first_part_of
                 assert Work.objects.get(pk=later.pk).franchise_id == franchise and later.pk != item.work.pk
     assert replaced, "no list had a later part to replace: the check above said nothing"
+
+
+def test_in_a_season_list_a_later_part_of_an_unstarted_franchise_says_where_to_start(new_season):
+    first, sequel, *_ = new_season
+    newcomer = UserFactory()
+    elsewhere = (
+        Work.objects.filter(nb_ratings__gt=0).exclude(franchise_id=first.franchise_id).order_by("-nb_ratings")
+    )
+    rating_set(user=newcomer, work=elsewhere[0], choice=Choice.LIKE)
+    listed = recommendations_for(user=newcomer, season=SPRING, limit=100)
+    item = next(item for item in listed.items if item.work.pk == sequel.pk)  # the season keeps it
+    start = item.explanation.start_with
+    assert start is not None and start.pk != sequel.pk
+    assert Work.objects.get(pk=start.pk).franchise_id == first.franchise_id
+    # The fan who loved a part needs no such note.
+    fan_list = recommendations_for(user=sequel_fan(first), season=SPRING, limit=100)
+    assert next(i for i in fan_list.items if i.work.pk == sequel.pk).explanation.start_with is None

@@ -163,6 +163,7 @@ def test_the_answer_renders_each_work_once_with_the_summary_shape(ease_and_balse
             "popular": False,
             "franchise_of": None,
             "first_part_of": None,
+            "start_with": None,
             "popular_elsewhere": False,
         }
         for item in fallback["results"]
