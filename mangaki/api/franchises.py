@@ -17,7 +17,7 @@ from ..models import Work
 from ..services.franchises import TooManyHiddenFranchises, franchise_hide, franchise_show
 from . import serializers
 from .exceptions import UnknownObject
-from .ratings import parse_work_id
+from .ratings import visible_work
 
 WORK_PARAMETER = OpenApiParameter(
     "work", int, OpenApiParameter.PATH, description="Id of a work of the franchise."
@@ -39,13 +39,7 @@ class HiddenFranchiseViewSet(viewsets.GenericViewSet):
         return list(profile.hidden_franchises) if profile else []
 
     def get_work(self) -> Work:
-        work_id = parse_work_id(self.kwargs["work"])
-        work = (
-            Work.objects.visible_to(self.request.user).select_related("category").filter(pk=work_id).first()
-        )
-        if work is None:
-            raise UnknownObject("work", f"No work with id {work_id}.")
-        return work
+        return visible_work(self.request.user, self.kwargs["work"])
 
     def list(self, request: Request) -> Response:
         works = Work.objects.visible_to(request.user).select_related("category").filter(pk__in=self._hidden())

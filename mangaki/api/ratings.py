@@ -32,6 +32,16 @@ def parse_work_id(raw: str) -> int:
     return work_id
 
 
+def visible_work(user, raw_id: str) -> Work:
+    """The work a path addresses, as the pages see it: an NSFW work is unknown without the
+    opt-in, and so is a work waiting for confirmation, but to the member who brought or rated it."""
+    work_id = parse_work_id(raw_id)
+    work = Work.objects.visible_to(user).select_related("category").filter(pk=work_id).first()
+    if work is None:
+        raise UnknownObject("work", f"No work with id {work_id}.")
+    return work
+
+
 @extend_schema_view(
     list=extend_schema(summary="My ratings, newest first"),
     retrieve=extend_schema(summary="My rating of a work", parameters=[WORK_PARAMETER]),
@@ -66,15 +76,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return rating
 
     def get_work(self) -> Work:
-        """The work addressed, as the pages see it: an NSFW work is unknown without the opt-in,
-        and so is a work waiting for confirmation, but to the member who brought or rated it."""
-        work_id = parse_work_id(self.kwargs["work"])
-        work = (
-            Work.objects.visible_to(self.request.user).select_related("category").filter(pk=work_id).first()
-        )
-        if work is None:
-            raise UnknownObject("work", f"No work with id {work_id}.")
-        return work
+        return visible_work(self.request.user, self.kwargs["work"])
 
     @extend_schema(
         summary="Rate a work (create or replace)",

@@ -73,6 +73,7 @@ class Reasons:
                 self.franchise_of,
                 self.popular_elsewhere,
                 self.first_part_of,
+                self.start_with,
             )
         )
 
@@ -289,6 +290,16 @@ def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted:
     )
 
 
+def _member_of(sorted_ids: np.ndarray) -> Callable[[int], bool]:
+    """Membership in an ascending array of ids (the catalogue's candidates are), without a set."""
+
+    def member(pk) -> bool:
+        at = int(np.searchsorted(sorted_ids, pk))
+        return at < sorted_ids.size and int(sorted_ids[at]) == pk
+
+    return member
+
+
 def _first_parts_first(
     ranked: _Ranked,
     catalogue,
@@ -305,24 +316,23 @@ def _first_parts_first(
     see a work as it is now, not as the snapshot says), the works it hides leave first, and a
     first part it hides stands in for nothing: the list a fresh snapshot would give."""
     rated = set(np.asarray(item_ids).tolist())
-    allowed = set(candidates.tolist()) - rated
+    in_list, anywhere = _member_of(candidates), _member_of(shown_elsewhere)
+
+    def allowed(pk: int) -> bool:
+        return pk not in rated and in_list(pk) and (shown is None or shown(pk))
+
     visible = ranked.order if shown is None else [pk for pk in ranked.order if shown(pk)]
     order, stands_for = start_with_first_parts(
-        visible,
-        catalogue.franchises_of,
-        catalogue.first_parts,
-        item_ids,
-        (lambda pk: pk in allowed) if shown is None else (lambda pk: pk in allowed and shown(pk)),
+        visible, catalogue.franchises_of, catalogue.first_parts, item_ids, allowed
     )
     rated_franchises = set(catalogue.franchises_of(np.asarray(item_ids, dtype=np.int64)).tolist())
-    elsewhere = set(shown_elsewhere.tolist()) - rated
     start_with = {}
     for pk, franchise in zip(
         order, catalogue.franchises_of(np.asarray(order, dtype=np.int64)).tolist(), strict=True
     ):
         first = catalogue.first_parts.get(franchise)
         unstarted = franchise >= 0 and franchise not in rated_franchises and first not in (None, pk)
-        if unstarted and first not in allowed and first in elsewhere:
+        if unstarted and not allowed(first) and first not in rated and anywhere(first):
             start_with[pk] = first
     if not stands_for and not start_with:
         return ranked
@@ -563,8 +573,8 @@ def recommendations_for(
     neighbours = _Neighbours(ranked)
     franchises = set(catalogue.franchises_of(np.asarray(raw.order, dtype=np.int64)).tolist()) - {-1}
     # The first parts that may stand in for a later part of this list (read with the list).
-    listable = set(candidates.tolist())
-    first_parts = {catalogue.first_parts[f] for f in franchises if catalogue.first_parts.get(f) in listable}
+    listable = _member_of(candidates)
+    first_parts = {catalogue.first_parts[f] for f in franchises if listable(catalogue.first_parts.get(f, -1))}
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok, rearrange, first_parts)
     ranked = neighbours.ranked
     if not chosen and limit:
