@@ -144,11 +144,13 @@ def calibration_protocol(
     item_tags=None,
     seed: int = 0,
     max_users: int | None = None,
+    split=None,
 ) -> CalibrationReport:
     """Fit on the list protocol's training rows, calibrate on half the people's held-out
-    ratings, measure on the other half's (see the module's docstring)."""
+    ratings, measure on the other half's (see the module's docstring). ``make_model`` may be
+    a model already fitted on ``split.train`` (``split`` then given)."""
     X, y = check_ratings(X, y)
-    split = list_split(X, seed=seed, max_users=max_users)
+    split = split if split is not None else list_split(X, seed=seed, max_users=max_users)
     model, _ = _fitted(make_model, X[split.train], y[split.train], item_tags)
     users, scores, liked = held_out_scores(model, X, y, split.train, split.held_out)
     people = np.unique(users)

@@ -169,6 +169,12 @@ class RecommendationSerializer(serializers.Serializer):
         help_text="Predicted rating on the scale of the choice values; null when no rating model is trained.",
     )
     explanation = ExplanationSerializer()
+    odds = serializers.FloatField(
+        allow_null=True,
+        help_text="The chance you like or love it if you watch it (0 to 1): the prediction calibrated "
+        "on held-out ratings; null without a calibrated rating model, or for a work nobody here has "
+        "rated yet.",
+    )
 
 
 class RecommendationListSerializer(serializers.Serializer):

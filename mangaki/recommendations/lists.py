@@ -83,6 +83,10 @@ class Recommendation:
     work: Work
     predicted: float | None  # the rating model's predicted value; None without a rating model
     explanation: Reasons
+    # The chance the person likes or loves it, if they watch it: the prediction calibrated on
+    # held-out ratings. None without a calibrated rating model, or for a work nobody here rated
+    # (calibrated on rated works only, its odds would be a guess).
+    odds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -473,7 +477,16 @@ def _assemble(
             popular=listed.popularity > 0,
         )
 
-    return [Recommendation(work, predicted.get(work.pk), reasons(work)) for work in chosen]
+    calibrator = rating.calibrator if rating is not None else None
+
+    def odds(work: Work) -> float | None:
+        value = predicted.get(work.pk)
+        if calibrator is None or value is None or not work.nb_ratings:
+            return None
+        chance = float(calibrator.predict(np.array([value]))[0])
+        return chance if np.isfinite(chance) else None
+
+    return [Recommendation(work, predicted.get(work.pk), reasons(work), odds(work)) for work in chosen]
 
 
 def _season_of(season) -> YearSeason:
@@ -624,3 +637,22 @@ def similar_works(*, work: Work, user=None, limit: int = 8) -> list[Work]:
     )
     by_pk = {candidate.pk: candidate for candidate in found}
     return [by_pk[pk] for pk in nearest if pk in by_pk][:limit]
+
+
+def odds_for(*, user, work: Work) -> float | None:
+    """The chance ``user`` likes or loves ``work`` if they watch it (the rating model's
+    prediction, calibrated), for the work's page; None for a visitor, a work they rated or
+    nobody here rated, or without a calibrated rating model. Two queries: the active models and
+    the person's ratings."""
+    if user is None or not user.is_authenticated or not work.nb_ratings:
+        return None
+    serving = _serving(None)
+    rating = serving.rating
+    if rating is None or rating.calibrator is None:
+        return None
+    item_ids, values = user_ratings(user.pk)
+    if work.pk in set(item_ids.tolist()) or item_ids.size < spec(rating.algorithm).min_ratings:
+        return None
+    state = rating.model.user_state(item_ids, values)
+    chance = float(rating.calibrator.predict(rating.model.score(state, np.array([work.pk])))[0])
+    return chance if np.isfinite(chance) else None

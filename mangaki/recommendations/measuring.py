@@ -10,12 +10,15 @@ models are also measured by RMSE on the random 80/20 split (overall, cold, freez
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender import MostRated
+from recommender.base import fit_model
+from recommender.calibration import calibration_protocol
 from recommender.evaluation import evaluate, train_mask
 from recommender.list_evaluation import (
     evaluate_frozen,
@@ -60,6 +63,27 @@ def measure_frozen(*, make: Callable[[], object], X: np.ndarray, y: np.ndarray, 
     return {key: _finite(value) if isinstance(value, float) else value for key, value in metrics.items()}
 
 
+def _calibration(fitted, X: np.ndarray, y: np.ndarray, split) -> dict:
+    """The odds of a like from the rating model's predictions (``recommender.calibration``), on
+    the list protocol's held-out ratings: the calibrator's steps (what the site shows) and its
+    ECE and Brier score on the people it was not fitted on."""
+    try:
+        report = calibration_protocol(fitted, X, y, split=split)
+    except ValueError:  # no held-out rating to calibrate on: a tiny site
+        return {}
+    return {
+        "odds_ece": report.ece,
+        "odds_brier": report.brier,
+        "odds_base_rate": report.base_rate,
+        "odds_measured": report.n_measured,
+        "calibration": {
+            "thresholds": report.calibrator.thresholds.tolist(),
+            "odds": report.calibrator.odds.tolist(),
+        },
+        "reliability": report.curve,
+    }
+
+
 def measure(
     *,
     algorithm: str,
@@ -93,7 +117,14 @@ def measure(
         )
         metrics.update(errors.as_dict())
     split = list_split(X, max_users=MAX_MEASURED_USERS)
-    lists = evaluate_lists(make, X, y, split, item_tags=tags)
+    fitted = make()
+    started = time.perf_counter()
+    fit_model(fitted, X[split.train], y[split.train], tags)
+    fit_seconds = time.perf_counter() - started
+    lists = evaluate_lists(fitted, X, y, split, item_tags=tags)
+    lists.fit_seconds = fit_seconds
+    if kind.predicts_ratings:
+        metrics.update(_calibration(fitted, X, y, split))
     baseline = evaluate_lists(MostRated, X, y, split)
     for key, value in lists.as_dict().items():
         metrics.setdefault(key, value)  # RMSE's fit time stays under its own name
@@ -104,4 +135,5 @@ def measure(
     metrics["ndcg_by_ratings"] = [
         {**entry, "most_rated": baseline_by_low.get(entry["low"])} for entry in model_curve
     ]
-    return {key: value if key == "ndcg_by_ratings" else _finite(value) for key, value in metrics.items()}
+    structured = {"ndcg_by_ratings", "calibration", "reliability"}
+    return {key: value if key in structured else _finite(value) for key, value in metrics.items()}

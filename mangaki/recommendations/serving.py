@@ -22,6 +22,7 @@ import numpy as np
 from django.db.models import Subquery
 
 from recommender.base import RatingModel
+from recommender.calibration import Calibrator
 from recommender.franchises import FIRST_PART_TYPES
 from recommender.indexing import lookup
 
@@ -102,6 +103,9 @@ class LoadedModel:
     tag_columns: list
     catalogue: Catalogue
     tag_of_column: dict[int, int] = field(default_factory=dict)  # column → Tag id (genres only)
+    # A rating model's predictions as the chance of a like (``recommender.calibration``),
+    # fitted when it was measured; None for a ranker or a row measured before calibration.
+    calibrator: Calibrator | None = None
 
 
 _loaded: dict[str, LoadedModel] = {}
@@ -163,7 +167,17 @@ def _load(row_id: int, latest_work_id: int | None) -> LoadedModel:
         tag_of_column={
             column: value for column, (kind, value) in enumerate(row.tag_columns) if kind == "tag"
         },
+        calibrator=_calibrator(row.metrics.get("calibration")),
     )
+
+
+def _calibrator(steps) -> Calibrator | None:
+    if not isinstance(steps, dict):
+        return None
+    try:
+        return Calibrator.from_steps(steps["thresholds"], steps["odds"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _active_rows_query(*algorithms: str):

@@ -12,6 +12,7 @@ from ..choices import COUNTER_FIELDS
 from ..forms import CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
+from ..recommendations.lists import odds_for
 from ..search_results import search_outcome
 from ..seasonal import season_row
 from ..work_details import (
@@ -24,7 +25,7 @@ from ..work_details import (
 )
 from ..work_relations import RELATIONS_PREFETCH, related_sections
 from .cards import CHOICE_LABELS, categories, decorate
-from .recommendations import similar_to
+from .recommendations import odds_in_words, similar_to
 from .seasons import personal_season
 
 HOME_ROW_SIZE = 12
@@ -204,5 +205,6 @@ def work_detail(request, category: str, pk: int):
             "shows_bangumi_data": has_bangumi_data(work),
             "related_sections": related_sections(work, request.user),
             "franchise_hidden": franchise_is_hidden(request.user, work),
+            "odds": odds_in_words(odds_for(user=request.user, work=work)),
         },
     )

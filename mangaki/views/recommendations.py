@@ -73,6 +73,15 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
     }
 
 
+def odds_in_words(odds: float | None) -> dict | None:
+    """``0.68`` as "about 7 in 10" and the percentage, for a card; None without odds."""
+    if odds is None:
+        return None
+    tenths = min(max(round(odds * 10), 0), 10)
+    words = "almost surely" if tenths == 10 else "hardly" if tenths == 0 else f"about {tenths} in 10"
+    return {"words": words, "percent": round(odds * 100)}
+
+
 def algorithm_options() -> list[tuple[str, str]]:
     """The page's algorithm menu: ``(value, name for people)``, the default first as ``""``.
 
@@ -105,6 +114,7 @@ def recommendations(request):
         {
             "work": r.work,
             "predicted": r.predicted,
+            "odds": odds_in_words(r.odds),
             "reasons": None if result.is_fallback else explain(r, choices, slugs),
         }
         for r in result.items

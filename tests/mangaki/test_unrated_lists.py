@@ -261,3 +261,26 @@ def test_in_a_season_list_a_later_part_of_an_unstarted_franchise_says_where_to_s
     # The fan who loved a part needs no such note.
     fan_list = recommendations_for(user=sequel_fan(first), season=SPRING, limit=100)
     assert next(i for i in fan_list.items if i.work.pk == sequel.pk).explanation.start_with is None
+
+
+def test_the_odds_of_a_like_are_calibrated_and_shown_in_words(new_season, client):
+    first, sequel, *_ = new_season
+    balse = TrainedModel.objects.get(algorithm="balse", is_active=True)
+    assert 0 <= balse.metrics["odds_ece"] < 0.05 and balse.metrics["odds_measured"] > 500
+    steps = balse.metrics["calibration"]
+    assert len(steps["thresholds"]) == len(steps["odds"]) and steps["odds"] == sorted(steps["odds"])
+    person = UserFactory()
+    for work in Work.objects.filter(nb_ratings__gt=0).order_by("-nb_ratings")[:8]:
+        rating_set(user=person, work=work, choice=Choice.LIKE)
+    listed = recommendations_for(user=person, limit=20, season=SPRING)
+    by_pk = {item.work.pk: item for item in listed.items}
+    assert by_pk[sequel.pk].odds is None  # nobody here rated it: no odds pretended
+    listed = recommendations_for(user=person, limit=20).items
+    assert all(item.odds is not None and 0 <= item.odds <= 1 for item in listed if item.work.nb_ratings)
+    client.force_login(person)
+    answer = client.get("/api/recommendations/", {"limit": 5}).json()
+    assert all(0 <= item["odds"] <= 1 for item in answer["results"])
+    page = client.get("/recommendations/").content.decode()
+    assert "You would like it: <strong>about " in page and " in 10</strong>" in page
+    listed_work = Work.objects.get(pk=answer["results"][0]["work"]["id"])
+    assert "You would like it" in client.get(listed_work.get_absolute_url()).content.decode()
