@@ -8,17 +8,19 @@ brings AniList's), two works are taken for one franchise when
   ("Gintama°" and "Gintama: The Movie", "夏目友人帳 陸" and "夏目友人帳"), in any language the
   catalogue gives (original, romaji, English, Chinese; machine readings are left out); or
 - they give the same official site, down to the page of the series ("kiminona.com",
-  "tv-tokyo.co.jp/anime/gintama"), a site that many unrelated works share (a broadcaster's
-  home page) not counting.
+  "tv-tokyo.co.jp/anime/gintama"), and their titles share a piece (two kanji, or four other
+  characters: "化物語" and "偽物語"), so that a catalogue's wrong link joins nothing; a site
+  shared by the works of more than ``MAX_SITE_GROUPS`` distinct titles (a studio's or a
+  broadcaster's pages) joins nothing either.
 
-Works joined so, read transitively, form a franchise; a key that would join more than
-``MAX_KEY_WORKS`` works, or works from more than a few distinct titles, is too generic and
-joins nothing. The first part is the one aired first (air dates), else the lowest id.
+Works joined so, read transitively, form a franchise; a title key that would join more than
+``MAX_KEY_WORKS`` works is too generic and joins nothing. The first part is the first series
+aired, else the first ONA or film, OVA, special (``first_part_key``: type, air date, id).
 
 This is an inference with a measured error, never presented as the upstream's fact: the
 relations it writes are of the kind "franchise" (same franchise), checked against a
-hand-labelled sample (tests/recommender/data/franchise_pairs.csv; its precision and recall
-are in tests/recommender/test_franchises.py and bench.franchise_inference).
+hand-labelled sample of 250 pairs (tests/recommender/data/franchise_pairs.csv; precision 0.96
+and recall 0.75, asserted by tests/recommender/test_franchises.py).
 """
 
 from __future__ import annotations
