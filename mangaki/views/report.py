@@ -25,6 +25,12 @@ PLOTS = [
         "RMSE overall, on works with at most 10 ratings (cold) and on works with none (freeze).",
     ),
     (
+        "odds",
+        "Calibrated odds of a like",
+        "Each rating model's predictions as the chance of a like, against the share liked among held-out "
+        "ratings of people the calibration did not see (on the diagonal: calibrated).",
+    ),
+    (
         "gate",
         "BALSE's gate over popularity",
         "σ(β(log(1 + R) − γ)): how much BALSE trusts ALS rather than the tags as a work gets more ratings.",
@@ -45,6 +51,7 @@ REPORTED = (
     "newcomer_k3_ndcg",
     "coverage",
     "mean_popularity",
+    "odds_ece",
     *(key for key, _ in report_plots.METRICS),
 )
 
@@ -71,6 +78,7 @@ def model_report(request):
         for name, title, note in PLOTS
         if (name == "lists" and shown)
         or (name == "rmse" and rating_models)
+        or (name == "odds" and any(row.metrics.get("reliability") for row in report_plots.shown_versions()))
         or (name == "gate" and report_plots.GATE_ALGORITHM in shown)
         or (name == "map" and shown.intersection(report_plots.MAP_ALGORITHMS))
     ]

@@ -109,6 +109,30 @@ def rmse_plot(rows: list[TrainedModel]) -> bytes:
     return _svg(figure)
 
 
+def odds_plot(rows: list[TrainedModel]) -> bytes:
+    """Reliability: predicted odds of a like against the share liked, per bin, per rating model."""
+    figure, axes = _figure()
+    axes.plot([0, 1], [0, 1], color="#94a3b8", linestyle="--", linewidth=1, label="calibrated")
+    for row in rows:
+        curve = row.metrics.get("reliability") or []
+        colour = PALETTE[TrainedModel.Algorithm.values.index(row.algorithm) % len(PALETTE)]
+        ece = row.metrics.get("odds_ece")
+        label = f"{row.get_algorithm_display()} v{row.version}" + (
+            f" (ECE {ece:.3f})" if ece is not None else ""
+        )
+        axes.plot(
+            [point["odds"] for point in curve], [point["liked"] for point in curve],
+            marker="o", color=colour, linewidth=1.5, label=label,
+        )  # fmt: skip
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("predicted chance of a like")
+    axes.set_ylabel("share liked (held-out ratings)")
+    axes.legend(loc="upper left", fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
 def gate_plot(model) -> bytes:
     """How much BALSE trusts ALS over LASSO as a work's number of ratings R grows (its gate)."""
     counts = np.asarray(model.item_counts_, dtype=float)
@@ -260,17 +284,21 @@ MAP_ALGORITHMS = (TrainedModel.Algorithm.ALS, TrainedModel.Algorithm.BALSE)
 
 
 def plot(name: str) -> bytes | None:
-    """The SVG of plot ``name`` ("lists", "rmse", "gate", "map"), or None when no model can draw it."""
+    """The SVG of plot ``name`` ("lists", "rmse", "odds", "gate", "map"); None when no model can draw it."""
     from ..recommendations.serving import active_model, first_active_model
 
-    if name in {"lists", "rmse"}:
+    if name in {"lists", "rmse", "odds"}:
         rows = shown_versions()
         if name == "rmse":
             rows = [row for row in rows if spec(row.algorithm).predicts_ratings]
+        if name == "odds":
+            rows = [row for row in rows if row.metrics.get("reliability")]
         if not rows:
             return None
         key = (name, tuple((row.pk, row.artifact_sha256) for row in rows))
-        draw = (lambda: rmse_plot(rows)) if name == "rmse" else (lambda: lists_plot(rows))
+        draw = {"rmse": lambda: rmse_plot(rows), "odds": lambda: odds_plot(rows)}.get(
+            name, lambda: lists_plot(rows)
+        )
     elif name in {"gate", "map"}:
         loaded = active_model(GATE_ALGORITHM) if name == "gate" else first_active_model(MAP_ALGORITHMS)
         if loaded is None:

@@ -54,11 +54,13 @@ def test_report_lists_each_version_with_its_metrics_and_plots(client, staff, sma
             assert f"{row.metrics['rmse']:.4f}" in content and f"{row.metrics['rmse_cold']:.4f}" in content
     assert "rmse" not in rows[-1].metrics  # a ranker predicts no ratings
     assert content.count("● active") == 3
-    for name in ("lists", "rmse", "gate", "map"):
+    balse = next(row for row in rows if row.algorithm == "balse")
+    assert f"{balse.metrics['odds_ece']:.4f}" in content  # the calibration error of its odds
+    for name in ("lists", "rmse", "odds", "gate", "map"):
         assert f'src="{reverse("model-plot", args=[name])}"' in content
 
 
-@pytest.mark.parametrize("name", ["lists", "rmse", "gate", "map"])
+@pytest.mark.parametrize("name", ["lists", "rmse", "odds", "gate", "map"])
 def test_plots_are_svg_images_that_cannot_run_scripts(client, staff, small_anime, model_storage, name):
     popular = Work.objects.popular().first()
     Work.objects.filter(pk=popular.pk).update(title=XSS)  # the map names the most rated works
