@@ -58,6 +58,7 @@ class Reasons:
     # raised it: nobody here rated it, so "many people here" would not be true.
     franchise_of: Work | None = None
     popular_elsewhere: bool = False
+    from_side_information: bool = False  # listed by SideRanker: nobody here rated it
     # The franchise's first part listed in place of a later part the model ranked (the person
     # rated nothing of the franchise): "start with this one: <later part> follows it".
     first_part_of: Work | None = None
@@ -74,6 +75,7 @@ class Reasons:
                 self.popular_elsewhere,
                 self.first_part_of,
                 self.start_with,
+                self.from_side_information,
             )
         )
 
@@ -466,6 +468,7 @@ def _assemble(
                 neighbours=[],
                 franchise_of=franchise_of,
                 popular_elsewhere=listed.popularity > 0,
+                from_side_information=True,
             )
         return Reasons(
             tags=_credited_tags(rating, tag_reasons[work.pk], tags_by_work[work.pk])

@@ -70,6 +70,7 @@ def explain(recommendation, choices: dict[int, str], slugs: dict[int, str]) -> d
         "start_with": start_with,
         "franchise_of": franchise_of,
         "popular_elsewhere": explanation.popular_elsewhere,
+        "from_side_information": explanation.from_side_information,
     }
 
 

@@ -73,6 +73,8 @@ def test_a_season_is_listed_in_the_persons_order_with_the_sequel_of_a_loved_work
     pks = [item.work.pk for item in listed.items]
     assert set(pks) <= in_season and sequel.pk in pks and other.pk in pks
     assert pks.index(sequel.pk) < pks.index(other.pk)
+    # Every work of it is listed by SideRanker, and says so when it has no other reason.
+    assert all(item.explanation.from_side_information for item in listed.items)
     reasons = next(item.explanation for item in listed.items if item.work.pk == sequel.pk)
     assert reasons.franchise_of == first and reasons.neighbours == []
     # After a dislike of the first part (and no like of another part), nothing of the franchise.
