@@ -226,7 +226,7 @@ def test_not_interested_in_a_franchise_hides_every_part_on_page_and_api(new_seas
     assert type(fan).objects.get(pk=fan.pk).profile.hidden_franchises == [sequel.pk]
 
 
-def test_a_later_part_of_a_franchise_nobody_started_gives_its_place_to_the_first_part(new_season):
+def test_a_later_part_of_a_franchise_nobody_started_gives_its_place_to_the_first_part(new_season, client):
     from mangaki.recommendations.serving import active_models
 
     catalogue = active_models(["ease"])["ease"].catalogue
@@ -245,6 +245,13 @@ def test_a_later_part_of_a_franchise_nobody_started_gives_its_place_to_the_first
                 replaced += 1
                 later = item.explanation.first_part_of
                 assert Work.objects.get(pk=later.pk).franchise_id == franchise and later.pk != item.work.pk
+                # The page says so, and the API names the later part.
+                client.force_login(person)
+                page = client.get("/recommendations/").content.decode()
+                assert f'Start with this one: <a href="{later.get_absolute_url()}">' in page
+                answer = client.get("/api/recommendations/").json()["results"]
+                listed = next(entry for entry in answer if entry["work"]["id"] == item.work.pk)
+                assert listed["explanation"]["first_part_of"]["id"] == later.pk
     assert replaced, "no list had a later part to replace: the check above said nothing"
 
 
