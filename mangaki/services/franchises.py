@@ -92,12 +92,3 @@ def franchise_show(*, user, work: Work) -> bool:
     if hasattr(user, "_state") and "profile" in user._state.fields_cache:
         user.profile.hidden_franchises = kept
     return True
-
-
-def hidden_franchise_ids(work_ids) -> set[int]:
-    """The franchises (``Work.franchise_id``) of the works a person hid the franchise of."""
-    return set(
-        Work.objects.filter(pk__in=list(work_ids), franchise_id__isnull=False).values_list(
-            "franchise_id", flat=True
-        )
-    )

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from ..choices import Choice
@@ -80,7 +80,7 @@ def franchise_hidden(request, pk: int):
     work = get_object_or_404(Work.objects.visible_to(request.user), pk=pk)
     if not request.user.is_authenticated:
         messages.error(request, "Sign in to hide a franchise from your lists.")
-        return HttpResponseRedirect(f"{reverse('login')}?next={work.get_absolute_url()}")
+        return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': work.get_absolute_url()})}")
     hide = request.POST.get("hide", "1")
     if hide not in ("0", "1"):
         messages.error(request, "hide must be 1 (hide the franchise) or 0 (show it again).")
