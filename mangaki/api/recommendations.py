@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from ..models import Category, Profile
 from ..precompiled import PartialModel, PrecompiledQuery
 from ..recommendations.algorithms import OFFERED
-from ..recommendations.lists import recommendations_for
+from ..recommendations.lists import ListNotOffered, recommendations_for
 from ..seasons import FIRST_YEAR, LAST_YEAR
 from .rendering import renderer
 from .serializers import TagSerializer, WorkSummarySerializer
@@ -106,7 +106,11 @@ class RecommendationQuerySerializer(serializers.Serializer):
     algorithm = serializers.ChoiceField(
         choices=[(algorithm.value, algorithm.label) for algorithm in OFFERED],
         required=False,
-        help_text="Which model makes the list; omitted: the best lists (EASE, or the best model trained).",
+        help_text=(
+            "Which model makes the list; omitted: the best lists (EASE, or the best model trained). "
+            "A list whose active model, measured on held-out ratings, did not beat the most rated "
+            "works is refused (400) until a retraining does."
+        ),
     )
 
 
@@ -219,12 +223,15 @@ class RecommendationsView(APIView):
     def get(self, request: Request) -> Response:
         query = RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        recommendations = recommendations_for(
-            user=request.user,
-            category=category.slug if (category := query.validated_data.get("category")) else None,
-            limit=query.validated_data["limit"],
-            season=_season(query.validated_data.get("season")),
-            algorithm=query.validated_data.get("algorithm"),
-            with_tags=False,  # a work summary names no genres
-        )
+        try:
+            recommendations = recommendations_for(
+                user=request.user,
+                category=category.slug if (category := query.validated_data.get("category")) else None,
+                limit=query.validated_data["limit"],
+                season=_season(query.validated_data.get("season")),
+                algorithm=query.validated_data.get("algorithm"),
+                with_tags=False,  # a work summary names no genres
+            )
+        except ListNotOffered as refused:
+            raise serializers.ValidationError({"algorithm": [str(refused)]}) from refused
         return Response(render_recommendation_list(recommendations))

@@ -29,8 +29,14 @@ class AlgorithmSpec:
     min_ratings: int
     people_label: str  # what it does for a person, not its model name
     # Offered as a list of its own (the page's menu, the API's ``algorithm``); SideRanker is
-    # not: it ranks the works the others cannot (nobody rated them yet).
+    # not: it ranks the works the others cannot (nobody rated them yet). An offered list stays
+    # in the menu only while its active version's list beat the most-rated list when measured
+    # (``serving.lists_offered``).
     offered: bool = True
+    # The ranker whose list a rating model orders (``recommender.reranking``): ranked by
+    # predicted rating alone, the rating models list works nobody picks (NDCG@10 below the
+    # most-rated list's); ordering EASE's list window by window, they beat it. Measured so too.
+    lists_from: Algorithm | None = None
 
     @property
     def model_class(self) -> type[RatingModel]:
@@ -52,9 +58,15 @@ class AlgorithmSpec:
 
 SPECS: dict[Algorithm, AlgorithmSpec] = {
     Algorithm.EASE: AlgorithmSpec("EASE", min_ratings=1, people_label="Best for you"),
-    Algorithm.BALSE: AlgorithmSpec("BALSE", min_ratings=3, people_label="Genres and fans mixed"),
-    Algorithm.ALS: AlgorithmSpec("ALS", min_ratings=3, people_label="Similar fans"),
-    Algorithm.LASSO: AlgorithmSpec("LASSO", min_ratings=3, people_label="Your favourite genres"),
+    Algorithm.BALSE: AlgorithmSpec(
+        "BALSE", min_ratings=3, people_label="Genres and fans mixed", lists_from=Algorithm.EASE
+    ),
+    Algorithm.ALS: AlgorithmSpec(
+        "ALS", min_ratings=3, people_label="Similar fans", lists_from=Algorithm.EASE
+    ),
+    Algorithm.LASSO: AlgorithmSpec(
+        "LASSO", min_ratings=3, people_label="Your favourite genres", lists_from=Algorithm.EASE
+    ),
     Algorithm.SIDE: AlgorithmSpec(
         "SideRanker", min_ratings=1, people_label="New works for you", offered=False
     ),

@@ -27,8 +27,9 @@ from django.conf import settings
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils.translation import ngettext
 
-from recommender.base import Explanation, UserState
+from recommender.base import Explanation, Recommendations, UserState
 from recommender.franchise_rules import start_with_first_parts
+from recommender.reranking import rerank, windowed_length
 
 from ..choices import COUNTED_CHOICES, LIKED_MIN_VALUE, RATING_VALUES
 from ..models import Category, Rating, Tag, TaggedWork, Work
@@ -37,7 +38,7 @@ from ..querysets import nsfw_allowed
 from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_condition
 from .algorithms import DEFAULT, OFFERED, SERVING_ORDER, Algorithm, spec
 from .arrays import user_ratings
-from .serving import LoadedModel, active_models, failed_to_load, first_active_model
+from .serving import LoadedModel, active_models_and_lists, failed_to_load, first_active_model
 
 N_TAGS = 3
 N_NEIGHBOURS = 3
@@ -98,6 +99,14 @@ class RecommendationList:
     model_version: int | None
     is_fallback: bool
     fallback_reason: str  # "" when personal
+    # The lists that may be asked for now (the page's menu): every offered one whose active
+    # version beat the most-rated list when measured.
+    offered: tuple[str, ...] = OFFERED
+
+
+class ListNotOffered(ValueError):
+    """A list asked for that is not offered now: its active version's list, measured, did not
+    beat the most-rated list (it would list works nobody picks)."""
 
 
 NO_REASONS = Reasons(tags=[], neighbours=[])
@@ -247,6 +256,9 @@ class _Serving:
     ranker: LoadedModel | None
     rating: LoadedModel | None
     filler: LoadedModel | None = None
+    # The ranker whose list a rating model orders (``spec(...).lists_from``: EASE), when active.
+    lister: LoadedModel | None = None
+    offered: tuple[str, ...] = OFFERED  # the lists that may be asked for now
 
 
 def _serving(algorithm: str | None) -> _Serving:
@@ -257,12 +269,21 @@ def _serving(algorithm: str | None) -> _Serving:
     itself when it predicts ratings, else (a ranker) the active BALSE.
     """
     wanted = [Algorithm(algorithm)] if algorithm is not None else list(SERVING_ORDER)
-    models = active_models(list(dict.fromkeys([*wanted, Algorithm.BALSE, Algorithm.SIDE])))
+    needed = [*wanted, Algorithm.BALSE, Algorithm.SIDE, *(spec(a).lists_from for a in wanted)]
+    models, offered = active_models_and_lists([a for a in dict.fromkeys(needed) if a], OFFERED)
     ranker = next((models[a] for a in wanted if a in models), None)
     if ranker is None:
-        return _Serving(algorithm or DEFAULT.value, None, None)
+        return _Serving(algorithm or DEFAULT.value, None, None, offered=offered)
     rating = ranker if spec(ranker.algorithm).predicts_ratings else models.get(Algorithm.BALSE)
-    return _Serving(ranker.algorithm, ranker, rating, models.get(Algorithm.SIDE) or rating)
+    lister = spec(ranker.algorithm).lists_from
+    return _Serving(
+        ranker.algorithm,
+        ranker,
+        rating,
+        models.get(Algorithm.SIDE) or rating,
+        lister=models.get(lister) if lister else None,
+        offered=offered,
+    )
 
 
 @dataclass(frozen=True)
@@ -277,10 +298,28 @@ class _Ranked:
 
 
 def _ranked(serving: _Serving, item_ids, values, candidates: np.ndarray, wanted: int) -> _Ranked:
-    """The ranker's ``wanted`` best candidates, then the filler's for what it could not list
+    """The ranker's ``wanted`` best candidates (a rating model with a lister: its order over the
+    lister's list, ``recommender.reranking``), then the filler's for what it could not list
     (works nobody had rated when it was trained: a new season's)."""
     ranker, rating, filler = serving.ranker, serving.rating, serving.filler
-    listed = ranker.model.recommend(item_ids, values, n=wanted, candidates=candidates)
+    if serving.lister is not None:
+        pool = serving.lister.model.recommend(
+            item_ids, values, n=windowed_length(wanted), candidates=candidates
+        )
+        state = ranker.model.user_state(item_ids, values)
+        listed = rerank(pool, ranker.model, state, wanted)
+        if listed.item_ids.size < wanted:
+            # Works the lister cannot list (added since its training, a new category's): the
+            # rating model's own order, as it scores them from their genres.
+            rest = candidates[~np.isin(candidates, listed.item_ids)]
+            more = ranker.model.recommend(item_ids, values, n=wanted - listed.item_ids.size, candidates=rest)
+            listed = Recommendations(
+                np.concatenate([listed.item_ids, more.item_ids]),
+                np.concatenate([listed.scores, more.scores]),
+                state,
+            )
+    else:
+        listed = ranker.model.recommend(item_ids, values, n=wanted, candidates=candidates)
     rating_state = None
     if rating is not None:
         rating_state = listed.state if rating is ranker else rating.model.user_state(item_ids, values)
@@ -542,15 +581,25 @@ def recommendations_for(
     wanted_season = _season_of(season) if season is not None else None
     limit = max(int(limit), 0)
 
+    offered = OFFERED
+
     def fallback(who, shown: str, reason: str) -> RecommendationList:
         if personal_only:
-            return RecommendationList([], shown, None, True, reason)
-        return _fallback(who, category, limit, shown, reason, wanted_season)
+            return RecommendationList([], shown, None, True, reason, offered)
+        return dataclasses.replace(
+            _fallback(who, category, limit, shown, reason, wanted_season), offered=offered
+        )
 
     if user is None or not user.is_authenticated:
         shown = algorithm or DEFAULT
         return fallback(None, shown, _too_few_ratings_reason(shown, signed_in=False))
     serving = _serving(algorithm)
+    offered = serving.offered
+    if algorithm is not None and str(algorithm) not in offered:
+        raise ListNotOffered(
+            f"The {spec(algorithm).people_label} list is not offered now: measured on held-out "
+            "ratings, it did not beat the list of the most rated works."
+        )
     if serving.ranker is None:
         if personal_only:
             return fallback(user, serving.algorithm, NO_MODEL_YET)
@@ -567,13 +616,15 @@ def recommendations_for(
         and serving.filler is not None
         and serving.filler.algorithm == Algorithm.SIDE
     ):
-        serving = _Serving(Algorithm.SIDE.value, serving.filler, serving.rating, serving.filler)
+        serving = _Serving(
+            Algorithm.SIDE.value, serving.filler, serving.rating, serving.filler, offered=offered
+        )
     catalogue = serving.ranker.catalogue
     category_id = None
     if category:
         category_id = catalogue.category_by_slug.get(category)
         if category_id is None:
-            return RecommendationList([], serving.algorithm, serving.ranker.version, False, "")
+            return RecommendationList([], serving.algorithm, serving.ranker.version, False, "", offered)
     candidates = everywhere = catalogue.candidates(category_id, nsfw_ok)
     if wanted_season is not None:
         candidates = _in_season(candidates, wanted_season)
@@ -603,7 +654,7 @@ def recommendations_for(
     items = _assemble(
         chosen, by_pk, neighbours, serving.rating, predicted, tag_reasons, _listed_tags(chosen, with_tags)
     )
-    return RecommendationList(items, serving.algorithm, serving.ranker.version, False, "")
+    return RecommendationList(items, serving.algorithm, serving.ranker.version, False, "", offered)
 
 
 def _hidden_for(user) -> Q:

@@ -28,6 +28,7 @@ from recommender.list_evaluation import (
     ndcg_by_ratings,
 )
 from recommender.popularity import PriorOrder, RandomOrder
+from recommender.reranking import Reranked
 
 from .algorithms import spec
 
@@ -84,6 +85,18 @@ def _calibration(fitted, X: np.ndarray, y: np.ndarray, split) -> dict:
     }
 
 
+def _as_listed(algorithm: str, fitted, X: np.ndarray, y: np.ndarray, max_lister_works: int | None):
+    """What the site lists for ``algorithm``: the fitted model itself, or (a rating model with
+    ``lists_from``) its order over that ranker's list, the ranker fitted on the same rows with
+    its defaults; the model alone when the ranker cannot fit this many works."""
+    lister = spec(algorithm).lists_from
+    if lister is None:
+        return fitted, None
+    if max_lister_works is not None and np.unique(X[:, 1]).size > max_lister_works:
+        return fitted, None
+    return Reranked(fit_model(spec(lister).model_class(), X, y), fitted), lister.value
+
+
 def measure(
     *,
     algorithm: str,
@@ -92,11 +105,13 @@ def measure(
     y: np.ndarray,
     tags: sp.csr_matrix | None,
     priors: dict | None = None,
+    max_lister_works: int | None = None,
 ) -> dict:
     """The held-out figures of ``algorithm`` with these hyperparameters, as JSON-friendly values.
 
     Keys: ``ndcg``, ``recall``, ``precision``, ``coverage``, ``mean_popularity``, ``n_users``,
-    the same prefixed ``newcomer_k{k}_`` for k = 1, 3, 5, 10, ``fit_seconds``; the most-rated
+    the same prefixed ``newcomer_k{k}_`` for k = 1, 3, 5, 10, ``fit_seconds``; ``lists_from``:
+    the ranker whose list a rating model's list orders (None: its own); the most-rated
     list's figures on the same split prefixed ``most_rated_``; ``ndcg_by_ratings``: NDCG@10 by the number
     of ratings people had, for the model and the most-rated list; and for rating models
     ``rmse``, ``rmse_cold``, ``rmse_freeze`` and their row counts.
@@ -121,7 +136,10 @@ def measure(
     started = time.perf_counter()
     fit_model(fitted, X[split.train], y[split.train], tags)
     fit_seconds = time.perf_counter() - started
-    lists = evaluate_lists(fitted, X, y, split, item_tags=tags)
+    listed, metrics["lists_from"] = _as_listed(
+        algorithm, fitted, X[split.train], y[split.train], max_lister_works
+    )
+    lists = evaluate_lists(listed, X, y, split, item_tags=tags)
     lists.fit_seconds = fit_seconds
     if kind.predicts_ratings:
         metrics.update(_calibration(fitted, X, y, split))

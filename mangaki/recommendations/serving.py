@@ -263,6 +263,40 @@ def active_models(algorithms) -> dict[str, LoadedModel]:
     return {algorithm: loaded for algorithm, loaded in resolved.items() if loaded is not None}
 
 
+# Whether a registry row's list beat the most-rated list when it was measured. A row's figures
+# never change once it is measured, so each row is read once per process.
+_list_verdicts: dict[int, bool] = {}
+
+
+def _list_beats_most_rated(row_id: int) -> bool:
+    """Whether row ``row_id``'s held-out NDCG@10 beat the most-rated list's on the same split;
+    True when either is missing (too few people with 20 ratings to measure a list)."""
+    verdict = _list_verdicts.get(row_id)
+    if verdict is None:
+        metrics = TrainedModel.objects.filter(pk=row_id).values_list("metrics", flat=True).first() or {}
+        ndcg, baseline = metrics.get("ndcg"), metrics.get("most_rated_ndcg")
+        verdict = ndcg is None or baseline is None or ndcg > baseline
+        _list_verdicts[row_id] = verdict
+    return verdict
+
+
+def active_models_and_lists(algorithms, offered) -> tuple[dict[str, LoadedModel], tuple[str, ...]]:
+    """``active_models(algorithms)``, and those of the lists ``offered`` that may be offered now:
+    each one with no active version yet, or whose active version's list beat the most-rated
+    list when it was measured (``_list_beats_most_rated``). One query for the active rows."""
+    rows = _active_rows(dict.fromkeys([*map(str, algorithms), *map(str, offered)]))
+    resolved = {
+        str(algorithm): _resolve(str(algorithm), rows.get(str(algorithm))) for algorithm in algorithms
+    }
+    models = {algorithm: loaded for algorithm, loaded in resolved.items() if loaded is not None}
+    shown = tuple(
+        str(algorithm)
+        for algorithm in offered
+        if str(algorithm) not in rows or _list_beats_most_rated(rows[str(algorithm)][0])
+    )
+    return models, shown
+
+
 def first_active_model(algorithms) -> LoadedModel | None:
     """The active model of the first of ``algorithms`` that has one (one query), or None."""
     return next(iter(active_models(algorithms).values()), None)
@@ -272,3 +306,4 @@ def forget_loaded_models() -> None:
     """Drop this process's loaded models (tests; a reload happens on the next call anyway)."""
     _loaded.clear()
     _broken.clear()
+    _list_verdicts.clear()

@@ -183,6 +183,7 @@ def _train(algorithm: str, hyperparameters: dict, progress: Progress) -> Trained
             y=data.y,
             tags=tags,
             priors=side.priors if side else None,
+            max_lister_works=settings.MANGAKI_EASE_MAX_WORKS,
         )
         row.metrics["measure_seconds"] = time.perf_counter() - measure_started
 

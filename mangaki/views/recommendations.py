@@ -9,7 +9,7 @@ from django.urls import reverse
 from ..choices import LIKED_CHOICES, Choice
 from ..models import TrainedModel, Work
 from ..recommendations.algorithms import DEFAULT, OFFERED, SPECS, spec
-from ..recommendations.lists import recommendations_for, similar_works
+from ..recommendations.lists import ListNotOffered, recommendations_for, similar_works
 from .cards import categories as all_categories
 from .cards import decorate, user_choices
 
@@ -83,14 +83,17 @@ def odds_in_words(odds: float | None) -> dict | None:
     return {"words": words, "percent": round(odds * 100)}
 
 
-def algorithm_options() -> list[tuple[str, str]]:
-    """The page's algorithm menu: ``(value, name for people)``, the default first as ``""``.
+def algorithm_options(offered=OFFERED) -> list[tuple[str, str]]:
+    """The page's algorithm menu: ``(value, name for people)``, the default first as ``""``,
+    then the other lists ``offered`` now (those that beat the most-rated list when measured).
 
     Model names (EASE, ALS…) stay in the model report; people choose by what a list does.
     """
     options = [("", SPECS[DEFAULT].people_label)]
     options += [
-        (algorithm.value, SPECS[algorithm].people_label) for algorithm in OFFERED if algorithm != DEFAULT
+        (algorithm.value, SPECS[algorithm].people_label)
+        for algorithm in OFFERED
+        if algorithm != DEFAULT and algorithm in offered
     ]
     return options
 
@@ -104,9 +107,13 @@ def recommendations(request):
     asked = request.GET.get("algorithm") or None
     if asked not in OFFERED:
         asked = None  # the best lists
-    result = recommendations_for(
-        user=request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=asked
-    )
+    try:
+        result = recommendations_for(
+            user=request.user, category=category.slug, limit=RECOMMENDATION_COUNT, algorithm=asked
+        )
+    except ListNotOffered:  # left the menu since the link was made: the best lists instead
+        asked = None
+        result = recommendations_for(user=request.user, category=category.slug, limit=RECOMMENDATION_COUNT)
     neighbour_ids = {n.pk for r in result.items for n, _ in r.explanation.neighbours}
     neighbour_ids |= {r.explanation.franchise_of.pk for r in result.items if r.explanation.franchise_of}
     choices = user_choices(request.user, neighbour_ids)
@@ -125,7 +132,7 @@ def recommendations(request):
         "categories": categories,
         "category": category,
         "algorithm": asked or "",
-        "algorithm_options": algorithm_options(),
+        "algorithm_options": algorithm_options(result.offered),
         "algorithm_chosen": "" if asked in (None, DEFAULT) else asked,
         "algorithm_label": spec(result.algorithm).people_label,
         "items": items,
