@@ -31,11 +31,12 @@ class AlgorithmSpec:
     # Offered as a list of its own (the page's menu, the API's ``algorithm``); SideRanker is
     # not: it ranks the works the others cannot (nobody rated them yet). An offered list stays
     # in the menu only while its active version's list beat the most-rated list when measured
-    # (``serving.lists_offered``).
+    # (``serving.active_models_and_lists``).
     offered: bool = True
     # The ranker whose list a rating model orders (``recommender.reranking``): ranked by
     # predicted rating alone, the rating models list works nobody picks (NDCG@10 below the
     # most-rated list's); ordering EASE's list window by window, they beat it. Measured so too.
+    # Without an active EASE (none trained yet), they list in their own order.
     lists_from: Algorithm | None = None
 
     @property
