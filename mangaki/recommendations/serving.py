@@ -256,7 +256,11 @@ def active_model(algorithm: str) -> LoadedModel | None:
 
 def active_models(algorithms) -> dict[str, LoadedModel]:
     """The active model of each of ``algorithms`` that has a usable one, in their order: one query."""
-    rows = _active_rows(algorithms)
+    return _usable(algorithms, _active_rows(algorithms))
+
+
+def _usable(algorithms, rows) -> dict[str, LoadedModel]:
+    """The loaded model of each of ``algorithms`` whose active row (in ``rows``) can serve."""
     resolved = {
         str(algorithm): _resolve(str(algorithm), rows.get(str(algorithm))) for algorithm in algorithms
     }
@@ -285,16 +289,12 @@ def active_models_and_lists(algorithms, offered) -> tuple[dict[str, LoadedModel]
     each one with no active version yet, or whose active version's list beat the most-rated
     list when it was measured (``_list_beats_most_rated``). One query for the active rows."""
     rows = _active_rows(dict.fromkeys([*map(str, algorithms), *map(str, offered)]))
-    resolved = {
-        str(algorithm): _resolve(str(algorithm), rows.get(str(algorithm))) for algorithm in algorithms
-    }
-    models = {algorithm: loaded for algorithm, loaded in resolved.items() if loaded is not None}
     shown = tuple(
         str(algorithm)
         for algorithm in offered
         if str(algorithm) not in rows or _list_beats_most_rated(rows[str(algorithm)][0])
     )
-    return models, shown
+    return _usable(algorithms, rows), shown
 
 
 def first_active_model(algorithms) -> LoadedModel | None:
