@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Q
 from django.utils.translation import ngettext
 
 from recommender.base import Explanation, Recommendations, UserState
@@ -359,7 +359,8 @@ def _first_parts_first(
     part this list may not hold but the person may see (a season list: the first part aired
     before) stays, noted "start with" its first part. With ``shown`` (whether the person may
     see a work as it is now, not as the snapshot says), the works it hides leave first, and a
-    first part it hides stands in for nothing: the list a fresh snapshot would give."""
+    first part it hides stands in for nothing and is not named where to start: the list a fresh
+    snapshot would give."""
     rated = set(np.asarray(item_ids).tolist())
     in_list, anywhere = _member_of(candidates), _member_of(shown_elsewhere)
 
@@ -377,9 +378,11 @@ def _first_parts_first(
     ):
         first = catalogue.first_parts.get(franchise)
         unstarted = franchise >= 0 and franchise not in rated_franchises and first not in (None, pk)
-        if unstarted and not allowed(first) and first not in rated and anywhere(first):
+        if not unstarted or allowed(first) or first in rated:
+            continue
+        if anywhere(first) and (shown is None or shown(first)):  # one the person may see
             start_with[pk] = first
-    if not stands_for and not start_with:
+    if order == ranked.order and not start_with:  # no part replaced, none left out
         return ranked
     listed_by = dict(ranked.listed_by)
     for first, later in stands_for.items():
@@ -414,26 +417,28 @@ def _visible_works(
     limit: int,
     nsfw_ok: bool,
     rearrange: Callable[[Callable[[int], bool]], _Ranked],
-    first_parts: set[int],
+    first_parts: Callable[[], set[int]],
 ):
     """The first ``limit`` ranked works the person may see, and every Work read, by id.
 
     The works most likely shown are explained first, so that their neighbours come in the same
-    query as the works themselves (with the franchises' first parts that may stand in); the
-    next ranked ones are read only when some of those are hidden (NSFW for this profile) or
-    deleted since the snapshot, and the list is then ``rearrange``d as a fresh snapshot would.
+    query as the works themselves (with the later parts their first parts stand for); the next
+    ranked ones, and their franchises' ``first_parts``, are read only when some of those are
+    hidden (NSFW for this profile) or deleted since the snapshot, and the list is then
+    ``rearrange``d as a fresh snapshot would. A work beyond the first ``limit`` cannot change
+    them: a first part standing in takes the place of its first later part in the order.
     """
     first = ranked.order[:limit]
     parts = {ranked.stands_for[pk] for pk in first if pk in ranked.stands_for}
     parts |= {ranked.start_with[pk] for pk in first if pk in ranked.start_with}
-    by_pk = works_by_pk({*first, *neighbours.explain(first), *parts, *first_parts})
+    by_pk = works_by_pk({*first, *neighbours.explain(first), *parts})
 
     def shown(pk: int) -> bool:
         work = by_pk.get(pk)
         return work is not None and (nsfw_ok or not work.nsfw)
 
-    if not all(shown(pk) for pk in {*first, *parts, *first_parts}):
-        by_pk.update(works_by_pk({*ranked.order, *ranked.listed_by} - by_pk.keys()))
+    if not all(shown(pk) for pk in {*first, *parts}):
+        by_pk.update(works_by_pk({*ranked.order, *ranked.listed_by, *first_parts()} - by_pk.keys()))
         ranked = neighbours.ranked = rearrange(shown)
         parts = {*ranked.stands_for.values(), *ranked.start_with.values()} - by_pk.keys()
         if parts:
@@ -458,12 +463,26 @@ def _predictions_and_tags(
 
 
 def _listed_tags(chosen: list[Work], with_tags: bool) -> dict[int, list[Tag]]:
-    """The chosen works' tags. Pages read them as ``work.tags.all()`` (Django's prefetch); the API
-    only needs those that explain. A neighbour is a title and a link: no tags."""
-    if not with_tags:
-        return _tags_by_work(chosen)
-    prefetch_related_objects(chosen, "tags")
-    return {work.pk: list(work.tags.all()) for work in chosen}
+    """The chosen works' tags (one query); with ``with_tags``, also as ``work.tags.all()`` for the
+    pages. A neighbour is a title and a link: no tags."""
+    tags = _tags_by_work(chosen)
+    if with_tags:
+        for work in chosen:
+            _as_prefetched(work, "tags", tags[work.pk])
+    return tags
+
+
+def _as_prefetched(instance, relation: str, objects: list) -> None:
+    """``instance.<relation>.all()`` answers ``objects`` without a query, as after
+    ``prefetch_related_objects`` (which stores the read queryset the same way; building Tags
+    from plain rows takes about half its time)."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache = {
+        **getattr(instance, "_prefetched_objects_cache", {}),
+        relation: queryset,
+    }
 
 
 def _credited_tags(
@@ -520,15 +539,14 @@ def _assemble(
         )
 
     calibrator = rating.calibrator if rating is not None else None
+    # The chance of a like, for the works people here have rated (all at once).
+    rated = [work.pk for work in chosen if work.pk in predicted and work.nb_ratings]
+    odds: dict[int, float] = {}
+    if calibrator is not None and rated:
+        chances = calibrator.predict(np.array([predicted[pk] for pk in rated]))
+        odds = {pk: float(chance) for pk, chance in zip(rated, chances, strict=True) if np.isfinite(chance)}
 
-    def odds(work: Work) -> float | None:
-        value = predicted.get(work.pk)
-        if calibrator is None or value is None or not work.nb_ratings:
-            return None
-        chance = float(calibrator.predict(np.array([value]))[0])
-        return chance if np.isfinite(chance) else None
-
-    return [Recommendation(work, predicted.get(work.pk), reasons(work), odds(work)) for work in chosen]
+    return [Recommendation(work, predicted.get(work.pk), reasons(work), odds.get(work.pk)) for work in chosen]
 
 
 def _season_of(season) -> YearSeason:
@@ -638,10 +656,12 @@ def recommendations_for(
 
     ranked = rearrange()
     neighbours = _Neighbours(ranked)
-    franchises = set(catalogue.franchises_of(np.asarray(raw.order, dtype=np.int64)).tolist()) - {-1}
-    # The first parts that may stand in for a later part of this list (read with the list).
-    listable = _member_of(candidates)
-    first_parts = {catalogue.first_parts[f] for f in franchises if listable(catalogue.first_parts.get(f, -1))}
+
+    def first_parts() -> set[int]:
+        """The first parts of the ranked works' franchises (to stand in, or to start with)."""
+        franchises = set(catalogue.franchises_of(np.asarray(raw.order, dtype=np.int64)).tolist()) - {-1}
+        return {catalogue.first_parts[f] for f in franchises if f in catalogue.first_parts}
+
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok, rearrange, first_parts)
     ranked = neighbours.ranked
     if not chosen and limit:
