@@ -11,13 +11,12 @@ then BALSE with the former and the chosen defaults.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 
 import numpy as np
 
 from bench.report import timed
-from bench.setup import warm_up_compiled_kernels
+from bench.setup import announce_warm_up, dataset_arguments, datasets
 from recommender import ALS, BALSE
 from recommender.evaluation import rmse, train_mask, training_counts_of
 
@@ -59,12 +58,9 @@ def tune(name: str, data) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    datasets = ["anime", "anime-small", "ml"]
-    parser.add_argument("--datasets", nargs="+", default=["anime", "ml"], choices=datasets)
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    parser = dataset_arguments(__doc__.splitlines()[0], markdown=False)
     args = parser.parse_args(argv)
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
+    announce_warm_up()
     for name, data in datasets(args.datasets, args.movielens):
         tune(name, data)
     return 0

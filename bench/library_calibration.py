@@ -13,10 +13,7 @@ odds the site shows.
 
 from __future__ import annotations
 
-import argparse
-
-from bench.report import print_tables
-from bench.setup import datasets, warm_up_compiled_kernels
+from bench.setup import tables_bench
 from recommender import ALS, BALSE, EASE, LASSO
 from recommender.calibration import calibration_protocol
 
@@ -31,35 +28,21 @@ COLUMNS = [
 ]
 
 
-def run_dataset(data) -> tuple[list[dict], dict]:
-    rows, curves = [], {}
+def run_dataset(data) -> list[dict]:
+    """Each model's calibration figures; prints its reliability curve."""
+    rows = []
     for name, make in (("BALSE", BALSE), ("ALS", ALS), ("LASSO", LASSO), ("EASE", EASE)):
         report = calibration_protocol(make, data.X, data.y, item_tags=data.item_tags)
         rows.append(
             {"model": name, **report.as_dict(), "base_brier": report.base_rate * (1 - report.base_rate)}
         )
-        curves[name] = report.curve
-    return rows, curves
+        points = ", ".join(f"{p['odds']:.2f}→{p['liked']:.2f} ({p['count']})" for p in report.curve)
+        print(f"  reliability {name}: {points}")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["anime", "ml"], choices=["anime", "anime-small", "ml"]
-    )
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
-    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
-    args = parser.parse_args(argv)
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
-    tables = {}
-    for name, data in datasets(args.datasets, args.movielens, as_choices=True):
-        print(f"{name}:", flush=True)
-        tables[name], curves = run_dataset(data)
-        for model, curve in curves.items():
-            points = ", ".join(f"{p['odds']:.2f}→{p['liked']:.2f} ({p['count']})" for p in curve)
-            print(f"  reliability {model}: {points}")
-    print_tables(tables, COLUMNS, args.markdown)
-    return 0
+    return tables_bench(__doc__.splitlines()[0], run_dataset, COLUMNS, argv)
 
 
 if __name__ == "__main__":

@@ -29,14 +29,13 @@ deterministic; fit seconds are noisy).
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from bench.report import print_table
-from bench.setup import datasets, warm_up_compiled_kernels
+from bench.setup import announce_warm_up, dataset_arguments, datasets
 from recommender.choices import CHOICE_VALUES
 from recommender.ease import EASE
 from recommender.list_evaluation import evaluate_lists, list_split
@@ -248,16 +247,12 @@ def bootstrap_difference(validation: Validation, chosen: Result, reference: Resu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["anime", "ml"], choices=["anime", "anime-small", "ml"]
-    )
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    parser = dataset_arguments(__doc__.splitlines()[0], markdown=False)
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--max-minutes", type=float, default=25.0, help="no new coordinate after this")
     parser.add_argument("--criterion", choices=["worst-ratio", "mean"], default="worst-ratio")
     args = parser.parse_args(argv)
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
+    announce_warm_up()
     validations = []
     for name, data in datasets(args.datasets, args.movielens, as_choices=True):
         validations.append(validation_of(name, data))

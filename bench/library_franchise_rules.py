@@ -15,10 +15,7 @@ not be offered season 2 of a show they never started, and a held-out rating cann
 
 from __future__ import annotations
 
-import argparse
-
-from bench.report import print_tables
-from bench.setup import datasets, warm_up_compiled_kernels
+from bench.setup import tables_bench
 from recommender.ease import EASE
 from recommender.franchise_rules import FranchiseAware
 from recommender.list_evaluation import evaluate_lists, list_split
@@ -64,20 +61,7 @@ def run_dataset(data) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["anime", "ml"], choices=["anime", "anime-small", "ml"]
-    )
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
-    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
-    args = parser.parse_args(argv)
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
-    tables = {}
-    for name, data in datasets(args.datasets, args.movielens, as_choices=True):
-        print(f"{name}:", flush=True)
-        tables[name] = run_dataset(data)
-    print_tables(tables, COLUMNS, args.markdown)
-    return 0
+    return tables_bench(__doc__.splitlines()[0], run_dataset, COLUMNS, argv)
 
 
 if __name__ == "__main__":

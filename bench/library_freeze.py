@@ -24,14 +24,13 @@ machine and noisy.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import re
 
 import numpy as np
 
 from bench.report import print_tables
-from bench.setup import datasets, warm_up_compiled_kernels
+from bench.setup import announce_warm_up, dataset_arguments, tables_by_dataset
 from recommender import BALSE, LASSO
 from recommender.list_evaluation import evaluate_frozen, freeze_split
 from recommender.popularity import PriorOrder, RandomOrder
@@ -105,22 +104,14 @@ def run_dataset(data, C: float, validation: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["anime", "ml"], choices=["anime", "anime-small", "ml"]
-    )
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    parser = dataset_arguments(__doc__.splitlines()[0])
     parser.add_argument("--C", type=float, default=1.0, help="SideRanker's inverse regularisation")
     parser.add_argument(
         "--validation", action="store_true", help="measure on a freeze split of the training rows"
     )
-    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     args = parser.parse_args(argv)
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
-    tables = {}
-    for name, data in datasets(args.datasets, args.movielens, as_choices=True):
-        print(f"{name}:", flush=True)
-        tables[name] = run_dataset(data, args.C, args.validation)
+    announce_warm_up()
+    tables = tables_by_dataset(args, lambda data: run_dataset(data, args.C, args.validation))
     print("\nfrozen items ranked for the people who rated them; x prior: NDCG@10 over the members prior's")
     print_tables(tables, COLUMNS, args.markdown)
     return 0

@@ -18,13 +18,11 @@ wall-clock on a shared machine and noisy. Needs `pip install -r requirements-ben
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import scipy.sparse as sp
 
 from bench.report import print_tables
-from bench.setup import datasets, peers_installed, warm_up_compiled_kernels
+from bench.setup import announce_warm_up, dataset_arguments, datasets, peers_installed
 from recommender import ALS, BALSE
 from recommender.base import Recommendations, UserState, as_ratings
 from recommender.ease import EASE
@@ -163,17 +161,12 @@ COLUMNS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["anime", "ml"], choices=["anime", "anime-small", "ml"]
-    )
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    parser = dataset_arguments(__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2, choices=[1, 2], help="implicit's threads")
-    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     args = parser.parse_args(argv)
     if not peers_installed("implicit"):
         return 2
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
+    announce_warm_up()
     tables = {}
     for name, data in datasets(args.datasets, args.movielens, as_choices=True):
         label = f"{name} (stars as choices)" if name == "ml-latest-small" else name

@@ -17,12 +17,10 @@ read): where the window was chosen. Target: every offered list above the most-ra
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 from bench.report import print_tables
-from bench.setup import datasets, warm_up_compiled_kernels
+from bench.setup import announce_warm_up, dataset_arguments, datasets
 from recommender import ALS, BALSE, EASE, LASSO
 from recommender.base import fit_model
 from recommender.list_evaluation import evaluate_lists, list_split
@@ -95,16 +93,11 @@ COLUMNS = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["anime", "ml"], choices=["anime", "anime-small", "ml"]
-    )
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    parser = dataset_arguments(__doc__.splitlines()[0])
     parser.add_argument("--windows", nargs="+", type=int, default=[15], help="EASE's works per window")
     parser.add_argument("--validation", action="store_true", help="a list split of the training rows")
-    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     args = parser.parse_args(argv)
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
+    announce_warm_up()
     tables = {}
     for name, data in datasets(args.datasets, args.movielens, as_choices=True):
         tables[name] = run_dataset(name, data, args.windows, args.validation)

@@ -10,7 +10,6 @@ and the ratios to Surprise SVD. Needs `pip install -r requirements-bench.txt`.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
@@ -19,7 +18,7 @@ import numpy as np
 os.environ.setdefault("TQDM_DISABLE", "1")  # myFM draws a progress bar per sample
 
 from bench.report import print_tables, timed
-from bench.setup import peers_installed, warm_up_compiled_kernels
+from bench.setup import announce_warm_up, dataset_arguments, datasets, peers_installed
 from recommender import ALS, BALSE, LASSO, Baseline
 from recommender.evaluation import rmse, train_mask, training_counts_of
 
@@ -111,15 +110,12 @@ def run_dataset(name: str, data, skip_knn: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    datasets = ["anime", "anime-small", "ml"]
-    parser.add_argument("--datasets", nargs="+", default=["anime", "ml"], choices=datasets)
-    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    parser = dataset_arguments(__doc__.splitlines()[0], markdown=False)
     parser.add_argument("--skip-knn", action="store_true", help="skip Surprise KNNBaseline (slowest peer)")
     args = parser.parse_args(argv)
     if not peers_installed("myfm", "surprise"):
         return 2
-    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
+    announce_warm_up()
     tables = {}
     for name, data in datasets(args.datasets, args.movielens):
         tables[name] = run_dataset(name, data, args.skip_knn)

@@ -8,6 +8,7 @@ environment of a production-like process on plain HTTP (for Django in this proce
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import secrets
@@ -61,6 +62,40 @@ def datasets(names: list[str], movielens: str | None = None, as_choices: bool = 
             yield "ml-latest-small", load_movielens(directory, as_choices=as_choices)
 
 
+def tables_by_dataset(arguments: argparse.Namespace, run) -> dict[str, list[dict]]:
+    """``run(data)``'s rows for each dataset of ``dataset_arguments``' ``--datasets`` (MovieLens
+    stars as choices), saying which dataset is running."""
+    tables = {}
+    for name, data in datasets(arguments.datasets, arguments.movielens, as_choices=True):
+        print(f"{name}:", flush=True)
+        tables[name] = run(data)
+    return tables
+
+
+def tables_bench(description: str, run, columns, argv: list[str] | None = None) -> int:
+    """The whole main() of a library bench that prints one table per dataset of ``run(data)``."""
+    from bench.report import print_tables
+
+    arguments = dataset_arguments(description).parse_args(argv)
+    announce_warm_up()
+    print_tables(tables_by_dataset(arguments, run), columns, arguments.markdown)
+    return 0
+
+
+DATASET_NAMES = ("anime", "anime-small", "ml")
+
+
+def dataset_arguments(description: str, *, markdown: bool = True) -> argparse.ArgumentParser:
+    """A parser with what the library benches take: ``--datasets`` (read by ``datasets``),
+    ``--movielens`` and, for those that print tables, ``--markdown``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--datasets", nargs="+", default=["anime", "ml"], choices=DATASET_NAMES)
+    parser.add_argument("--movielens", default=None, help="folder of ml-latest-small")
+    if markdown:
+        parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
+    return parser
+
+
 def peers_installed(*modules: str) -> bool:
     """Whether the peers a bench compares with import; if not, says how to install them."""
     import importlib
@@ -93,6 +128,11 @@ def warm_up_compiled_kernels() -> float:
     for ranker in (EASE(), EASE(value_weights=None, intercept=False)):
         ranker.fit(X, choices).recommend(X[:5, 1], choices[:5], n=5)
     return time.perf_counter() - started
+
+
+def announce_warm_up() -> None:
+    """``warm_up_compiled_kernels``, saying how long it took (before the first timing)."""
+    print(f"numba warm-up (compilation or cache load): {warm_up_compiled_kernels():.2f} s")
 
 
 # --- Django.
