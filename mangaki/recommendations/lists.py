@@ -571,6 +571,50 @@ def _in_season(candidates: np.ndarray, season: YearSeason) -> np.ndarray:
     return candidates[np.isin(candidates, np.fromiter(ids, dtype=np.int64))]
 
 
+def _for_a_season(serving: _Serving) -> _Serving:
+    """A season's works are mostly new: ranked by the SideRanker when it is the filler."""
+    filler = serving.filler
+    if filler is None or filler.algorithm != Algorithm.SIDE:
+        return serving
+    return _Serving(Algorithm.SIDE.value, filler, serving.rating, filler, offered=serving.offered)
+
+
+def _candidates(
+    catalogue, user, category, season: YearSeason | None, nsfw_ok: bool, item_ids, values
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The works this list may hold (of the category and season, less the franchises the person
+    turned down) and the works the person may see anywhere; None for an unknown category."""
+    category_id = None
+    if category:
+        category_id = catalogue.category_by_slug.get(category)
+        if category_id is None:
+            return None
+    candidates = everywhere = catalogue.candidates(category_id, nsfw_ok)
+    if season is not None:
+        candidates = _in_season(candidates, season)
+    hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
+    candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
+    return candidates, everywhere
+
+
+def _ranked_by_the_rules(serving: _Serving, item_ids, values, candidates, everywhere, limit: int):
+    """The ranked list with the franchise rules applied as the snapshot says; how to apply them
+    again to the works the person may see now (``rearrange(shown)``); and the first parts of
+    the ranked works' franchises (read only then)."""
+    catalogue = serving.ranker.catalogue
+    # Twice the list: a first part standing in for a later one may take the place of two.
+    raw = _ranked(serving, item_ids, values, candidates, 2 * limit + CANDIDATE_MARGIN)
+
+    def rearrange(shown=None) -> _Ranked:
+        return _first_parts_first(raw, catalogue, item_ids, candidates, everywhere, shown)
+
+    def first_parts() -> set[int]:
+        franchises = set(catalogue.franchises_of(np.asarray(raw.order, dtype=np.int64)).tolist()) - {-1}
+        return {catalogue.first_parts[f] for f in franchises if f in catalogue.first_parts}
+
+    return rearrange(), rearrange, first_parts
+
+
 def recommendations_for(
     *,
     user,
@@ -629,39 +673,17 @@ def recommendations_for(
         return fallback(user, serving.algorithm, _too_few_ratings_reason(serving.algorithm))
 
     nsfw_ok = nsfw_allowed(user)
-    if (
-        wanted_season is not None
-        and serving.filler is not None
-        and serving.filler.algorithm == Algorithm.SIDE
-    ):
-        serving = _Serving(
-            Algorithm.SIDE.value, serving.filler, serving.rating, serving.filler, offered=offered
-        )
-    catalogue = serving.ranker.catalogue
-    category_id = None
-    if category:
-        category_id = catalogue.category_by_slug.get(category)
-        if category_id is None:
-            return RecommendationList([], serving.algorithm, serving.ranker.version, False, "", offered)
-    candidates = everywhere = catalogue.candidates(category_id, nsfw_ok)
     if wanted_season is not None:
-        candidates = _in_season(candidates, wanted_season)
-    hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
-    candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
-    # Twice the list: a first part standing in for a later one may take the place of two.
-    raw = _ranked(serving, item_ids, values, candidates, 2 * limit + CANDIDATE_MARGIN)
-
-    def rearrange(shown=None) -> _Ranked:
-        return _first_parts_first(raw, catalogue, item_ids, candidates, everywhere, shown)
-
-    ranked = rearrange()
+        serving = _for_a_season(serving)
+    catalogue = serving.ranker.catalogue
+    found = _candidates(catalogue, user, category, wanted_season, nsfw_ok, item_ids, values)
+    if found is None:  # a category the models do not know
+        return RecommendationList([], serving.algorithm, serving.ranker.version, False, "", offered)
+    candidates, everywhere = found
+    ranked, rearrange, first_parts = _ranked_by_the_rules(
+        serving, item_ids, values, candidates, everywhere, limit
+    )
     neighbours = _Neighbours(ranked)
-
-    def first_parts() -> set[int]:
-        """The first parts of the ranked works' franchises (to stand in, or to start with)."""
-        franchises = set(catalogue.franchises_of(np.asarray(raw.order, dtype=np.int64)).tolist()) - {-1}
-        return {catalogue.first_parts[f] for f in franchises if f in catalogue.first_parts}
-
     chosen, by_pk = _visible_works(ranked, neighbours, limit, nsfw_ok, rearrange, first_parts)
     ranked = neighbours.ranked
     if not chosen and limit:
