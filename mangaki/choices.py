@@ -62,3 +62,26 @@ COUNTER_FIELDS: dict[str, str] = {
     Choice.WILLSEE: "nb_willsees",
     Choice.WONTSEE: "nb_wontsees",
 }
+
+
+class WatchStatus(models.TextChoices):
+    """Where a person is with a work (``Progress.status``), beside what they think of it.
+
+    The labels are an anime's; ``status_label`` gives a manga's (Reading, Plan to read).
+    """
+
+    WATCHING = "watching", "Watching"
+    COMPLETED = "completed", "Completed"
+    ON_HOLD = "on_hold", "On hold"
+    DROPPED = "dropped", "Dropped"
+    PLANNED = "planned", "Plan to watch"
+
+
+_MANGA_STATUS_LABELS = {WatchStatus.WATCHING: "Reading", WatchStatus.PLANNED: "Plan to read"}
+
+
+def status_label(status: str, category_slug: str) -> str:
+    """``WatchStatus`` as people read it for a work of ``category_slug``."""
+    if category_slug == "manga" and status in _MANGA_STATUS_LABELS:
+        return _MANGA_STATUS_LABELS[status]
+    return WatchStatus(status).label

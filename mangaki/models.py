@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .choices import Choice
+from .choices import Choice, WatchStatus, status_label
 from .querysets import WorkQuerySet, is_airing_on
 from .seasons import Season, YearSeason, current_season, today_in_japan, work_season
 from .text_search import TrigramIndex, normalize
@@ -373,6 +373,50 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.choice} {self.work}"
+
+
+class Progress(models.Model):
+    """Where a person is with a work, beside what they think of it (``Rating``, optional).
+
+    ``status`` says where they are; ``episodes`` (anime) or ``chapters`` and ``volumes``
+    (manga) how far; ``started`` and ``finished`` when; ``rewatches`` how many times they went
+    through it again (``rewatching``: they are doing so now). Written only through
+    ``services.progress``.
+    """
+
+    Status = WatchStatus
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(max_length=16, choices=WatchStatus.choices)
+    episodes = models.PositiveIntegerField(default=0, help_text="episodes watched (anime)")
+    chapters = models.PositiveIntegerField(default=0, help_text="chapters read (manga)")
+    volumes = models.PositiveIntegerField(default=0, help_text="volumes read (manga)")
+    started = models.DateField(null=True, blank=True)
+    finished = models.DateField(null=True, blank=True)
+    rewatches = models.PositiveSmallIntegerField(default=0, help_text="times watched or read again")
+    rewatching = models.BooleanField(default=False, help_text="watching or reading it again now")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="progress_unique_user_work"),
+            models.CheckConstraint(condition=Q(status__in=WatchStatus.values), name="progress_status_valid"),
+            models.CheckConstraint(
+                condition=Q(started__isnull=True) | Q(finished__isnull=True) | Q(started__lte=F("finished")),
+                name="progress_started_before_finished",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status", "-updated"], name="progress_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status} {self.work}"
+
+    @property
+    def status_label(self) -> str:
+        """Watching, or Reading for a manga."""
+        return status_label(self.status, self.work.category.slug)
 
 
 class TrainedModel(models.Model):

@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "AlgorithmEnum": "mangaki.models.TrainedModel.Algorithm",
         "TrainedModelStatusEnum": "mangaki.models.TrainedModel.Status",
         "WeekdayEnum": "mangaki.seasonal.WEEKDAYS",
+        "WatchStatusEnum": "mangaki.choices.WatchStatus",
     },
     # Swagger UI served from this site (drf-spectacular-sidecar), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from ..choices import Choice
-from ..models import Category, Rating, Tag, Work
+from ..choices import Choice, WatchStatus
+from ..models import Category, Progress, Rating, Tag, Work
 from ..querysets import WORK_ORDERINGS, ordered_works
 from ..seasons import (
     EARLY_START_DAY,
@@ -136,3 +136,19 @@ class RatingFilter(django_filters.FilterSet):
     class Meta:
         model = Rating
         fields = ["choice", "category"]
+
+
+class ProgressFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=WatchStatus.choices, help_text="Only these statuses; repeat the parameter for several."
+    )
+    category = django_filters.ModelChoiceFilter(
+        field_name="work__category",
+        to_field_name="slug",
+        queryset=Category.objects.all(),
+        help_text="Category slug.",
+    )
+
+    class Meta:
+        model = Progress
+        fields = ["status", "category"]

@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import Choice
-from ..models import Category, Rating, Tag, TaggedWork, TrainedModel, Work, WorkLink, WorkRelation
+from ..choices import Choice, WatchStatus
+from ..models import Category, Progress, Rating, Tag, TaggedWork, TrainedModel, Work, WorkLink, WorkRelation
 from ..seasons import Season
+from ..services.progress import MAX_REWATCHES
 from ..work_details import work_links, work_titles
 from ..work_relations import visible_relations
 
@@ -248,6 +249,43 @@ class BulkRatingsResultSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="Works rated for the first time.")
     changed = serializers.IntegerField(help_text="Works whose rating changed.")
     unchanged = serializers.IntegerField(help_text="Works that already had this rating.")
+
+
+class WorkProgressSerializer(serializers.ModelSerializer):
+    """Where the person is with a work: status, how far, when."""
+
+    work = WorkSummarySerializer(read_only=True)
+    status_label = serializers.CharField(
+        read_only=True, help_text="The status as people read it: Reading, Plan to read for a manga."
+    )
+
+    class Meta:
+        model = Progress
+        fields = [
+            "work", "status", "status_label", "episodes", "chapters", "volumes",
+            "started", "finished", "rewatches", "rewatching", "updated",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class WorkProgressWriteSerializer(serializers.Serializer):
+    """The fields to set; those left out keep their value (PATCH) or their default (PUT)."""
+
+    status = serializers.ChoiceField(choices=WatchStatus.choices, required=False)
+    episodes = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    chapters = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    volumes = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    started = serializers.DateField(allow_null=True, required=False)
+    finished = serializers.DateField(allow_null=True, required=False)
+    rewatches = serializers.IntegerField(min_value=0, max_value=MAX_REWATCHES, required=False)
+    rewatching = serializers.BooleanField(required=False)
+
+
+class WorkProgressStepSerializer(serializers.Serializer):
+    progress = WorkProgressSerializer()
+    reached_the_end = serializers.BooleanField(
+        help_text="This was the last episode (chapter) of a known length: time to mark it completed."
+    )
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -12,6 +12,7 @@ from .export import RatingExportView
 from .franchises import HiddenFranchiseViewSet
 from .imports import RatingImportViewSet
 from .profiles import PublicRatingViewSet
+from .progress import ProgressViewSet
 from .ratings import RatingViewSet
 from .recommendations import RecommendationsView
 from .registry import TrainedModelViewSet
@@ -24,6 +25,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("tags", TagViewSet, basename="tag")
 router.register("works", WorkViewSet, basename="work")
 router.register("ratings", RatingViewSet, basename="rating")
+router.register("progress", ProgressViewSet, basename="progress")
 router.register(r"users/(?P<username>[^/]+)/ratings", PublicRatingViewSet, basename="public-rating")
 router.register("models", TrainedModelViewSet, basename="trained-model")
 router.register("imports", RatingImportViewSet, basename="rating-import")

@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..clients import client_address, hourly_share_spent
-from ..models import Profile, Rating
+from ..models import Profile, Progress, Rating
 from .ratings import ratings_bulk_delete, ratings_bulk_set
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,8 @@ def guest_convert(*, user, username: str, email: str, password: str) -> object:
 
 
 def guest_merge(*, guest, into) -> int:
-    """Move ``guest``'s ratings onto member ``into`` (keeping theirs where both rated), delete the guest.
+    """Move ``guest``'s ratings and progress onto member ``into`` (keeping theirs where both have
+    one), delete the guest.
 
     Returns how many ratings were moved. Set-based through the rating service (the works'
     counters stay exact, the works locked in id order), so a guest with thousands of ratings
@@ -106,7 +107,11 @@ def guest_merge(*, guest, into) -> int:
         kept = Rating.objects.filter(user=into, work_id__in=list(theirs)).values_list("work_id", flat=True)
         already = set(kept)
         rows = [(work_id, choice) for work_id, choice in theirs.items() if work_id not in already]
-        moved = ratings_bulk_set(user=into, rows=rows)
+        moved = ratings_bulk_set(user=into, rows=rows)  # locks the member's row first
+        # Where the visitor was with each work goes along, where the member has no entry yet.
+        Progress.objects.filter(user=guest).exclude(
+            work_id__in=Progress.objects.filter(user=into).values("work_id")
+        ).update(user=into)
         ratings_bulk_delete(user=guest)
         guest.delete()
     return moved.created

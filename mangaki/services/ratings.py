@@ -52,7 +52,7 @@ def _apply_delta(work_ids, *, removed: str | None, added: str | None) -> None:
     Work.objects.filter(pk__in=list(work_ids)).update(**counter_values(counts))
 
 
-def _lock_works(work_ids) -> set[int]:
+def lock_works(work_ids) -> set[int]:
     """Lock the rows of ``work_ids`` in id order (inside a transaction); the ids that exist."""
     return set(
         Work.objects.select_for_update()
@@ -78,7 +78,7 @@ class _Owner:
     may_become_counted: bool
 
 
-def _lock_user(user) -> _Owner:
+def lock_user(user) -> _Owner:
     """Lock ``user``'s row (inside a transaction), before any work's; AccountGone when deleted.
 
     The profile is read under the lock, so a member counted in meanwhile is seen as counted.
@@ -145,8 +145,8 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
     """
     _check_choice(choice)
     with transaction.atomic():
-        owner = _lock_user(user)
-        _lock_works([work.pk])
+        owner = lock_user(user)
+        lock_works([work.pk])
         rating = Rating.objects.select_for_update().filter(user=user, work=work).first()
         if rating is None:
             try:
@@ -173,8 +173,8 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
 def rating_delete(*, user, work: Work) -> bool:
     """Remove ``user``'s rating of ``work``; returns whether there was one."""
     with transaction.atomic():
-        owner = _lock_user(user)
-        _lock_works([work.pk])
+        owner = lock_user(user)
+        lock_works([work.pk])
         rating = Rating.objects.select_for_update().filter(user=user, work=work).first()
         if rating is None:
             return False
@@ -223,8 +223,8 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
         raise ValidationError(errors)
     wanted = dict(rows)
     with transaction.atomic():
-        owner = _lock_user(user)
-        locked = _lock_works(wanted)
+        owner = lock_user(user)
+        locked = lock_works(wanted)
         if len(locked) != len(wanted):  # deleted since the check above
             gone = [index for index, (work_id, _) in enumerate(rows) if work_id not in locked]
             raise ValidationError(
@@ -264,11 +264,11 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
 def ratings_bulk_delete(*, user, work_ids=None) -> int:
     """Remove ``user``'s ratings of ``work_ids`` (every rating of theirs when None); how many."""
     with transaction.atomic():
-        owner = _lock_user(user)
+        owner = lock_user(user)
         ratings = Rating.objects.filter(user=user)
         if work_ids is not None:
             ratings = ratings.filter(work_id__in=list(work_ids))
-        _lock_works(ratings.values_list("work_id", flat=True))
+        lock_works(ratings.values_list("work_id", flat=True))
         by_choice: dict[str, list[int]] = defaultdict(list)
         for work_id, choice in ratings.values_list("work_id", "choice"):
             by_choice[choice].append(work_id)
@@ -286,7 +286,7 @@ def ratings_count_in(*, user) -> int:
     otherwise how many ratings now count. The user row is locked first, then the works.
     """
     with transaction.atomic():
-        owner = _lock_user(user)
+        owner = lock_user(user)
         if owner.counts or Profile.objects.filter(user_id=owner.pk, is_guest=True).exists():
             return 0
         return _count_in_locked(owner.pk)
@@ -295,7 +295,7 @@ def ratings_count_in(*, user) -> int:
 def _count_in_locked(user_id: int) -> int:
     """``ratings_count_in`` once the user row is locked (inside its transaction)."""
     rows = list(Rating.objects.filter(user_id=user_id).values_list("work_id", "choice"))
-    _lock_works(work_id for work_id, _ in rows)
+    lock_works(work_id for work_id, _ in rows)
     by_choice: dict[str, list[int]] = defaultdict(list)
     for work_id, choice in rows:
         by_choice[choice].append(work_id)
@@ -311,7 +311,7 @@ def members_count_in() -> int:
     for user in members_due().only("pk").iterator():
         try:
             with transaction.atomic():
-                owner = _lock_user(user)
+                owner = lock_user(user)
                 # Checked again under the lock: counted in meanwhile by a write of theirs, or
                 # ratings deleted since the query.
                 if owner.may_become_counted and _has_enough_ratings(owner.pk):
