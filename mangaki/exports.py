@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .mal import MYANIMELIST, ListedWork, list_statuses, write_list_chunks
 
@@ -44,6 +45,61 @@ class RatedWork:
         if self.external_source == MYANIMELIST and (self.external_id or "").isdigit():
             return int(self.external_id)
         return None
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """Where the person is with a work, as ``Progress`` holds it."""
+
+    status: str
+    episodes: int
+    chapters: int
+    volumes: int
+    started: date | None
+    finished: date | None
+    rewatches: int
+    rewatching: bool
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """A work on a person's list: their rating (``choice``, None without one) and their progress
+    (None without one); one of the two at least."""
+
+    work_id: int
+    category: str
+    title: str
+    work_type: str
+    external_source: str | None
+    external_id: str | None
+    episodes: int | None
+    volumes: int | None
+    chapters: int | None
+    choice: str | None
+    progress: ProgressRow | None
+
+    mal_id = RatedWork.mal_id
+
+    def listed(self) -> ListedWork:
+        """The entry as a MyAnimeList list writes it."""
+        progress = self.progress
+        anime = self.category == "anime"
+        return ListedWork(
+            mal_id=self.mal_id,
+            title=self.title,
+            choice=self.choice,
+            work_type=self.work_type,
+            episodes=self.episodes,
+            volumes=self.volumes,
+            chapters=self.chapters,
+            status=progress.status if progress else None,
+            watched=(progress.episodes if anime else progress.chapters) if progress else 0,
+            volumes_read=progress.volumes if progress and not anime else 0,
+            started=progress.started.isoformat() if progress and progress.started else None,
+            finished=progress.finished.isoformat() if progress and progress.finished else None,
+            times=progress.rewatches if progress else 0,
+            rewatching=progress.rewatching if progress else False,
+        )
 
 
 def _cell(value) -> str:
@@ -119,32 +175,19 @@ def _json_pieces(username: str, rows: Iterable[RatedWork], exported: datetime) -
 
 
 def as_mal(
-    username: str, category: str, rows: Callable[[], Iterable[RatedWork]]
+    username: str, category: str, rows: Callable[[], Iterable[ListEntry]]
 ) -> tuple[Iterator[bytes], int]:
-    """The MyAnimeList list of ``category``, and how many rated works were left out (no MyAnimeList id).
+    """The MyAnimeList list of ``category`` (ratings and progress), and how many works on the
+    person's list were left out (no MyAnimeList id).
 
-    ``rows()`` gives the person's rows of ``category`` afresh: it is read twice, once for the
+    ``rows()`` gives the person's entries of ``category`` afresh: it is read twice, once for the
     header's counts (and the number left out), then for the entries as they are sent.
     """
-    choices, left_out = [], 0
+    statuses, left_out = Counter(), 0
     for row in rows():
-        if row.category != category:
-            continue
         if row.mal_id is None:
             left_out += 1
         else:
-            choices.append(row.choice)
-    listed = (
-        ListedWork(
-            mal_id=row.mal_id,
-            title=row.title,
-            choice=row.choice,
-            work_type=row.work_type,
-            episodes=row.episodes,
-            volumes=row.volumes,
-            chapters=row.chapters,
-        )
-        for row in rows()
-        if row.category == category and row.mal_id is not None
-    )
-    return _gathered(write_list_chunks(category, username, listed, statuses=list_statuses(choices))), left_out
+            statuses.update(list_statuses([row.listed()]))
+    listed = (row.listed() for row in rows() if row.mal_id is not None)
+    return _gathered(write_list_chunks(category, username, listed, statuses=statuses)), left_out

@@ -28,6 +28,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.saxutils import escape
@@ -35,7 +36,7 @@ from xml.sax.saxutils import escape
 import defusedxml.sax
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from .choices import Choice
+from .choices import Choice, WatchStatus
 from .titles import clean_title
 
 # ``Work.external_source`` of a work known by its MyAnimeList id (``external_id``).
@@ -48,14 +49,14 @@ EXPORT_TYPES = {"1": ANIME, "2": MANGA}
 ID_FIELD = {ANIME: "series_animedb_id", MANGA: "manga_mangadb_id"}
 TITLE_FIELD = {ANIME: "series_title", MANGA: "manga_title"}
 
-# ``my_status`` in words (any case) or as the numbers some exports use; "in progress" and
-# "planned" stand for Watching/Reading and Plan to Watch/Plan to Read.
+# ``my_status`` in words (any case) or as the numbers some exports use, as the site's
+# ``WatchStatus``: "watching" and "planned" stand for Watching/Reading and Plan to Watch/Read.
 IN_PROGRESS, COMPLETED, ON_HOLD, DROPPED, PLANNED = (
-    "in progress",
-    "completed",
-    "on hold",
-    "dropped",
-    "planned",
+    WatchStatus.WATCHING.value,
+    WatchStatus.COMPLETED.value,
+    WatchStatus.ON_HOLD.value,
+    WatchStatus.DROPPED.value,
+    WatchStatus.PLANNED.value,
 )
 STATUSES = {
     "watching": IN_PROGRESS,
@@ -99,6 +100,7 @@ EXPORTED_AS: dict[str, tuple[int, str]] = {
     Choice.WONTSEE: (0, DROPPED),
 }
 MAX_MAL_ID = 2**31 - 1
+MAX_COUNT = 100_000  # more episodes, chapters or rewatches than any work has
 TITLE_LENGTH = 255
 TYPE_LENGTH = 32
 
@@ -126,15 +128,23 @@ class MalFileError(ValueError):
 
 @dataclass(frozen=True)
 class ListedWork:
-    """A work on a list, as the file describes it, and the choice its entry maps to."""
+    """A work on a list, as the file describes it: the choice its entry maps to (None: it is on
+    the list without one) and where the person is with it (``status`` None: nothing said)."""
 
     mal_id: int
     title: str
-    choice: str
+    choice: str | None
     work_type: str = ""
-    episodes: int | None = None
+    episodes: int | None = None  # the work's length, as the file gives it
     volumes: int | None = None
     chapters: int | None = None
+    status: str | None = None  # a ``WatchStatus`` value
+    watched: int = 0  # episodes watched (anime), chapters read (manga)
+    volumes_read: int = 0
+    started: str | None = None  # ISO dates; a date MyAnimeList knows only in part is None
+    finished: str | None = None
+    times: int = 0  # times watched (read) again
+    rewatching: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -338,6 +348,7 @@ def read_list(data: bytes, *, max_bytes: int, max_entries: int) -> MalList:
             continue
         first_line[mal_id] = line
         work_type = fields.get("series_type", "")
+        anime = kind == ANIME
         entries.append(
             Entry(
                 line=line,
@@ -348,9 +359,31 @@ def read_list(data: bytes, *, max_bytes: int, max_entries: int) -> MalList:
                 episodes=_number(fields.get("series_episodes", "")),
                 volumes=_number(fields.get("manga_volumes", "")),
                 chapters=_number(fields.get("manga_chapters", "")),
+                status=status,
+                watched=_count(fields.get("my_watched_episodes" if anime else "my_read_chapters", "")),
+                volumes_read=0 if anime else _count(fields.get("my_read_volumes", "")),
+                started=_date(fields.get("my_start_date", "")),
+                finished=_date(fields.get("my_finish_date", "")),
+                times=_count(fields.get("my_times_watched" if anime else "my_times_read", "")),
+                rewatching=fields.get("my_rewatching" if anime else "my_rereading", "").upper()
+                in ("1", "YES"),
             )
         )
     return MalList(kind, entries, skipped)
+
+
+def _count(raw: str) -> int:
+    """A count the person gave (episodes watched, times rewatched): 0 when absent or unreadable."""
+    return int(raw) if raw.isdigit() and int(raw) <= MAX_COUNT else 0
+
+
+def _date(raw: str) -> str | None:
+    """``my_start_date``/``my_finish_date`` as an ISO date; None for 0000-00-00, a date known only in
+    part (2015-04-00) or anything unreadable."""
+    try:
+        return date.fromisoformat(raw).isoformat() if len(raw) == 10 else None
+    except ValueError:
+        return None
 
 
 # --- Writing
@@ -364,14 +397,19 @@ def _cdata(text: str) -> str:
 def write_list(kind: str, username: str, rows: Iterable[ListedWork]) -> bytes:
     """A MyAnimeList export (UTF-8 XML) of ``rows``: ``read_list`` reads it back to the same choices."""
     rows = list(rows)
-    return b"".join(
-        write_list_chunks(kind, username, rows, statuses=list_statuses(row.choice for row in rows))
-    )
+    return b"".join(write_list_chunks(kind, username, rows, statuses=list_statuses(rows)))
 
 
-def list_statuses(choices: Iterable[str]) -> Counter:
-    """How many of ``choices`` each MyAnimeList status counts (the list's header says it)."""
-    return Counter(EXPORTED_AS[choice][1] for choice in choices)
+def exported_as(row: ListedWork) -> tuple[int, str]:
+    """The score and status an export writes for ``row``: its choice's score (0 without one), and
+    the person's status, else the status its choice reads back from (``EXPORTED_AS``)."""
+    score, status = EXPORTED_AS[row.choice] if row.choice else (0, None)
+    return score, row.status or status or PLANNED
+
+
+def list_statuses(rows: Iterable[ListedWork]) -> Counter:
+    """How many of ``rows`` each MyAnimeList status counts (the list's header says it)."""
+    return Counter(exported_as(row)[1] for row in rows)
 
 
 def write_list_chunks(
@@ -398,7 +436,8 @@ def write_list_chunks(
     ]
     yield "\n".join(header).encode("utf-8")
     for row in rows:
-        score, status = EXPORTED_AS[row.choice]
+        score, status = exported_as(row)
+        started, finished = row.started or "0000-00-00", row.finished or "0000-00-00"
         out = [f"\t<{kind}>"]
         if kind == ANIME:
             out += [
@@ -406,6 +445,13 @@ def write_list_chunks(
                 f"\t\t<series_title>{_cdata(row.title)}</series_title>",
                 f"\t\t<series_type>{escape(row.work_type)}</series_type>",
                 f"\t\t<series_episodes>{row.episodes or 0}</series_episodes>",
+                f"\t\t<my_watched_episodes>{row.watched}</my_watched_episodes>",
+                f"\t\t<my_start_date>{started}</my_start_date>",
+                f"\t\t<my_finish_date>{finished}</my_finish_date>",
+                f"\t\t<my_score>{score}</my_score>",
+                f"\t\t<my_status>{names[status]}</my_status>",
+                f"\t\t<my_times_watched>{row.times}</my_times_watched>",
+                f"\t\t<my_rewatching>{int(row.rewatching)}</my_rewatching>",
             ]
         else:
             out += [
@@ -413,12 +459,19 @@ def write_list_chunks(
                 f"\t\t<manga_title>{_cdata(row.title)}</manga_title>",
                 f"\t\t<manga_volumes>{row.volumes or 0}</manga_volumes>",
                 f"\t\t<manga_chapters>{row.chapters or 0}</manga_chapters>",
+                f"\t\t<my_read_volumes>{row.volumes_read}</my_read_volumes>",
+                f"\t\t<my_read_chapters>{row.watched}</my_read_chapters>",
+                f"\t\t<my_start_date>{started}</my_start_date>",
+                f"\t\t<my_finish_date>{finished}</my_finish_date>",
+                f"\t\t<my_score>{score}</my_score>",
+                f"\t\t<my_status>{names[status]}</my_status>",
+                f"\t\t<my_times_read>{row.times}</my_times_read>",
+                f"\t\t<my_rereading>{'YES' if row.rewatching else 'NO'}</my_rereading>",
             ]
         out += [
-            f"\t\t<my_score>{score}</my_score>",
-            f"\t\t<my_status>{names[status]}</my_status>",
-            # MyAnimeList's own importer only changes entries already on the list when this is 1.
-            "\t\t<update_on_import>1</update_on_import>",
+            # 0: loading this file into MyAnimeList adds the works missing there and leaves the
+            # entries already on the person's list (their scores there) as they are.
+            "\t\t<update_on_import>0</update_on_import>",
             f"\t</{kind}>",
         ]
         yield ("\n" + "\n".join(out)).encode("utf-8")

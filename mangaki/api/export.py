@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from ..exports import as_csv, as_json, as_mal
 from ..mal import export_summary
-from ..selectors import rating_export_rows
+from ..selectors import list_export_rows, rating_export_rows
 from .serializers import ErrorSerializer
 
 FORMATS = {
@@ -80,7 +80,7 @@ class RatingExportView(APIView):
             )
         else:
             body, left_out = as_mal(
-                username, category, lambda: rating_export_rows(user=user, category=category)
+                username, category, lambda: list_export_rows(user=user, category=category)
             )
             name = f"{category}list_mangaki_{username}_{stamp}.xml"
             headers["X-Left-Out"] = str(left_out)

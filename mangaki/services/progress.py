@@ -8,7 +8,8 @@ counter: nothing to recount.
 
 The rules a write keeps (each broken one is a ``ValidationError`` naming its field):
 - an anime counts ``episodes``; a manga ``chapters`` and ``volumes``, never the other's;
-- no count beyond the work's length when it is known (``Work.nb_episodes`` and so on);
+- no count given beyond the work's length when it is known (``Work.nb_episodes`` and so on;
+  a count an import kept as its file gave it stays when other fields change);
 - ``started`` no later than ``finished``, neither after today;
 - becoming ``completed`` without a count given sets the count to the work's length when known
   (as every tracker does); a count given is kept as it is.
@@ -57,7 +58,7 @@ def _checked(work: Work, entry: Progress, given: set[str]) -> None:
             errors[field] = f"A {work.category.slug} counts {' and '.join(counted)}, not {field}."
         else:
             length = getattr(work, _LENGTH_OF[field])
-            if length and value > length:
+            if length and value > length and field in given:  # an imported count stays as it was
                 errors[field] = f"{work.title} has {length} {field}; {value} is more."
     today = timezone.localdate()
     for field in ("started", "finished"):
@@ -156,3 +157,37 @@ def progress_delete(*, user, work: Work) -> bool:
             return False
         entry.delete()
         return True
+
+
+def progress_bulk_set(*, user, rows: list[tuple[int, dict]]) -> int:
+    """Set ``user``'s progress with many works at once, as a list import gives it: ``rows`` of
+    (work id, fields), the works' ids ascending, every field given (``FIELDS``). The file's word
+    stands: a count beyond the catalogue's length is kept (the file may know a longer run than
+    the catalogue); a finish date before the start is dropped (it cannot be both). Runs in the
+    caller's transaction, after ``lock_user`` and ``lock_works`` (``ratings_bulk_set`` takes
+    them); one read, one insert and one update. Returns how many entries were created or changed.
+    """
+    if not rows:
+        return 0
+    existing = {
+        entry.work_id: entry for entry in Progress.objects.filter(user=user, work_id__in=[w for w, _ in rows])
+    }
+    created, changed = [], []
+    for work_id, fields in rows:
+        fields = dict(fields)
+        if fields["started"] and fields["finished"] and fields["finished"] < fields["started"]:
+            fields["finished"] = None
+        fields["rewatches"] = min(fields["rewatches"], MAX_REWATCHES)
+        entry = existing.get(work_id)
+        if entry is None:
+            created.append(Progress(user=user, work_id=work_id, **fields))
+        elif any(getattr(entry, field) != value for field, value in fields.items()):
+            for field, value in fields.items():
+                setattr(entry, field, value)
+            changed.append(entry)
+    Progress.objects.bulk_create(created)
+    now = timezone.now()
+    for entry in changed:
+        entry.updated = now
+    Progress.objects.bulk_update(changed, [*FIELDS, "updated"])
+    return len(created) + len(changed)

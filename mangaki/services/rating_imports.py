@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import logging
 import zlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,6 +51,7 @@ from ..mal import MYANIMELIST, MalFileError, read_list
 from ..models import Category, RatingImport, Work
 from ..text_search import normalize
 from .guests import is_guest
+from .progress import progress_bulk_set
 from .ratings import ratings_bulk_set
 
 logger = logging.getLogger(__name__)
@@ -275,14 +276,33 @@ def _skip(entry: dict, reason: str) -> dict:
     return {"line": entry["line"], "mal_id": str(entry["mal_id"]), "title": entry["title"], "reason": reason}
 
 
-def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], int, list[dict]]:
-    """The (work id, choice) rows to write, in work-id order; works added; entries skipped, with why."""
+def progress_of(entry: dict, manga: bool) -> dict | None:
+    """An entry's progress as ``Progress`` fields; None when the file says no status (and for the
+    entries of an import queued before progress was kept: they have no status key)."""
+    if not entry.get("status"):
+        return None
+    watched = entry.get("watched", 0)
+    return {
+        "status": entry["status"],
+        "episodes": 0 if manga else watched,
+        "chapters": watched if manga else 0,
+        "volumes": entry.get("volumes_read", 0) if manga else 0,
+        "started": date.fromisoformat(entry["started"]) if entry.get("started") else None,
+        "finished": date.fromisoformat(entry["finished"]) if entry.get("finished") else None,
+        "rewatches": entry.get("times", 0),
+        "rewatching": bool(entry.get("rewatching", False)),
+    }
+
+
+def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], dict[int, dict], int, list[dict]]:
+    """The (work id, choice) rows to write, in work-id order; the progress to write by work id;
+    works added; entries skipped, with why."""
     entries = rating_import.entries
     work_ids, works_added, untitled = _works_for(rating_import, entries)
     allowed = set(
         _importable(rating_import.user).filter(pk__in=list(work_ids.values())).values_list("pk", flat=True)
     )
-    rows, skipped = [], []
+    rows, progress, skipped = [], {}, []
     slug = rating_import.category.slug
     for entry in untitled:
         skipped.append(
@@ -300,12 +320,16 @@ def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], int, 
             skipped.append(_skip(entry, NSFW_REASON))
         else:
             rows.append((work_id, entry["choice"]))
+            if (fields := progress_of(entry, manga=slug == "manga")) is not None:
+                progress[work_id] = fields
     rows.sort()
     skipped.sort(key=lambda skip: skip["line"])
-    return rows, works_added, skipped
+    return rows, progress, works_added, skipped
 
 
-def _write_batch(import_id: int, user, rows: list[tuple[int, str]]) -> RatingImport | None:
+def _write_batch(
+    import_id: int, user, rows: list[tuple[int, str]], tracked: dict[int, dict]
+) -> RatingImport | None:
     """Write the next batch after the import's mark, in one transaction with the mark; or finish it.
 
     Returns the import once it is done, or not running (None: deleted with its account), and
@@ -329,6 +353,8 @@ def _write_batch(import_id: int, user, rows: list[tuple[int, str]]) -> RatingImp
         if not batch:
             return _finish(rating_import, progress)
         result = ratings_bulk_set(user=user, rows=batch, works=_importable(user))
+        # Where the person is with each work, in the same transaction (the works are locked).
+        progress_bulk_set(user=user, rows=[(w, tracked[w]) for w, _ in batch if w in tracked])
         progress = {
             "after": batch[-1][0],
             "created": progress["created"] + result.created,
@@ -383,7 +409,7 @@ def import_run(*, import_id: int, wait_for_slot: bool = True) -> RatingImport | 
             )
             if rating_import.status != Status.RUNNING:
                 return rating_import
-            rows, works_added, skipped = _rows_for(rating_import)
+            rows, tracked, works_added, skipped = _rows_for(rating_import)
             # Counted once: works added by an earlier attempt are found, not added, by a later one.
             rating_import.report = {
                 **rating_import.report,
@@ -393,7 +419,7 @@ def import_run(*, import_id: int, wait_for_slot: bool = True) -> RatingImport | 
                 "rows": len(rows),
             }
             rating_import.save(update_fields=["report"])
-        while (outcome := _write_batch(import_id, rating_import.user, rows)) is ...:
+        while (outcome := _write_batch(import_id, rating_import.user, rows, tracked)) is ...:
             pass
         return outcome
     except RatingImport.DoesNotExist:  # its account was deleted meanwhile
