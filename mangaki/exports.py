@@ -76,6 +76,7 @@ class ListEntry:
     volumes: int | None
     chapters: int | None
     choice: str | None
+    mal_score: int | None
     progress: ProgressRow | None
 
     mal_id = RatedWork.mal_id
@@ -92,6 +93,7 @@ class ListEntry:
             episodes=self.episodes,
             volumes=self.volumes,
             chapters=self.chapters,
+            score=self.mal_score or 0,
             status=progress.status if progress else None,
             watched=(progress.episodes if anime else progress.chapters) if progress else 0,
             volumes_read=progress.volumes if progress and not anime else 0,

@@ -8,10 +8,9 @@ and 2 for manga, then one ``<anime>`` (``series_animedb_id``, ``series_title``,
 ``my_score`` (0 = not scored, 1–10) and ``my_status``. Files come plain or gzipped.
 
 How an entry becomes one of the six choices (``choice_for``; the README shows the table):
-a score decides when there is one (10 favorite, 7–9 like, 5–6 neutral, 1–4 dislike, as in
-the data the models are measured on); an unscored entry says what its status says: planned,
-watching or on hold is a work the person means to see (will see), completed is seen without
-an opinion (neutral), dropped is a work they will not see through (won't see).
+its score (10 favorite, 7–9 like, 5–6 neutral, 1–4 dislike, as in the data the models are
+measured on). An entry without a score gets no rating: the person gave no opinion, and its
+status (with the progress, dates and rewatches every entry brings) is kept as where they are.
 
 Nothing here touches the database. Reading is strict about the file and lenient about
 entries: a file that is not a MyAnimeList list (wrong root, DOCTYPE or entities, not
@@ -82,14 +81,10 @@ STATUS_NAMES = {
 # ``series_type`` as a number, in older exports.
 SERIES_TYPES = {"1": "TV", "2": "OVA", "3": "Movie", "4": "Special", "5": "ONA", "6": "Music"}
 
-# Unscored entries: what their status says (in the order the import page lists them).
-UNSCORED_CHOICES = {
-    PLANNED: Choice.WILLSEE,
-    IN_PROGRESS: Choice.WILLSEE,
-    ON_HOLD: Choice.WILLSEE,
-    COMPLETED: Choice.NEUTRAL,
-    DROPPED: Choice.WONTSEE,
-}
+# An entry without a score is on the person's list with its status, and no opinion: none is
+# made up from the status (a Completed work is not "neutral", a planned one not yet "will see").
+NO_SCORE = "no score"
+NO_SCORE_HERE = "no rating: on your list, with its status"
 # What an export writes for each choice: a score and a status that read back to the choice.
 EXPORTED_AS: dict[str, tuple[int, str]] = {
     Choice.FAVORITE: (10, COMPLETED),
@@ -114,12 +109,12 @@ SCORE_RANGES = [
 ]
 
 
-def choice_for(score: int, status: str | None) -> str | None:
-    """The choice of an entry with this score (0–10) and status (one of ``STATUSES``' values)."""
+def choice_for(score: int) -> str | None:
+    """The choice an entry with this score (0–10) says; None for 0, no score."""
     for low, high, choice in SCORE_RANGES:
         if low <= score <= high:
             return choice
-    return UNSCORED_CHOICES.get(status)
+    return None
 
 
 class MalFileError(ValueError):
@@ -138,6 +133,7 @@ class ListedWork:
     episodes: int | None = None  # the work's length, as the file gives it
     volumes: int | None = None
     chapters: int | None = None
+    score: int = 0  # the person's MyAnimeList score, 1-10 (0: none)
     status: str | None = None  # a ``WatchStatus`` value
     watched: int = 0  # episodes watched (anime), chapters read (manga)
     volumes_read: int = 0
@@ -342,9 +338,9 @@ def read_list(data: bytes, *, max_bytes: int, max_entries: int) -> MalList:
         if raw_status and status is None:
             skip(f"unknown my_status {raw_status[:40]!r}.")
             continue
-        choice = choice_for(int(raw_score), status)
-        if choice is None:
-            skip("no score and no status: nothing to rate.")
+        choice = choice_for(int(raw_score))
+        if choice is None and status is None:
+            skip("no score and no status: nothing to keep.")
             continue
         first_line[mal_id] = line
         work_type = fields.get("series_type", "")
@@ -359,6 +355,7 @@ def read_list(data: bytes, *, max_bytes: int, max_entries: int) -> MalList:
                 episodes=_number(fields.get("series_episodes", "")),
                 volumes=_number(fields.get("manga_volumes", "")),
                 chapters=_number(fields.get("manga_chapters", "")),
+                score=int(raw_score),
                 status=status,
                 watched=_count(fields.get("my_watched_episodes" if anime else "my_read_chapters", "")),
                 volumes_read=0 if anime else _count(fields.get("my_read_volumes", "")),
@@ -401,9 +398,12 @@ def write_list(kind: str, username: str, rows: Iterable[ListedWork]) -> bytes:
 
 
 def exported_as(row: ListedWork) -> tuple[int, str]:
-    """The score and status an export writes for ``row``: its choice's score (0 without one), and
-    the person's status, else the status its choice reads back from (``EXPORTED_AS``)."""
+    """The score and status an export writes for ``row``: the person's own MyAnimeList score
+    when it still reads back to the choice, else the choice's score (0 without one); the
+    person's status, else the status the choice reads back from (``EXPORTED_AS``)."""
     score, status = EXPORTED_AS[row.choice] if row.choice else (0, None)
+    if row.score and row.choice and choice_for(row.score) == row.choice:
+        score = row.score
     return score, row.status or status or PLANNED
 
 
@@ -478,20 +478,23 @@ def write_list_chunks(
     yield b"\n</myanimelist>\n"
 
 
-def mapping_table() -> list[tuple[str, str]]:
-    """(what MyAnimeList says, the choice it becomes): the table the import page shows."""
-    rows = [
+def mapping_table() -> list[tuple[str, str | None]]:
+    """(what MyAnimeList says, the choice it becomes; None: no rating), as the import page shows it."""
+    rows: list[tuple[str, str | None]] = [
         (f"score {low}" if low == high else f"score {low}–{high}", choice)
         for low, high, choice in SCORE_RANGES
     ]
-    names = {**STATUS_NAMES[ANIME], IN_PROGRESS: "Watching / Reading", PLANNED: "Plan to Watch / Read"}
-    rows += [(f"no score, {names[status]}", choice) for status, choice in UNSCORED_CHOICES.items()]
-    return rows
+    return [*rows, (NO_SCORE, None)]
+
+
+def mapping_label(choice: str | None) -> str:
+    """What an entry becomes here, in words: a choice's label, or the no-score rule."""
+    return Choice(choice).label.lower() if choice else NO_SCORE_HERE
 
 
 def mapping_summary() -> str:
     """The import's mapping in one sentence, for the API's description."""
-    return "; ".join(f"{said}: {Choice(choice).label.lower()}" for said, choice in mapping_table()) + "."
+    return "; ".join(f"{said}: {mapping_label(choice)}" for said, choice in mapping_table()) + "."
 
 
 def export_summary() -> str:

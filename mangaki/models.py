@@ -360,11 +360,18 @@ class Rating(models.Model):
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="ratings")
     choice = models.CharField(max_length=8, choices=Choice.choices)
     date = models.DateTimeField(auto_now=True)
+    # The MyAnimeList score (1-10) an imported list gave this choice, written back by an export;
+    # None when the choice was made here (a choice changed here drops it).
+    mal_score = models.PositiveSmallIntegerField("MyAnimeList score", null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "work"], name="rating_unique_user_work"),
             models.CheckConstraint(condition=Q(choice__in=Choice.values), name="rating_choice_valid"),
+            models.CheckConstraint(
+                condition=Q(mal_score__isnull=True) | Q(mal_score__gte=1, mal_score__lte=10),
+                name="rating_mal_score_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["work", "choice"], name="rating_work_choice"),

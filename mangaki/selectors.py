@@ -73,7 +73,7 @@ def list_export_rows(*, user, category: str) -> Iterator[ListEntry]:
     ratings = (
         Rating.objects.filter(user=user, work__category__slug=category)
         .order_by("work_id")
-        .values_list(*WORK_COLUMNS, "choice")
+        .values_list(*WORK_COLUMNS, "choice", "mal_score")
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )
     progress = (
@@ -86,11 +86,11 @@ def list_export_rows(*, user, category: str) -> Iterator[ListEntry]:
     rated, tracked = next(ratings, None), next(progress, None)
     while rated is not None or tracked is not None:
         if tracked is None or (rated is not None and rated[0] < tracked[0]):
-            yield ListEntry(*rated[:width], choice=rated[width], progress=None)
+            yield ListEntry(*rated[:width], *rated[width:], progress=None)
             rated = next(ratings, None)
         elif rated is None or tracked[0] < rated[0]:
-            yield ListEntry(*tracked[:width], choice=None, progress=ProgressRow(*tracked[width:]))
+            yield ListEntry(*tracked[:width], None, None, progress=ProgressRow(*tracked[width:]))
             tracked = next(progress, None)
         else:
-            yield ListEntry(*rated[:width], choice=rated[width], progress=ProgressRow(*tracked[width:]))
+            yield ListEntry(*rated[:width], *rated[width:], progress=ProgressRow(*tracked[width:]))
             rated, tracked = next(ratings, None), next(progress, None)

@@ -49,13 +49,18 @@ class ReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField(allow_null=True, help_text="Ratings whose choice changed.")
     unchanged = serializers.IntegerField(allow_null=True, help_text="Ratings already as in the file.")
     new_works = serializers.IntegerField(allow_null=True, help_text="Works added to the catalogue.")
+    without_rating = serializers.IntegerField(
+        allow_null=True,
+        help_text="Entries without a score: on your list with their status and progress, and no "
+        "rating made up for them. Null until done.",
+    )
     n_skipped = serializers.IntegerField(help_text="Entries not imported (all of them).")
     skipped = SkippedLineSerializer(many=True, help_text="The skipped entries (at most 500), with why.")
 
 
 class ProgressSerializer(serializers.Serializer):
-    written = serializers.IntegerField(help_text="Ratings written so far.")
-    total = serializers.IntegerField(help_text="Ratings to write.")
+    written = serializers.IntegerField(help_text="Entries written so far (a rating, progress, or both).")
+    total = serializers.IntegerField(help_text="Entries to write.")
 
 
 class RatingImportSerializer(serializers.ModelSerializer):
@@ -82,7 +87,10 @@ class RatingImportSerializer(serializers.ModelSerializer):
     @extend_schema_field(ReportSerializer)
     def get_report(self, rating_import: RatingImport) -> dict:
         # The row also keeps the worker's bookkeeping while it runs; the answer shows the report.
-        report = {"created": None, "updated": None, "unchanged": None, "new_works": None, "skipped": []}
+        report = {
+            "created": None, "updated": None, "unchanged": None, "new_works": None, "without_rating": None,
+            "skipped": [],
+        }  # fmt: skip
         report.update({key: value for key, value in rating_import.report.items() if key in report})
         report["n_skipped"] = rating_import.report.get("n_skipped", 0)
         return ReportSerializer(report).data

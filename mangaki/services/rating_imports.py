@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import logging
 import zlib
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -134,10 +135,11 @@ def kind_known(rating_import: RatingImport) -> bool:
 
 
 def import_progress(rating_import: RatingImport) -> tuple[int, int]:
-    """(ratings written, ratings to write) of an import, from its row (committed batches)."""
+    """(entries written, entries to write) of an import, from its row (committed batches)."""
     report = rating_import.report
     if rating_import.status == Status.DONE:
-        written = sum(report.get(key, 0) for key in ("created", "updated", "unchanged"))
+        rated = sum(report.get(key, 0) for key in ("created", "updated", "unchanged"))
+        written = rated + report.get("without_rating", 0)
         return written, written
     total = report.get("rows", len(rating_import.entries))
     return min(rating_import.written, total), total
@@ -294,15 +296,24 @@ def progress_of(entry: dict, manga: bool) -> dict | None:
     }
 
 
-def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], dict[int, dict], int, list[dict]]:
-    """The (work id, choice) rows to write, in work-id order; the progress to write by work id;
-    works added; entries skipped, with why."""
+@dataclass(frozen=True)
+class _Given:
+    """What a list gives beside the choices, by work id: progress, and MyAnimeList scores."""
+
+    progress: dict[int, dict]
+    scores: dict[int, int]
+
+
+def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], _Given, int, list[dict]]:
+    """The (work id, choice) rows to write, in work-id order (choice "" for an entry without a
+    score: its progress only); the progress and scores to write beside them; works added;
+    entries skipped, with why."""
     entries = rating_import.entries
     work_ids, works_added, untitled = _works_for(rating_import, entries)
     allowed = set(
         _importable(rating_import.user).filter(pk__in=list(work_ids.values())).values_list("pk", flat=True)
     )
-    rows, progress, skipped = [], {}, []
+    rows, progress, scores, skipped = [], {}, {}, []
     slug = rating_import.category.slug
     for entry in untitled:
         skipped.append(
@@ -319,17 +330,17 @@ def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], dict[
         if work_id not in allowed:
             skipped.append(_skip(entry, NSFW_REASON))
         else:
-            rows.append((work_id, entry["choice"]))
+            rows.append((work_id, entry["choice"] or ""))
             if (fields := progress_of(entry, manga=slug == "manga")) is not None:
                 progress[work_id] = fields
+            if entry.get("score"):
+                scores[work_id] = entry["score"]
     rows.sort()
     skipped.sort(key=lambda skip: skip["line"])
-    return rows, progress, works_added, skipped
+    return rows, _Given(progress, scores), works_added, skipped
 
 
-def _write_batch(
-    import_id: int, user, rows: list[tuple[int, str]], tracked: dict[int, dict]
-) -> RatingImport | None:
+def _write_batch(import_id: int, user, rows: list[tuple[int, str]], given: _Given) -> RatingImport | None:
     """Write the next batch after the import's mark, in one transaction with the mark; or finish it.
 
     Returns the import once it is done, or not running (None: deleted with its account), and
@@ -352,16 +363,18 @@ def _write_batch(
         batch = rows[start : start + CHUNK]
         if not batch:
             return _finish(rating_import, progress)
-        result = ratings_bulk_set(user=user, rows=batch, works=_importable(user))
+        scores = {w: given.scores[w] for w, _ in batch if w in given.scores}
+        rated = [(work_id, choice) for work_id, choice in batch if choice]
+        result = ratings_bulk_set(user=user, rows=rated, works=_importable(user), mal_scores=scores)
         # Where the person is with each work, in the same transaction (the works are locked).
-        progress_bulk_set(user=user, rows=[(w, tracked[w]) for w, _ in batch if w in tracked])
+        progress_bulk_set(user=user, rows=[(w, given.progress[w]) for w, _ in batch if w in given.progress])
         progress = {
             "after": batch[-1][0],
             "created": progress["created"] + result.created,
             "updated": progress["updated"] + result.changed,
             "unchanged": progress["unchanged"] + result.unchanged,
         }
-        rating_import.written = F("written") + len(batch)
+        rating_import.written = F("written") + len(batch)  # entries (rated or with progress only)
         rating_import.report = {**rating_import.report, "progress": progress, "rows": len(rows)}
         rating_import.save(update_fields=["written", "report"])
     return ...
@@ -376,6 +389,10 @@ def _finish(rating_import: RatingImport, progress: dict) -> RatingImport:
         "updated": progress["updated"],
         "unchanged": progress["unchanged"],
         "new_works": report.get("new_works", 0),
+        "without_rating": report.get("rows", 0)
+        - progress["created"]
+        - progress["updated"]
+        - progress["unchanged"],
         "n_skipped": report.get("n_skipped", 0) + report.get("n_mapping_skipped", 0),
         "skipped": skipped[:MAX_REPORTED_SKIPS],
     }
@@ -409,7 +426,7 @@ def import_run(*, import_id: int, wait_for_slot: bool = True) -> RatingImport | 
             )
             if rating_import.status != Status.RUNNING:
                 return rating_import
-            rows, tracked, works_added, skipped = _rows_for(rating_import)
+            rows, given, works_added, skipped = _rows_for(rating_import)
             # Counted once: works added by an earlier attempt are found, not added, by a later one.
             rating_import.report = {
                 **rating_import.report,
@@ -419,7 +436,7 @@ def import_run(*, import_id: int, wait_for_slot: bool = True) -> RatingImport | 
                 "rows": len(rows),
             }
             rating_import.save(update_fields=["report"])
-        while (outcome := _write_batch(import_id, rating_import.user, rows, tracked)) is ...:
+        while (outcome := _write_batch(import_id, rating_import.user, rows, given)) is ...:
             pass
         return outcome
     except RatingImport.DoesNotExist:  # its account was deleted meanwhile

@@ -163,8 +163,8 @@ def rating_set(*, user, work: Work, choice: str) -> Rating:
         if rating.choice == choice:
             return rating
         previous = rating.choice
-        rating.choice = choice
-        rating.save(update_fields=["choice", "date"])
+        rating.choice, rating.mal_score = choice, None  # an imported score no longer says it
+        rating.save(update_fields=["choice", "date", "mal_score"])
         if owner.counts:
             _apply_delta([work.pk], removed=previous, added=choice)
         return rating
@@ -191,15 +191,18 @@ class BulkResult:
     unchanged: int
 
 
-def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
+def ratings_bulk_set(*, user, rows, works=None, mal_scores: dict[int, int] | None = None) -> BulkResult:
     """Give ``user``'s ratings the choices of ``rows`` ((work id, choice) pairs), all or nothing.
 
     ``works`` are the works this user may rate (default: every work; the API passes those the
     person may see). Raises ValidationError, with nothing written, naming every bad row at once
     (``ratings[i].choice``, ``ratings[i].work``): an unknown choice, a work rated twice in
     ``rows``, a work that is not among ``works``. Rows equal to the current rating change
-    nothing (not even its date).
+    nothing (not even its date). ``mal_scores`` (an import's): the MyAnimeList score each work's
+    choice came from, kept beside it (``Rating.mal_score``); without one a changed choice drops
+    the score it had.
     """
+    mal_scores = mal_scores or {}
     rows = [(int(work_id), choice) for work_id, choice in rows]
     known = set(
         (Work.objects.all() if works is None else works)
@@ -234,7 +237,7 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
             rating.work_id: rating for rating in Rating.objects.filter(user=user, work_id__in=list(wanted))
         }
         created = [
-            Rating(user=user, work_id=work_id, choice=choice)
+            Rating(user=user, work_id=work_id, choice=choice, mal_score=mal_scores.get(work_id))
             for work_id, choice in wanted.items()
             if work_id not in current
         ]
@@ -243,14 +246,16 @@ def ratings_bulk_set(*, user, rows, works=None) -> BulkResult:
         now = timezone.now()
         for work_id, choice in wanted.items():
             rating = current.get(work_id)
+            score = mal_scores.get(work_id)
             if rating is None:
                 moves[(None, choice)].append(work_id)
-            elif rating.choice != choice:
-                moves[(rating.choice, choice)].append(work_id)
-                rating.choice, rating.date = choice, now
+            elif rating.choice != choice or (work_id in mal_scores and rating.mal_score != score):
+                if rating.choice != choice:
+                    moves[(rating.choice, choice)].append(work_id)
+                rating.choice, rating.date, rating.mal_score = choice, now, score
                 changed.append(rating)
         Rating.objects.bulk_create(created)
-        Rating.objects.bulk_update(changed, ["choice", "date"])
+        Rating.objects.bulk_update(changed, ["choice", "date", "mal_score"])
         if owner.counts:
             for (removed, added), work_ids in moves.items():
                 _apply_delta(work_ids, removed=removed, added=added)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from ..forms import ImportForm
-from ..mal import mapping_table
+from ..mal import NO_SCORE_HERE, mapping_table
 from ..models import RatingImport
 from ..services.guests import is_guest
 from ..services.rating_imports import (
@@ -65,7 +65,10 @@ def import_list(request):
             "recent": recent,
             "is_guest_account": is_guest(request.user),
             "max_entries": settings.MANGAKI_IMPORT_MAX_ENTRIES,
-            "mapping": [(said, choice, CHOICE_LABELS[choice]) for said, choice in mapping_table()],
+            "mapping": [
+                (said, choice or "none", CHOICE_LABELS[choice] if choice else NO_SCORE_HERE)
+                for said, choice in mapping_table()
+            ],
         },
     )
 

@@ -17,12 +17,12 @@ function followImport(run) {
         if (data.status === "done" || data.status === "failed") { window.location.reload(); return; }
         var progress = data.progress;
         if (data.status === "running") {
-          if (state) state.textContent = "Writing your ratings…";
+          if (state) state.textContent = "Writing your list…";
           if (bar) { bar.max = Math.max(progress.total, 1); bar.value = progress.written; }
         }
         if (count) {
           count.textContent = progress.written + " of " + progress.total +
-            (progress.total === 1 ? " rating" : " ratings") + " written · " +
+            (progress.total === 1 ? " entry" : " entries") + " written · " +
             data.entries + (data.entries === 1 ? " entry" : " entries") + " in the file";
         }
         window.setTimeout(poll, delay);

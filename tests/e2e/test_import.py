@@ -9,7 +9,7 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from mangaki.celery import app
-from mangaki.models import Rating, RatingImport
+from mangaki.models import Progress, Rating, RatingImport
 from mangaki.services import rating_imports
 from mangaki.tasks import import_ratings
 from tests.conftest import celery_eager
@@ -57,7 +57,7 @@ def test_an_upload_shows_its_progress_then_its_report(
     log_in(page, live_server.url, "importer")
     page.goto(f"{live_server.url}/import/")
     page.get_by_text("How MyAnimeList scores become ratings").click()
-    expect(page.locator(".mapping table")).to_contain_text("Plan to Watch / Read")
+    expect(page.locator(".mapping table")).to_contain_text("no rating: on your list, with its status")
     page.set_input_files(
         "#id_file", files=[{"name": "animelist_1.xml.gz", "mimeType": "application/gzip", "buffer": document}]
     )
@@ -76,22 +76,25 @@ def test_an_upload_shows_its_progress_then_its_report(
 
     worker = threading.Thread(target=work)
     worker.start()
-    expect(page.locator("#import-state")).to_contain_text("Writing your ratings", timeout=30_000)
-    # The bar shows part of the ratings written (the worker commits each batch with its count).
+    expect(page.locator("#import-state")).to_contain_text("Writing your list", timeout=30_000)
+    # The bar shows part of the entries written (the worker commits each batch with its count).
     page.wait_for_function(
         "() => { const bar = document.getElementById('import-progress');"
         " return bar && bar.value > 0 && bar.value < bar.max; }",
         timeout=30_000,
     )
-    expect(page.locator("#import-count")).to_contain_text(f"of {N_ENTRIES} ratings written")
+    expect(page.locator("#import-count")).to_contain_text(f"of {N_ENTRIES} entries written")
     worker.join(timeout=120)
     # The page reloads itself into the report when the import is done.
     expect(page.locator("#import-state")).to_contain_text("Done", timeout=30_000)
-    expect(page.locator("#report-created")).to_have_text(str(N_ENTRIES))
+    scored = sum(1 for n in range(1, N_ENTRIES + 1) if n % 11)  # score 0: on the list, no rating
+    expect(page.locator("#report-created")).to_have_text(str(scored))
+    expect(page.locator("#report-without-rating")).to_have_text(str(N_ENTRIES - scored))
     expect(page.locator("#report-new-works")).to_have_text(str(N_ENTRIES))
     expect(page.locator("table.skipped")).to_contain_text("series_animedb_id must be a positive whole number")
     screenshot(page, "import-report")
-    assert Rating.objects.filter(user=user).count() == N_ENTRIES
+    assert Rating.objects.filter(user=user).count() == scored
+    assert Progress.objects.filter(user=user).count() == N_ENTRIES
 
 
 def test_a_hostile_file_fails_its_import_with_the_reason_on_the_page(live_server, page: Page, queued_not_run):

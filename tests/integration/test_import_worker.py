@@ -20,7 +20,7 @@ def export(count: int) -> bytes:
     return mal_export(
         "anime",
         [
-            {"id": n, "title": f"Show {n}", "score": n % 11, "status": STATUSES[n % len(STATUSES)]}
+            {"id": n, "title": f"Show {n}", "score": n % 10 + 1, "status": STATUSES[n % len(STATUSES)]}
             for n in range(1, count + 1)
         ],
         gz=True,

@@ -1,5 +1,5 @@
-"""A MyAnimeList export imported and exported again is the same list: statuses, progress, dates
-and rewatches, for anime and manga (through the import service and the export API)."""
+"""A MyAnimeList export imported and exported again is the same list: scores, statuses, progress,
+dates and rewatches, for anime and manga (through the import service and the export API)."""
 
 import pytest
 
@@ -36,7 +36,18 @@ MANGA_ENTRIES = [
      "watched": 2},
     {"id": 14, "title": "Plan to read", "volumes": 5, "chapters": 40, "score": 0, "status": "Plan to Read"},
 ]  # fmt: skip
-KEPT = ("mal_id", "title", "status", "watched", "volumes_read", "started", "finished", "times", "rewatching")
+KEPT = (
+    "mal_id",
+    "title",
+    "score",
+    "status",
+    "watched",
+    "volumes_read",
+    "started",
+    "finished",
+    "times",
+    "rewatching",
+)
 
 
 def as_read(kind: str, document: bytes) -> dict[int, dict]:
@@ -79,3 +90,18 @@ def test_progress_made_here_is_exported_with_no_score_when_there_is_no_rating():
     assert (entry.mal_id, entry.status, entry.watched) == (77, "watching", 3)
     assert b"<my_score>0</my_score>" in exported
     assert b"<user_total_watching>1</user_total_watching>" in exported
+
+
+def test_a_choice_changed_here_drops_the_imported_score_and_exports_the_choices_own():
+    from mangaki.models import Rating, Work
+    from mangaki.services.ratings import rating_set
+
+    person = UserFactory()
+    run_import(person, mal_export("anime", [{"id": 5, "title": "Scored", "score": 9, "status": "Completed"}]))
+    rating = Rating.objects.get(user=person)
+    assert (rating.choice, rating.mal_score) == ("like", 9)
+    rating_set(user=person, work=Work.objects.get(external_id="5"), choice="favorite")
+    assert Rating.objects.get(user=person).mal_score is None
+    answer = token_client(person).get("/api/ratings/export/", {"format": "mal", "category": "anime"})
+    (entry,) = read_list(b"".join(answer.streaming_content), max_bytes=10_000_000, max_entries=10).entries
+    assert (entry.score, entry.choice) == (10, "favorite")

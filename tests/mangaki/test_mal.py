@@ -12,8 +12,17 @@ LIMITS = {"max_bytes": 2_000_000, "max_entries": 1000}
 
 ANIME_STATUSES = ["Watching", "Completed", "On-Hold", "Dropped", "Plan to Watch"]
 MANGA_STATUSES = ["Reading", "Completed", "On-Hold", "Dropped", "Plan to Read"]
-# What an unscored entry of each status becomes (the README's table).
-UNSCORED = {
+# Where an entry of each status says the person is (``Progress.status``).
+STATUS_OF = {
+    "Watching": "watching",
+    "Reading": "watching",
+    "On-Hold": "on_hold",
+    "Plan to Watch": "planned",
+    "Plan to Read": "planned",
+    "Completed": "completed",
+    "Dropped": "dropped",
+}
+SCORED = {
     "Watching": Choice.WILLSEE,
     "Reading": Choice.WILLSEE,
     "On-Hold": Choice.WILLSEE,
@@ -52,11 +61,12 @@ def test_every_status_and_score_maps_to_its_choice(kind, statuses):
                     "chapters": 20,
                 }
             )
-            expected[mal_id] = SCORED[score] if score else UNSCORED[status]
+            # No score: on the list with its status, and no opinion made up from the status.
+            expected[mal_id] = (SCORED[score] if score else None, STATUS_OF[status])
     parsed = read_list(mal_export(kind, entries), **LIMITS)
     assert parsed.kind == kind
     assert parsed.skipped == []
-    assert {entry.mal_id: entry.choice for entry in parsed.entries} == expected
+    assert {entry.mal_id: (entry.choice, entry.status) for entry in parsed.entries} == expected
     if kind == "manga":
         assert {(entry.volumes, entry.chapters) for entry in parsed.entries} == {(3, 20)}
         assert {entry.episodes for entry in parsed.entries} == {None}
@@ -80,7 +90,7 @@ def test_anime_fields_lines_and_cdata_titles_with_markup_are_read_as_text():
     )
     first, second = read_list(document, **LIMITS).entries
     assert (first.mal_id, first.title, first.work_type, first.episodes) == (1, title, "TV", 26)
-    assert (second.work_type, second.episodes, second.choice) == ("Movie", 1, Choice.WILLSEE)
+    assert (second.work_type, second.episodes, second.choice, second.status) == ("Movie", 1, None, "planned")
     assert first.line == line_of(document, 0) and second.line == line_of(document, 1)
 
 
@@ -101,7 +111,7 @@ def test_bad_entries_are_skipped_with_their_line_and_reason_and_the_rest_is_read
     parsed = read_list(document, **LIMITS)
     assert [(entry.mal_id, entry.choice) for entry in parsed.entries] == [
         (1, Choice.LIKE),
-        (6, Choice.WONTSEE),
+        (6, None),  # numeric status 4: Dropped, no score: no choice
     ]
     reasons = {skip.line: skip.reason for skip in parsed.skipped}
     assert len(reasons) == 6
@@ -122,8 +132,8 @@ def test_a_gzipped_export_reads_as_the_plain_one():
 
 
 def test_choice_for_follows_the_data_readme_mapping():
-    assert [choice_for(score, None) for score in range(1, 11)] == [SCORED[score] for score in range(1, 11)]
-    assert choice_for(0, None) is None
+    assert [choice_for(score) for score in range(1, 11)] == [SCORED[score] for score in range(1, 11)]
+    assert choice_for(0) is None
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -204,7 +214,7 @@ def test_more_entries_than_the_limit_are_refused():
 
 
 @pytest.mark.parametrize("kind", ["anime", "manga"])
-def test_a_written_list_reads_back_to_the_same_choices_and_titles(kind):
+def test_a_written_list_reads_back_to_the_same_scored_choices_statuses_and_titles(kind):
     tricky = "Re:Zero ]]> <i>kara</i> & “Hajimeru”"
     rows = [
         ListedWork(
@@ -221,8 +231,11 @@ def test_a_written_list_reads_back_to_the_same_choices_and_titles(kind):
     document = write_list(kind, "me & <you>", rows)
     parsed = read_list(document, **LIMITS)
     assert parsed.kind == kind and parsed.skipped == []
-    assert [(e.mal_id, e.title, e.choice) for e in parsed.entries] == [
-        (r.mal_id, r.title, r.choice) for r in rows
+    # Will see and won't see have no score: they read back as Plan to Watch and Dropped, with no
+    # rating (an entry without a score is never given one).
+    reread = {Choice.WILLSEE: (None, "planned"), Choice.WONTSEE: (None, "dropped")}
+    assert [(e.mal_id, e.title, e.choice, e.status) for e in parsed.entries] == [
+        (r.mal_id, r.title, *reread.get(r.choice, (r.choice, "completed"))) for r in rows
     ]
     if kind == "manga":
         assert {(e.volumes, e.chapters) for e in parsed.entries} == {(4, 40)}
@@ -233,10 +246,10 @@ def test_a_written_list_reads_back_to_the_same_choices_and_titles(kind):
 def test_the_readme_shows_the_mapping_the_import_applies():
     from pathlib import Path
 
-    from mangaki.mal import export_summary, mapping_table
+    from mangaki.mal import export_summary, mapping_label, mapping_table
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     table = readme.split("| on MyAnimeList | here |\n| --- | --- |\n", 1)[1].split("\n\n", 1)[0]
     rows = [tuple(cell.strip() for cell in line.strip("|").split("|")) for line in table.splitlines()]
-    assert rows == [(said, Choice(choice).label.lower()) for said, choice in mapping_table()]
+    assert rows == [(said, mapping_label(choice)) for said, choice in mapping_table()]
     assert export_summary() in " ".join(readme.split())

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mangaki.choices import Choice
-from mangaki.models import Category, Rating, RatingImport, Work
+from mangaki.models import Category, Progress, Rating, RatingImport, Work
 from mangaki.services.rating_imports import TooManyImports, import_receive, import_run
 from mangaki.services.ratings import rating_set
 from tests.factories import UserFactory, WorkFactory
@@ -20,6 +20,13 @@ def mal_work(mal_id: int, **fields) -> Work:
 
 def run_import(user, document: bytes, name: str = "animelist_1.xml") -> RatingImport:
     return import_run(import_id=import_receive(user=user, file_name=name, data=document).pk)
+
+
+def statuses_of(user) -> dict[int, str]:
+    return {
+        int(mal_id): status
+        for mal_id, status in Progress.objects.filter(user=user).values_list("work__external_id", "status")
+    }
 
 
 def choices_of(user) -> dict[int, str]:
@@ -60,9 +67,11 @@ def test_an_anime_export_matches_known_works_adds_unknown_ones_and_keeps_counter
     done = run_import(user, document)
     assert done.status == RatingImport.Status.DONE
     report = done.report
-    assert (report["created"], report["updated"], report["unchanged"], report["new_works"]) == (3, 0, 0, 2)
+    assert (report["created"], report["updated"], report["unchanged"], report["new_works"]) == (1, 0, 0, 2)
+    assert report["without_rating"] == 2  # no score: on the list with a status, no rating made up
     assert report["n_skipped"] == 1 and report["skipped"][0]["line"] == line_of(document, 3)
-    assert choices_of(user) == {1: Choice.FAVORITE, 9999: Choice.WILLSEE, 9998: Choice.WONTSEE}
+    assert choices_of(user) == {1: Choice.FAVORITE}
+    assert statuses_of(user) == {1: "completed", 9999: "planned", 9998: "dropped"}
     added = Work.objects.get(external_source="myanimelist", external_id="9999")
     assert (added.category.slug, added.title, added.work_type, added.nb_episodes) == (
         "anime",
@@ -94,8 +103,11 @@ def test_a_manga_export_grows_the_manga_catalogue_apart_from_anime_of_the_same_i
     assert Work.objects.get(category=manga, external_id="2").nb_volumes is None
     assert monster.pk != monster_anime.pk and not Rating.objects.filter(work=monster_anime).exists()
     assert dict(Rating.objects.filter(user=user).values_list("work__title", "choice")) == {
-        "Monster": Choice.LIKE,
-        "Berserk": Choice.WILLSEE,
+        "Monster": Choice.LIKE
+    }
+    assert dict(Progress.objects.filter(user=user).values_list("work__title", "status")) == {
+        "Monster": "completed",
+        "Berserk": "watching",
     }
 
 
@@ -109,7 +121,7 @@ def test_importing_the_same_file_again_changes_nothing(user):
     works_before = Work.objects.count()
     again = run_import(user, document)
     assert (again.report["created"], again.report["updated"], again.report["new_works"]) == (0, 0, 0)
-    assert again.report["unchanged"] == 29
+    assert again.report["unchanged"] == 29 - 2  # 11 and 22 have no score: no rating
     assert list(Rating.objects.filter(user=user).order_by("pk").values_list("pk", "choice", "date")) == before
     assert Work.objects.count() == works_before
 
@@ -138,7 +150,8 @@ def test_a_newer_export_updates_what_changed_and_keeps_ratings_made_on_the_site(
             ],
         ),
     )
-    assert (newer.report["created"], newer.report["updated"], newer.report["unchanged"]) == (1, 1, 1)
+    # A had no rating (no score): now it has one.
+    assert (newer.report["created"], newer.report["updated"], newer.report["unchanged"]) == (2, 0, 1)
     assert choices_of(user) == {1: Choice.FAVORITE, 2: Choice.LIKE, 3: Choice.DISLIKE}
     assert Rating.objects.get(user=user, work=made_here).choice == Choice.FAVORITE
     assert_counters_equal_a_recount(list(Work.objects.values_list("pk", flat=True)))

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from mangaki.choices import Choice
-from mangaki.mal import mapping_table
-from mangaki.models import Category, Rating, RatingImport
+from mangaki.mal import NO_SCORE_HERE, mapping_table
+from mangaki.models import Category, Progress, Rating, RatingImport
 from mangaki.views.cards import CHOICE_LABELS
 from tests.factories import UserFactory
 from tests.mal_files import mal_export
@@ -41,7 +41,9 @@ def test_the_page_explains_the_mapping_it_applies(member):
     html = member.get(reverse("import")).content.decode()
     assert 'enctype="multipart/form-data"' in html
     for said, choice in mapping_table():
-        assert f"<td>{said}</td>" in html and escape(CHOICE_LABELS[choice]) in html
+        assert (
+            f"<td>{said}</td>" in html and escape(CHOICE_LABELS[choice] if choice else NO_SCORE_HERE) in html
+        )
 
 
 def test_an_upload_leads_to_the_import_page_with_its_report(member, user):
@@ -51,13 +53,14 @@ def test_an_upload_leads_to_the_import_page_with_its_report(member, user):
         "import-detail", args=[rating_import.pk]
     )
     page = member.get(response["Location"]).content.decode()
-    assert "Done: your ratings are in." in page
-    assert '<dd id="report-created">2</dd>' in page and '<dd id="report-new-works">2</dd>' in page
+    assert "Done: your list is in." in page
+    assert '<dd id="report-created">1</dd>' in page and '<dd id="report-new-works">2</dd>' in page
+    assert '<dd id="report-without-rating">1</dd>' in page
     assert "&#x27;12&#x27;" in page  # the skipped line's reason, escaped
     assert dict(Rating.objects.filter(user=user).values_list("work__title", "choice")) == {
         "Cowboy Bebop": Choice.FAVORITE,
-        "Ghost & <Shell>": Choice.WILLSEE,
     }
+    assert Progress.objects.get(user=user, work__title="Ghost & <Shell>").status == "planned"
     assert "animelist.xml" in member.get(reverse("import")).content.decode()
 
 
