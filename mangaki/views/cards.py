@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.urls import reverse
 
-from ..choices import Choice
-from ..models import Category, Rating, TaggedWork, Work
+from ..choices import Choice, WatchStatus, status_label
+from ..models import Category, Progress, Rating, TaggedWork, Work
 from ..querysets import nsfw_allowed
 
 # The six buttons of the rating widget, in order, with their keyboard shortcut and icon.
@@ -35,6 +36,87 @@ def user_choices(user, work_ids: Iterable[int]) -> dict[int, str]:
     return dict(Rating.objects.filter(user=user, work_id__in=work_ids).values_list("work_id", "choice"))
 
 
+@dataclass(frozen=True)
+class ShownProgress:
+    """Where a person is with a work, as the pages draw it: "Episode 3 of 12", "ep 3/12"."""
+
+    status: str  # a ``WatchStatus`` value, "" for a work not on their list
+    label: str  # Watching, Reading, ... ("" when not on their list)
+    count: int  # episodes (an anime) or chapters (a manga) so far
+    length: int | None  # the work's episodes (chapters) when known
+    unit: str  # "episode" or "chapter"
+
+    @property
+    def at_the_end(self) -> bool:
+        """The last episode of a known length is reached: no +1, but "completed" is offered."""
+        return bool(self.length) and self.count >= self.length
+
+    @property
+    def offers_completed(self) -> bool:
+        return self.at_the_end and self.status != WatchStatus.COMPLETED
+
+    @property
+    def summary(self) -> str:
+        unit = self.unit.capitalize()
+        return f"{unit} {self.count} of {self.length}" if self.length else f"{unit} {self.count}"
+
+    @property
+    def short(self) -> str:
+        """What a card has room for: "ep 3/12", "ch 40"."""
+        unit = "ep" if self.unit == "episode" else "ch"
+        return f"{unit} {self.count}/{self.length}" if self.length else f"{unit} {self.count}"
+
+    @property
+    def fraction(self) -> str:
+        """What a list row says: "3 / 12 episodes", "40 chapters"."""
+        if self.length:
+            return f"{self.count} / {self.length} {self.unit}s"
+        return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.count / self.length)) if self.length else 0
+
+    def as_json(self) -> dict:
+        return {
+            "status": self.status,
+            "label": self.label,
+            "count": self.count,
+            "length": self.length,
+            "unit": self.unit,
+            "summary": self.summary,
+            "short": self.short,
+            "at_the_end": self.at_the_end,
+            "offers_completed": self.offers_completed,
+        }
+
+
+def shown_progress(work: Work, slug: str, entry: tuple[str, int, int] | None) -> ShownProgress:
+    """``entry`` is ``(status, episodes, chapters)`` or None for a work not on the list."""
+    status, episodes, chapters = entry or ("", 0, 0)
+    manga = slug == "manga"
+    return ShownProgress(
+        status=status,
+        label=status_label(status, slug) if status else "",
+        count=chapters if manga else episodes,
+        length=(work.nb_chapters if manga else work.nb_episodes) or None,
+        unit="chapter" if manga else "episode",
+    )
+
+
+def user_progress(user, work_ids: Iterable[int]) -> dict[int, tuple[str, int, int]]:
+    """``{work id: (status, episodes, chapters)}`` for the works among ``work_ids`` on ``user``'s
+    list (one query; index ``progress_unique_user_work``)."""
+    work_ids = list(work_ids)
+    if not work_ids or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = Progress.objects.filter(user=user, work_id__in=work_ids)
+    return {
+        work_id: tuple(rest)
+        for work_id, *rest in rows.values_list("work_id", "status", "episodes", "chapters")
+    }
+
+
 def categories(request) -> list[Category]:
     """All categories, read once per request (the menu and the views share them)."""
     if not hasattr(request, "_mangaki_categories"):
@@ -43,11 +125,12 @@ def categories(request) -> list[Category]:
 
 
 def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Work]:
-    """Give each work ``genres`` (its tags), ``my_choice`` (the user's rating or ""), ``url`` and
-    its cover as pages draw it (``poster_url``, ``poster_masked``: see ``shown_cover``).
+    """Give each work ``genres`` (its tags), ``my_choice`` (the user's rating or ""),
+    ``my_progress`` (a ``ShownProgress``), ``url`` and its cover as pages draw it
+    (``poster_url``, ``poster_masked``: see ``shown_cover``).
 
-    Two queries (tags, the user's ratings) whatever the number of works, plus one for the
-    categories when the works were loaded without ``select_related("category")``.
+    Three queries (tags, the user's ratings, their progress) whatever the number of works, plus
+    one for the categories when the works were loaded without ``select_related("category")``.
     """
     works = list(works)
     if not works:
@@ -63,6 +146,7 @@ def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Wor
         for tagged in tagged_works.order_by("-weight", "tag__title"):
             genres[tagged.work_id].append(tagged.tag)
     choices = user_choices(request.user, ids)
+    progress = user_progress(request.user, ids)
     slugs = None
     nsfw_ok = None
     for work in works:
@@ -77,6 +161,7 @@ def decorate(works: Iterable[Work], request, *, max_genres: int = 3) -> list[Wor
                 slugs = {category.pk: category.slug for category in categories(request)}
             slug = slugs[work.category_id]
         work.url = reverse("work-detail", args=[slug, work.pk])
+        work.my_progress = shown_progress(work, slug, progress.get(work.pk))
         work.hue = placeholder_hue(work)
         if work.nsfw and work.cover and nsfw_ok is None:  # asked only when it matters
             nsfw_ok = nsfw_allowed(request.user)

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from ..choices import COUNTER_FIELDS
+from ..choices import COUNTER_FIELDS, WatchStatus, status_label
 from ..forms import CatalogueForm
 from ..models import Category, Tag, TaggedWork, Work
 from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
@@ -206,5 +206,6 @@ def work_detail(request, category: str, pk: int):
             "related_sections": related_sections(work, request.user),
             "franchise_hidden": franchise_is_hidden(request.user, work),
             "odds": odds_in_words(odds_for(user=request.user, work=work)),
+            "statuses": [(value, status_label(value, work.category.slug)) for value in WatchStatus.values],
         },
     )

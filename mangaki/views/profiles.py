@@ -11,12 +11,13 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ..choices import Choice
+from ..choices import Choice, WatchStatus
 from ..forms import AccountDeleteForm, ProfileSettingsForm
-from ..models import Rating
+from ..models import Progress, Rating
+from ..querysets import nsfw_allowed
 from ..selectors import profile_ratings
 from ..services.accounts import profile_update
-from .cards import decorate
+from .cards import decorate, shown_progress
 
 # Works per section of a profile (each choice, the watchlist): a page of the catalogue's size.
 PROFILE_PAGE_SIZE = 24
@@ -77,8 +78,48 @@ def profile(request, username: str):
             "watchlist": pages[Choice.WILLSEE].object_list,
             "watchlist_page": pages[Choice.WILLSEE],
             "sections": sections,
+            "progress_sections": _progress_sections(owner=owner, viewer=request.user, is_owner=is_owner),
         },
     )
+
+
+def _progress_sections(*, owner, viewer, is_owner: bool) -> list[dict]:
+    """``owner``'s list by status (watching first), each with its count and its
+    ``PROFILE_PAGE_SIZE`` last changed works with their progress: two queries whatever its size.
+
+    Seen under the ratings' rule (the caller has checked ``profile_visible_to``), with the same
+    filters as ``selectors.profile_ratings``: NSFW works only for a viewer who may see them,
+    works waiting for confirmation only for the owner.
+    """
+    entries = Progress.objects.filter(user=owner)
+    if not nsfw_allowed(viewer):
+        entries = entries.filter(work__nsfw=False)
+    if not is_owner:
+        entries = entries.filter(work__confirmed=True)
+    counted = dict(
+        entries.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    if not counted:
+        return []
+    # Numbered within their status on the narrow rows, then the shown ones read with their works.
+    numbered = entries.annotate(
+        row=Window(RowNumber(), partition_by=[F("status")], order_by=[F("updated").desc(), F("pk").desc()])
+    )
+    ids = numbered.filter(row__lte=PROFILE_PAGE_SIZE).values_list("pk", flat=True)
+    shown: dict[str, list] = {status: [] for status in WatchStatus.values}
+    for entry in (
+        entries.filter(pk__in=list(ids)).select_related("work__category").order_by("-updated", "-pk")
+    ):
+        work = entry.work
+        work.shown_progress = shown_progress(
+            work, work.category.slug, (entry.status, entry.episodes, entry.chapters)
+        )
+        shown[entry.status].append(work)
+    return [
+        {"value": status, "label": label, "count": counted.get(status, 0), "works": shown[status],
+         "more": counted.get(status, 0) - len(shown[status])}
+        for status, label in WatchStatus.choices
+    ]  # fmt: skip
 
 
 def _page_url(request, choice: str, number: int | None) -> str | None:

@@ -1,8 +1,9 @@
 """Each page loads the scripts of the behaviours it has, as modules from this site, and no other.
 
 static/js/ holds one module per behaviour: rating.js (the widget, its keys, the live list),
-covers.js, search.js (the header's suggestions), imports.js (an import's progress),
-calendar.js (broadcast times at local time) and live.js (the live region they speak through).
+progress.js (a work page's progress control, a card's +1), covers.js, search.js (the header's
+suggestions), imports.js (an import's progress), calendar.js (broadcast times at local time)
+and live.js (the live region they speak through).
 The browser tests run the behaviours; these check the wiring: which page asks for which
 module, that every module asked for exists and that its imports resolve.
 """
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 JS = Path(settings.BASE_DIR) / "static" / "js"
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S)
 IMPORT = re.compile(r'^import \{([^}]*)\} from "\./([\w-]+\.js)";', re.M)
-CARD_PAGE = {"search.js", "rating.js", "covers.js"}
+CARD_PAGE = {"search.js", "rating.js", "progress.js", "covers.js"}
 SEASON_PAGE = CARD_PAGE | {"calendar.js"}
 
 

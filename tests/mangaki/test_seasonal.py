@@ -417,9 +417,9 @@ def test_page_queries_do_not_grow_with_the_number_of_works(
     many, content = count_queries(client, url)
     assert many == few
     assert content.count('aria-pressed="true"') == 32
-    # Session, user, categories, works, tags, ratings, and the active models (for the person's
-    # order of the season: none is trained here).
-    with django_assert_max_num_queries(7):
+    # Session, user, categories, works, tags, ratings, progress, and the active models (for the
+    # person's order of the season: none is trained here).
+    with django_assert_max_num_queries(8):
         client.get(url)
 
 

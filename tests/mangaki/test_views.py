@@ -179,8 +179,9 @@ def test_work_page_query_count(client, user, django_assert_max_num_queries):
     for index in range(5):
         TaggedWorkFactory(work=work, tag=TagFactory(title=f"Genre {index}"))
     client.force_login(user)
-    # Work, its titles, its links, its relations, its tags, session, user, their rating, models, categories.
-    with django_assert_max_num_queries(10):
+    # Work, its titles, its links, its relations, its tags, session, user, their rating, their
+    # progress, models, categories.
+    with django_assert_max_num_queries(11):
         assert client.get(work.get_absolute_url()).status_code == 200
 
 
