@@ -27,7 +27,9 @@ CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
-class RatedWork:
+class ExportedWork:
+    """The work of an exported row, as ``selectors.EXPORT_COLUMNS`` reads it."""
+
     work_id: int
     category: str
     title: str
@@ -37,14 +39,18 @@ class RatedWork:
     episodes: int | None
     volumes: int | None
     chapters: int | None
-    choice: str
-    date: datetime
 
     @property
     def mal_id(self) -> int | None:
         if self.external_source == MYANIMELIST and (self.external_id or "").isdigit():
             return int(self.external_id)
         return None
+
+
+@dataclass(frozen=True)
+class RatedWork(ExportedWork):
+    choice: str
+    date: datetime
 
 
 @dataclass(frozen=True)
@@ -62,24 +68,13 @@ class ProgressRow:
 
 
 @dataclass(frozen=True)
-class ListEntry:
+class ListEntry(ExportedWork):
     """A work on a person's list: their rating (``choice``, None without one) and their progress
     (None without one); one of the two at least."""
 
-    work_id: int
-    category: str
-    title: str
-    work_type: str
-    external_source: str | None
-    external_id: str | None
-    episodes: int | None
-    volumes: int | None
-    chapters: int | None
     choice: str | None
     mal_score: int | None
     progress: ProgressRow | None
-
-    mal_id = RatedWork.mal_id
 
     def listed(self) -> ListedWork:
         """The entry as a MyAnimeList list writes it."""

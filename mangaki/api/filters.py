@@ -122,16 +122,21 @@ class WorkFilter(django_filters.FilterSet):
         return ordered_works(super().qs, data.get("ordering"), searching=bool(data.get("search")))
 
 
-class RatingFilter(django_filters.FilterSet):
-    choice = django_filters.MultipleChoiceFilter(
-        choices=Choice.choices, help_text="Only these choices; repeat the parameter for several."
-    )
-    category = django_filters.ModelChoiceFilter(
+def work_category_filter() -> django_filters.ModelChoiceFilter:
+    """``?category=anime``: the rows of one category's works (a rating's, a list entry's)."""
+    return django_filters.ModelChoiceFilter(
         field_name="work__category",
         to_field_name="slug",
         queryset=Category.objects.all(),
         help_text="Category slug.",
     )
+
+
+class RatingFilter(django_filters.FilterSet):
+    choice = django_filters.MultipleChoiceFilter(
+        choices=Choice.choices, help_text="Only these choices; repeat the parameter for several."
+    )
+    category = work_category_filter()
 
     class Meta:
         model = Rating
@@ -142,12 +147,7 @@ class ProgressFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=WatchStatus.choices, help_text="Only these statuses; repeat the parameter for several."
     )
-    category = django_filters.ModelChoiceFilter(
-        field_name="work__category",
-        to_field_name="slug",
-        queryset=Category.objects.all(),
-        help_text="Category slug.",
-    )
+    category = work_category_filter()
 
     class Meta:
         model = Progress

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mangaki.choices import Choice
-from mangaki.models import Category, Rating, Work
+from mangaki.models import Category, Progress, Rating, Work
 from mangaki.services.ratings import rating_set, ratings_bulk_delete
 from tests.factories import UserFactory, WorkFactory
 from tests.mangaki.api.conftest import error_fields, token_client
@@ -93,9 +93,20 @@ def test_mal_lists_read_back_to_the_same_ratings(me, user, rated, eager_celery):
         upload = SimpleUploadedFile(f"{category}list.xml", document)
         answer = me.post("/api/imports/", {"file": upload}, format="multipart").json()
         report = me.get(answer["url"]).json()["report"]
-        assert (report["created"], report["new_works"], report["n_skipped"]) == (6, 0, 0)
+        # Will see and won't see are written without a score: they come back as Plan to Watch
+        # and Dropped on the list, with no rating made up for them.
+        assert (report["created"], report["without_rating"], report["new_works"], report["n_skipped"]) == (
+            4, 2, 0, 0,
+        )  # fmt: skip
     after = dict(Rating.objects.filter(user=user).values_list("work_id", "choice"))
-    assert after == {pk: choice for pk, choice in before.items() if pk != rated[-1].pk}
+    unscored = {Choice.WILLSEE: "planned", Choice.WONTSEE: "dropped"}
+    assert after == {
+        pk: choice for pk, choice in before.items() if pk != rated[-1].pk and choice not in unscored
+    }
+    listed = dict(Progress.objects.filter(user=user).values_list("work_id", "status"))
+    assert {pk: status for pk, status in listed.items() if before[pk] in unscored} == {
+        pk: unscored[choice] for pk, choice in before.items() if choice in unscored and pk != rated[-1].pk
+    }
     assert Work.objects.count() == works
     # The same export imported by someone else rates the same works the same way.
     other = UserFactory()
@@ -103,7 +114,9 @@ def test_mal_lists_read_back_to_the_same_ratings(me, user, rated, eager_celery):
         "/api/imports/", {"file": SimpleUploadedFile("a.xml", exports["manga"])}, format="multipart"
     )
     manga = dict(Rating.objects.filter(user=other).values_list("work__title", "choice"))
-    assert manga == {f"Manga {n}": choice for n, choice in enumerate(Choice.values, start=1)}
+    assert manga == {
+        f"Manga {n}": choice for n, choice in enumerate(Choice.values, start=1) if choice not in unscored
+    }
 
 
 def test_an_unknown_format_is_a_400_naming_it(me):
