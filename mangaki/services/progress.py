@@ -164,8 +164,9 @@ def progress_bulk_set(*, user, rows: list[tuple[int, dict]]) -> int:
     (work id, fields), the works' ids ascending, every field given (``FIELDS``). The file's word
     stands: a count beyond the catalogue's length is kept (the file may know a longer run than
     the catalogue); a finish date before the start is dropped (it cannot be both). Runs in the
-    caller's transaction, after ``lock_user`` and ``lock_works`` (``ratings_bulk_set`` takes
-    them); one read, one insert and one update. Returns how many entries were created or changed.
+    caller's transaction, after the caller's ``lock_user`` and ``lock_works`` of every work of
+    ``rows`` (an import locks its batch's works before writing its ratings); one read, one
+    insert and one update. Returns how many entries were created or changed.
     """
     if not rows:
         return 0

@@ -53,7 +53,7 @@ from ..models import Category, RatingImport, Work
 from ..text_search import normalize
 from .guests import is_guest
 from .progress import progress_bulk_set
-from .ratings import ratings_bulk_set
+from .ratings import lock_user, lock_works, ratings_bulk_set
 
 logger = logging.getLogger(__name__)
 
@@ -363,6 +363,10 @@ def _write_batch(import_id: int, user, rows: list[tuple[int, str]], given: _Give
         batch = rows[start : start + CHUNK]
         if not batch:
             return _finish(rating_import, progress)
+        # The person's row, then every work of the batch in id order (those with a rating and
+        # those with progress only), before anything is written: the rating service's order.
+        lock_user(user)
+        lock_works([work_id for work_id, _ in batch])
         scores = {w: given.scores[w] for w, _ in batch if w in given.scores}
         rated = [(work_id, choice) for work_id, choice in batch if choice]
         result = ratings_bulk_set(user=user, rows=rated, works=_importable(user), mal_scores=scores)
