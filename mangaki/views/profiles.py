@@ -85,7 +85,8 @@ def profile(request, username: str):
 
 def _progress_sections(*, owner, viewer, is_owner: bool) -> list[dict]:
     """``owner``'s list by status (watching first), each with its count and its
-    ``PROFILE_PAGE_SIZE`` last changed works with their progress: two queries whatever its size.
+    ``PROFILE_PAGE_SIZE`` last changed works with their progress: three queries (the counts, the
+    shown ids, their works) whatever its size.
 
     Seen under the ratings' rule (the caller has checked ``profile_visible_to``), with the same
     filters as ``selectors.profile_ratings``: NSFW works only for a viewer who may see them,
