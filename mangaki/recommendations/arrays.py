@@ -15,11 +15,11 @@ from datetime import datetime
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import CharField, Count, Max, Value
 from django.utils import timezone
 
 from ..choices import RATING_VALUES
-from ..models import Rating, Tag, TaggedWork, Work
+from ..models import Progress, Rating, Tag, TaggedWork, Work
 from ..services.ranking import counted
 
 TagColumn = list  # ["tag", tag_id] or ["type", work_type]: JSON-friendly, stored on the registry row
@@ -97,6 +97,25 @@ def user_ratings(user_id: int) -> tuple[np.ndarray, np.ndarray]:
     works, choices = zip(*rows, strict=True)
     values = np.fromiter((RATING_VALUES[choice] for choice in choices), np.float64, len(rows))
     return np.fromiter(works, np.int64, len(rows)), values
+
+
+def ratings_and_list(user_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One user's ratings as (work ids, values), and the works on their list (``Progress``) they
+    have not rated: one query (the two reads in a UNION ALL)."""
+    rated = Rating.objects.filter(user_id=user_id).order_by().values_list("work_id", "choice")
+    on_list = (
+        Progress.objects.filter(user_id=user_id)
+        .order_by()
+        .annotate(no_choice=Value("", output_field=CharField()))
+        .values_list("work_id", "no_choice")
+    )
+    rows = list(rated.union(on_list, all=True))
+    ratings = [(work, choice) for work, choice in rows if choice]
+    rated_ids = {work for work, _ in ratings}
+    listed = sorted({work for work, choice in rows if not choice} - rated_ids)
+    values = np.fromiter((RATING_VALUES[choice] for _, choice in ratings), np.float64, len(ratings))
+    works = np.fromiter((work for work, _ in ratings), np.int64, len(ratings))
+    return works, values, np.asarray(listed, dtype=np.int64)
 
 
 def tag_columns() -> list[TagColumn]:

@@ -37,7 +37,7 @@ from ..precompiled import PartialModel, PrecompiledQuery
 from ..querysets import nsfw_allowed
 from ..seasons import FIRST_YEAR, LAST_YEAR, Season, YearSeason, season_condition
 from .algorithms import DEFAULT, OFFERED, SERVING_ORDER, Algorithm, spec
-from .arrays import user_ratings
+from .arrays import ratings_and_list, user_ratings
 from .serving import LoadedModel, active_models_and_lists, failed_to_load, first_active_model
 
 N_TAGS = 3
@@ -580,10 +580,11 @@ def _for_a_season(serving: _Serving) -> _Serving:
 
 
 def _candidates(
-    catalogue, user, category, season: YearSeason | None, nsfw_ok: bool, item_ids, values
+    catalogue, user, category, season: YearSeason | None, nsfw_ok: bool, item_ids, values, on_list
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The works this list may hold (of the category and season, less the franchises the person
-    turned down) and the works the person may see anywhere; None for an unknown category."""
+    turned down and the works on their list: being watched, planned, dropped... none is new to
+    them) and the works the person may see anywhere; None for an unknown category."""
     category_id = None
     if category:
         category_id = catalogue.category_by_slug.get(category)
@@ -594,6 +595,8 @@ def _candidates(
         candidates = _in_season(candidates, season)
     hidden = getattr(getattr(user, "profile", None), "hidden_franchises", None) or ()
     candidates = catalogue.without_turned_down_franchises(candidates, item_ids, values, hidden)
+    if on_list.size:
+        candidates = candidates[~np.isin(candidates, on_list)]
     return candidates, everywhere
 
 
@@ -668,7 +671,7 @@ def recommendations_for(
         wanted = [serving.algorithm] if algorithm is not None else list(SERVING_ORDER)
         reason = CANNOT_READ_MODEL if failed_to_load(wanted) else NO_MODEL_YET
         return fallback(user, serving.algorithm, reason)
-    item_ids, values = user_ratings(user.pk)
+    item_ids, values, on_list = ratings_and_list(user.pk)
     if item_ids.size < spec(serving.algorithm).min_ratings:
         return fallback(user, serving.algorithm, _too_few_ratings_reason(serving.algorithm))
 
@@ -676,7 +679,7 @@ def recommendations_for(
     if wanted_season is not None:
         serving = _for_a_season(serving)
     catalogue = serving.ranker.catalogue
-    found = _candidates(catalogue, user, category, wanted_season, nsfw_ok, item_ids, values)
+    found = _candidates(catalogue, user, category, wanted_season, nsfw_ok, item_ids, values, on_list)
     if found is None:  # a category the models do not know
         return RecommendationList([], serving.algorithm, serving.ranker.version, False, "", offered)
     candidates, everywhere = found

@@ -328,3 +328,23 @@ def test_the_odds_of_a_like_are_calibrated_and_shown_in_words(new_season, client
     assert "You would like it: <strong>about " in page and " in 10</strong>" in page
     listed_work = Work.objects.get(pk=answer["results"][0]["work"]["id"])
     assert "You would like it" in client.get(listed_work.get_absolute_url()).content.decode()
+
+
+def test_works_on_the_persons_list_are_not_recommended_as_new_and_cost_no_query(new_season):
+    from mangaki.services.progress import progress_delete, progress_set
+
+    person = UserFactory()
+    for work in Work.objects.filter(nb_ratings__gt=0).order_by("-nb_ratings")[:10]:
+        rating_set(user=person, work=work, choice=Choice.LIKE)
+    recommendations_for(user=person, limit=10)  # the models loaded
+    with CaptureQueriesContext(connection) as before:
+        first = [item.work for item in recommendations_for(user=person, limit=10).items]
+    planned, watching = first[0], first[1]
+    progress_set(user=person, work=planned, status="planned")
+    progress_set(user=person, work=watching, status="watching", episodes=1)
+    with CaptureQueriesContext(connection) as after:
+        listed = [item.work.pk for item in recommendations_for(user=person, limit=10).items]
+    assert planned.pk not in listed and watching.pk not in listed
+    assert len(after) == len(before)
+    progress_delete(user=person, work=planned)
+    assert planned.pk in [item.work.pk for item in recommendations_for(user=person, limit=10).items]
