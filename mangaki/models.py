@@ -536,6 +536,12 @@ class RatingImport(models.Model):
     written = models.PositiveIntegerField(default=0, help_text="entries written so far (committed batches)")
     entries = models.JSONField(default=list, blank=True, help_text="the entries to write, until written")
     report = models.JSONField(default=dict, blank=True)
+    from_status = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="ids of the works whose rating this import may have taken from a status alone "
+        "(imports read before statuses were kept, migration 0020); a new import of the list clears them",
+    )
 
     class Meta:
         ordering = ["-created", "-pk"]

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from ..choices import Choice
 from ..mal import mapping_summary
 from ..models import RatingImport
 from ..services.rating_imports import (
@@ -44,6 +45,13 @@ class SkippedLineSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class ChangedRatingSerializer(serializers.Serializer):
+    work = serializers.IntegerField(help_text="The work's id.")
+    title = serializers.CharField()
+    was = serializers.ChoiceField(choices=Choice.choices, help_text="Your choice before the import.")
+    now = serializers.ChoiceField(choices=Choice.choices, help_text="The choice the file's score maps to.")
+
+
 class ReportSerializer(serializers.Serializer):
     created = serializers.IntegerField(allow_null=True, help_text="Ratings added. Null until done.")
     updated = serializers.IntegerField(allow_null=True, help_text="Ratings whose choice changed.")
@@ -53,6 +61,17 @@ class ReportSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Entries without a score: on your list with their status and progress, and no "
         "rating made up for them. Null until done.",
+    )
+    retracted = serializers.IntegerField(
+        allow_null=True,
+        help_text="Ratings an earlier import made up from a status alone (see `ratings_from_status`) "
+        "that this one removed: the file gives those works no score. Null until done.",
+    )
+    n_changed = serializers.IntegerField(
+        allow_null=True, help_text="Ratings you had made whose choice the file changed. Null until done."
+    )
+    changed = ChangedRatingSerializer(
+        many=True, help_text="The ratings whose choice the file changed (at most 500), before and now."
     )
     n_skipped = serializers.IntegerField(help_text="Entries not imported (all of them).")
     skipped = SkippedLineSerializer(many=True, help_text="The skipped entries (at most 500), with why.")
@@ -73,23 +92,31 @@ class RatingImportSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    ratings_from_status = serializers.SerializerMethodField(
+        help_text="Ratings this import wrote that may come from a status alone rather than a score "
+        "(imports read before statuses were kept: neutral for an unscored Completed, will see, won't "
+        "see). Importing the same list again settles them: an entry without a score loses its rating."
+    )
 
     class Meta:
         model = RatingImport
         fields = ["id", "url", "status", "category", "file_name", "entries", "progress", "report", "reason",
-                  "created", "finished"]  # fmt: skip
+                  "ratings_from_status", "created", "finished"]  # fmt: skip
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_category(self, rating_import: RatingImport) -> str | None:
         return rating_import.category.slug if kind_known(rating_import) else None
 
+    def get_ratings_from_status(self, rating_import: RatingImport) -> int:
+        return len(rating_import.from_status)
+
     @extend_schema_field(ReportSerializer)
     def get_report(self, rating_import: RatingImport) -> dict:
         # The row also keeps the worker's bookkeeping while it runs; the answer shows the report.
         report = {
             "created": None, "updated": None, "unchanged": None, "new_works": None, "without_rating": None,
-            "skipped": [],
+            "retracted": None, "n_changed": None, "changed": [], "skipped": [],
         }  # fmt: skip
         report.update({key: value for key, value in rating_import.report.items() if key in report})
         report["n_skipped"] = rating_import.report.get("n_skipped", 0)

@@ -23,9 +23,13 @@ holds where the writing is (``written``, and the last work id written in
 ``report["progress"]``), updated in each batch's transaction: a worker killed mid-import,
 or stopped by its time limit, leaves whole batches and an exact mark, and the next attempt
 (the broker's redelivery, the task's retry, or the beat sweep ``imports_requeue_stuck``)
-goes on after the last committed batch. Ratings made on the site are never removed; a work
-in the file gets the file's choice; running an import twice, or importing the same file
-again, changes nothing.
+goes on after the last committed batch. A work in the file gets the file's choice, and the
+report lists every rating whose choice that changed (Cowboy Bebop: favorite, now like); an
+entry without a score leaves the work's rating as it is. Ratings made on the site are never
+removed, with one exception: a rating an import read before statuses were kept may have made
+up from a status alone (``RatingImport.from_status``, migration 0020) goes when the list,
+imported again, gives that work no score, unless it has changed since. Running an import
+twice, or importing the same file again, changes nothing more.
 
 What the owner sees: the import says queued, then running until every batch is written,
 then done with its report (counted over all batches and attempts). An import that cannot be
@@ -39,8 +43,8 @@ from __future__ import annotations
 import bisect
 import logging
 import zlib
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,17 +52,19 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ..choices import Choice
 from ..mal import MYANIMELIST, MalFileError, read_list
-from ..models import Category, RatingImport, Work
+from ..models import Category, Rating, RatingImport, Work
 from ..text_search import normalize
 from .guests import is_guest
 from .progress import progress_bulk_set
-from .ratings import lock_user, lock_works, ratings_bulk_set
+from .ratings import lock_user, lock_works, ratings_bulk_delete, ratings_bulk_set
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000  # ratings written per transaction
 MAX_REPORTED_SKIPS = 500  # skipped lines listed in a report (all are counted)
+MAX_REPORTED_CHANGES = 500  # ratings made before an import whose choice it changed, listed (all counted)
 # A running import whose worker took it up longer ago than its time limit plus this is stuck
 # (the worker was killed, or the broker lost the task): the sweep hands it out again.
 STUCK_MARGIN_SECONDS = 120
@@ -298,10 +304,36 @@ def progress_of(entry: dict, manga: bool) -> dict | None:
 
 @dataclass(frozen=True)
 class _Given:
-    """What a list gives beside the choices, by work id: progress, and MyAnimeList scores."""
+    """What a list gives beside the choices, by work id: progress, and MyAnimeList scores; and
+    the ratings an earlier import may have made up from a status (``RatingImport.from_status``):
+    by work, when that import finished (``retract``: the file gives no score, so the rating goes
+    if it has not changed since), and every work of the file such an import holds (``settles``)."""
 
     progress: dict[int, dict]
     scores: dict[int, int]
+    retract: dict[int, datetime] = field(default_factory=dict)
+    settles: frozenset[int] = frozenset()
+
+
+# The choices a status alone gave, under the reader before statuses were kept (migration 0020).
+FROM_STATUS_CHOICES = (Choice.NEUTRAL, Choice.WILLSEE, Choice.WONTSEE)
+
+
+def _from_status(rating_import: RatingImport) -> dict[int, datetime]:
+    """The works whose rating an earlier import of this person's may have taken from a status
+    alone, with when that import finished (the latest, for a work in several)."""
+    made_up: dict[int, datetime] = {}
+    earlier = (
+        RatingImport.objects.filter(user_id=rating_import.user_id, category_id=rating_import.category_id)
+        .exclude(pk=rating_import.pk)
+        .exclude(from_status=[])
+        .values_list("from_status", "finished")
+    )
+    for work_ids, finished in earlier:
+        for work_id in work_ids:
+            if finished is not None and (work_id not in made_up or made_up[work_id] < finished):
+                made_up[work_id] = finished
+    return made_up
 
 
 def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], _Given, int, list[dict]]:
@@ -337,7 +369,10 @@ def _rows_for(rating_import: RatingImport) -> tuple[list[tuple[int, str]], _Give
                 scores[work_id] = entry["score"]
     rows.sort()
     skipped.sort(key=lambda skip: skip["line"])
-    return rows, _Given(progress, scores), works_added, skipped
+    made_up = _from_status(rating_import)
+    retract = {work_id: made_up[work_id] for work_id, choice in rows if not choice and work_id in made_up}
+    settles = frozenset(work_id for work_id, _ in rows if work_id in made_up)
+    return rows, _Given(progress, scores, retract, settles), works_added, skipped
 
 
 def _write_batch(import_id: int, user, rows: list[tuple[int, str]], given: _Given) -> RatingImport | None:
@@ -362,7 +397,7 @@ def _write_batch(import_id: int, user, rows: list[tuple[int, str]], given: _Give
         start = bisect.bisect_right(rows, (progress["after"], "\uffff"))
         batch = rows[start : start + CHUNK]
         if not batch:
-            return _finish(rating_import, progress)
+            return _finish(rating_import, progress, given)
         # The person's row, then every work of the batch in id order (those with a rating and
         # those with progress only), before anything is written: the rating service's order.
         lock_user(user)
@@ -370,36 +405,90 @@ def _write_batch(import_id: int, user, rows: list[tuple[int, str]], given: _Give
         scores = {w: given.scores[w] for w, _ in batch if w in given.scores}
         rated = [(work_id, choice) for work_id, choice in batch if choice]
         result = ratings_bulk_set(user=user, rows=rated, works=_importable(user), mal_scores=scores)
+        retracted = _retract(user, [work_id for work_id, _ in batch if work_id in given.retract], given)
         # Where the person is with each work, in the same transaction (the works are locked).
         progress_bulk_set(user=user, rows=[(w, given.progress[w]) for w, _ in batch if w in given.progress])
+        changed = rating_import.report.get("changed", [])
+        if result.moved and len(changed) < MAX_REPORTED_CHANGES:
+            changed = changed + _changes(result.moved[: MAX_REPORTED_CHANGES - len(changed)])
         progress = {
             "after": batch[-1][0],
             "created": progress["created"] + result.created,
             "updated": progress["updated"] + result.changed,
             "unchanged": progress["unchanged"] + result.unchanged,
+            "changed": progress.get("changed", 0) + len(result.moved),
+            "retracted": progress.get("retracted", 0) + retracted,
         }
         rating_import.written = F("written") + len(batch)  # entries (rated or with progress only)
-        rating_import.report = {**rating_import.report, "progress": progress, "rows": len(rows)}
+        rating_import.report = {
+            **rating_import.report,
+            "progress": progress,
+            "rows": len(rows),
+            "changed": changed,
+        }
         rating_import.save(update_fields=["written", "report"])
     return ...
 
 
-def _finish(rating_import: RatingImport, progress: dict) -> RatingImport:
+def _retract(user, work_ids: list[int], given: _Given) -> int:
+    """Remove the ratings of ``work_ids`` (locked) that an earlier import made up from a status
+    and that have not changed since; how many. The file now gives these works no score."""
+    if not work_ids:
+        return 0
+    current = Rating.objects.filter(user=user, work_id__in=work_ids, choice__in=FROM_STATUS_CHOICES)
+    made_up = [
+        work_id for work_id, when in current.values_list("work_id", "date") if when <= given.retract[work_id]
+    ]
+    return ratings_bulk_delete(user=user, work_ids=made_up) if made_up else 0
+
+
+def _changes(moved) -> list[dict]:
+    """The report's lines for ratings whose choice an import changed: work, title, before, now."""
+    titles = dict(Work.objects.filter(pk__in=[work_id for work_id, _, _ in moved]).values_list("pk", "title"))
+    return [
+        {"work": work_id, "title": titles.get(work_id, ""), "was": was, "now": now}
+        for work_id, was, now in moved
+    ]
+
+
+def _settle(rating_import: RatingImport, work_ids: frozenset[int]) -> None:
+    """Earlier imports of the person's no longer hold ``work_ids`` as perhaps made up: this
+    import's file has said what each of them is."""
+    earlier = (
+        RatingImport.objects.select_for_update()
+        .filter(user_id=rating_import.user_id, category_id=rating_import.category_id)
+        .exclude(pk=rating_import.pk)
+        .exclude(from_status=[])
+        .only("pk", "from_status")
+    )
+    for other in earlier:
+        other.from_status = [work_id for work_id in other.from_status if work_id not in work_ids]
+        other.save(update_fields=["from_status"])
+
+
+def _finish(rating_import: RatingImport, progress: dict, given: _Given) -> RatingImport:
     report = rating_import.report
     skipped = report.get("skipped", []) + report.get("mapping_skipped", [])
+    retracted = progress.get("retracted", 0)
     rating_import.report = {
         "kind": report.get("kind", rating_import.category.slug),
         "created": progress["created"],
         "updated": progress["updated"],
         "unchanged": progress["unchanged"],
         "new_works": report.get("new_works", 0),
+        # Entries without a score; a made-up rating they removed no longer counts as unchanged.
         "without_rating": report.get("rows", 0)
         - progress["created"]
         - progress["updated"]
         - progress["unchanged"],
+        "retracted": retracted,
+        "n_changed": progress.get("changed", 0),
+        "changed": report.get("changed", []),
         "n_skipped": report.get("n_skipped", 0) + report.get("n_mapping_skipped", 0),
         "skipped": skipped[:MAX_REPORTED_SKIPS],
     }
+    if given.settles:
+        _settle(rating_import, given.settles)
     rating_import.entries = []
     rating_import.status = Status.DONE
     rating_import.finished = timezone.now()

@@ -189,6 +189,8 @@ class BulkResult:
     created: int
     changed: int
     unchanged: int
+    # (work id, choice before, choice now) of every rating whose choice changed, by work id.
+    moved: tuple[tuple[int, str, str], ...] = ()
 
 
 def ratings_bulk_set(*, user, rows, works=None, mal_scores: dict[int, int] | None = None) -> BulkResult:
@@ -241,7 +243,7 @@ def ratings_bulk_set(*, user, rows, works=None, mal_scores: dict[int, int] | Non
             for work_id, choice in wanted.items()
             if work_id not in current
         ]
-        changed = []
+        changed, moved = [], []
         moves: dict[tuple[str | None, str], list[int]] = defaultdict(list)
         now = timezone.now()
         for work_id, choice in wanted.items():
@@ -252,6 +254,7 @@ def ratings_bulk_set(*, user, rows, works=None, mal_scores: dict[int, int] | Non
             elif rating.choice != choice or (work_id in mal_scores and rating.mal_score != score):
                 if rating.choice != choice:
                     moves[(rating.choice, choice)].append(work_id)
+                    moved.append((work_id, rating.choice, choice))
                 rating.choice, rating.date, rating.mal_score = choice, now, score
                 changed.append(rating)
         Rating.objects.bulk_create(created)
@@ -262,7 +265,10 @@ def ratings_bulk_set(*, user, rows, works=None, mal_scores: dict[int, int] | Non
         if created:
             _count_in_if_due(owner)
     return BulkResult(
-        created=len(created), changed=len(changed), unchanged=len(wanted) - len(created) - len(changed)
+        created=len(created),
+        changed=len(changed),
+        unchanged=len(wanted) - len(created) - len(changed),
+        moved=tuple(sorted(moved)),
     )
 
 

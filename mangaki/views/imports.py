@@ -86,6 +86,10 @@ def import_detail(request, pk: int):
         {
             "rating_import": rating_import,
             "report": rating_import.report,
+            "changes": [
+                {**change, "was": CHOICE_LABELS[change["was"]], "now": CHOICE_LABELS[change["now"]]}
+                for change in rating_import.report.get("changed", [])
+            ],
             "written": written,
             "total": total,
             "kind_known": kind_known(rating_import),
