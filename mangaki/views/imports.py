@@ -57,12 +57,20 @@ def import_list(request):
     )
     for item in recent:
         item.kind_known = kind_known(item)
+    # Ratings earlier imports may have made up from a status (migration 0020), until settled.
+    unsettled = sum(
+        len(work_ids)
+        for work_ids in RatingImport.objects.filter(user=request.user)
+        .exclude(from_status=[])
+        .values_list("from_status", flat=True)
+    )
     return render(
         request,
         "mangaki/import.html",
         {
             "form": form,
             "recent": recent,
+            "unsettled": unsettled,
             "is_guest_account": is_guest(request.user),
             "max_entries": settings.MANGAKI_IMPORT_MAX_ENTRIES,
             "mapping": [

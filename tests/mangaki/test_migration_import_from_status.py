@@ -91,7 +91,9 @@ def test_old_imports_get_the_ratings_they_may_have_made_up_and_nothing_is_change
     new_apps = migrate(AFTER)
     RatingImport = new_apps.get_model("mangaki", "RatingImport")
     Rating = new_apps.get_model("mangaki", "Rating")
-    assert sorted(Rating.objects.values_list("user_id", "work_id", "choice")) == ratings_before  # none invented or lost
+    assert (
+        sorted(Rating.objects.values_list("user_id", "work_id", "choice")) == ratings_before
+    )  # none invented or lost
     by_pk = {row.pk: row for row in RatingImport.objects.all()}
     assert by_pk[old.pk].from_status == sorted([works["a"].pk, works["b"].pk, works["c"].pk])
     assert by_pk[failed_at_reading.pk].from_status == []  # wrote nothing
