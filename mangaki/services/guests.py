@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..clients import client_address, hourly_share_spent
-from ..models import Profile, Progress, Rating
+from ..models import Profile, Progress, Rating, Work
 from .ratings import ratings_bulk_delete, ratings_bulk_set
 
 logger = logging.getLogger(__name__)
@@ -94,27 +95,51 @@ def guest_convert(*, user, username: str, email: str, password: str) -> object:
     return user
 
 
-def guest_merge(*, guest, into) -> int:
+@dataclass(frozen=True)
+class Clash:
+    """A work the visit and the account rated differently: the account's choice was kept."""
+
+    work_id: int
+    title: str
+    kept: str  # the account's choice
+    dropped: str  # the visit's
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    moved: int  # the visit's ratings added to the account
+    clashes: list[Clash]  # by title; the visit's choice of these was not kept
+
+
+def guest_merge(*, guest, into) -> MergeResult:
     """Move ``guest``'s ratings and progress onto member ``into`` (keeping theirs where both have
     one), delete the guest.
 
-    Returns how many ratings were moved. Set-based through the rating service (the works'
-    counters stay exact, the works locked in id order), so a guest with thousands of ratings
-    merges in a fixed number of statements; all or nothing.
+    Returns how many ratings were moved, and the works both rated differently (the account's
+    choice kept), so that the person can be told. Set-based through the rating service (the
+    works' counters stay exact, the works locked in id order), so a guest with thousands of
+    ratings merges in a fixed number of statements; all or nothing.
     """
     with transaction.atomic():
         theirs = dict(Rating.objects.filter(user=guest).values_list("work_id", "choice"))
-        kept = Rating.objects.filter(user=into, work_id__in=list(theirs)).values_list("work_id", flat=True)
-        already = set(kept)
-        rows = [(work_id, choice) for work_id, choice in theirs.items() if work_id not in already]
+        mine = dict(
+            Rating.objects.filter(user=into, work_id__in=list(theirs)).values_list("work_id", "choice")
+        )
+        rows = [(work_id, choice) for work_id, choice in theirs.items() if work_id not in mine]
         moved = ratings_bulk_set(user=into, rows=rows)  # locks the member's row first
+        differ = [work_id for work_id, choice in mine.items() if theirs[work_id] != choice]
+        titles = dict(Work.objects.filter(pk__in=differ).values_list("pk", "title")) if differ else {}
+        clashes = sorted(
+            (Clash(work_id, titles.get(work_id, ""), mine[work_id], theirs[work_id]) for work_id in differ),
+            key=lambda clash: (clash.title.casefold(), clash.work_id),
+        )
         # Where the visitor was with each work goes along, where the member has no entry yet.
         Progress.objects.filter(user=guest).exclude(
             work_id__in=Progress.objects.filter(user=into).values("work_id")
         ).update(user=into)
         ratings_bulk_delete(user=guest)
         guest.delete()
-    return moved.created
+    return MergeResult(moved=moved.created, clashes=clashes)
 
 
 def guests_purge(*, older_than_days: int) -> int:

@@ -21,7 +21,10 @@ from ..clients import client_address
 from ..forms import AccountDeleteForm, SignupForm
 from ..services.accounts import TooManySignups, account_create, account_delete, signup_count
 from ..services.guests import BACKEND, guest_convert, guest_merge, is_guest
+from .cards import CHOICE_LABELS
 from .profiles import settings_page
+
+MAX_CLASHES_NAMED = 5  # works named in the sign-in message; the rest are counted
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -65,12 +68,13 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         guest = self.request.user if is_guest(self.request.user) else None
-        moved = 0
+        moved, clashes = 0, []
         # The merge and the login succeed together or not at all: if the merge fails, the
         # visitor is still the guest with every rating, and can try again.
         with transaction.atomic():
             if guest is not None and guest.pk != form.get_user().pk:
-                moved = guest_merge(guest=guest, into=form.get_user())
+                merged = guest_merge(guest=guest, into=form.get_user())
+                moved, clashes = merged.moved, merged.clashes
             response = super().form_valid(form)
         if moved:
             messages.success(
@@ -81,6 +85,17 @@ class LoginView(auth_views.LoginView):
                     moved,
                 )
                 % {"count": moved},
+            )
+        if clashes:
+            named = "; ".join(
+                f"{clash.title} ({CHOICE_LABELS[clash.kept]}, not {CHOICE_LABELS[clash.dropped]})"
+                for clash in clashes[:MAX_CLASHES_NAMED]
+            )
+            more = len(clashes) - MAX_CLASHES_NAMED
+            messages.info(
+                self.request,
+                f"Your account's ratings were kept where this visit rated differently: {named}"
+                + (f", and {more} more." if more > 0 else "."),
             )
         return response
 

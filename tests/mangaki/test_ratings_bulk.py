@@ -71,8 +71,9 @@ def test_a_large_guest_merges_in_constant_statements_with_exact_counters():
         ratings_bulk_set(user=guest, rows=[(w.pk, Choice.values[i % 6]) for i, w in enumerate(works[:count])])
         rating_set(user=member, work=works[0], choice="dislike")  # kept: the member rated it already
         with CaptureQueriesContext(connection) as captured:
-            moved = guest_merge(guest=guest, into=member)
-        assert moved == count - 1
+            merged = guest_merge(guest=guest, into=member)
+        assert merged.moved == count - 1
+        assert [clash.work_id for clash in merged.clashes] == [works[0].pk]  # the guest said favorite
         assert Rating.objects.filter(user=member).count() == count
         assert Rating.objects.get(user=member, work=works[0]).choice == "dislike"
         assert not Rating.objects.filter(user_id=guest_id).exists()

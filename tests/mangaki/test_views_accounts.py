@@ -86,6 +86,27 @@ def test_logging_in_from_a_guest_session_merges_the_ratings_and_keeps_the_member
     assert (kept.nb_favorites, kept.nb_dislikes) == (1, 0)
 
 
+def test_signing_in_says_which_of_the_visits_ratings_clashed_and_which_was_kept():
+    member = UserFactory(username="member")
+    works = [WorkFactory(title=f"Clash <{i}>") for i in range(7)]
+    same, fresh = WorkFactory(title="Agreed"), WorkFactory(title="Only the visit")
+    for work in [*works, same]:
+        rating_set(user=member, work=work, choice="favorite" if work is not same else "dislike")
+    client = visitor_with_ratings([*works, same, fresh], choice="dislike")
+    response = client.post(
+        reverse("login"), {"username": "member", "password": "correct horse battery staple"}, follow=True
+    )
+    said = [str(message) for message in response.context["messages"]]
+    assert said[0] == "1 rating from this visit was added to your account."
+    assert said[1] == (
+        "Your account's ratings were kept where this visit rated differently: "
+        + "; ".join(f"Clash <{i}> (Favorite, not Dislike)" for i in range(5))
+        + ", and 2 more."
+    )
+    assert "Agreed" not in said[1] and "Only the visit" not in said[1]
+    assert "Clash &lt;0&gt;" in response.content.decode()  # escaped on the page
+
+
 def test_log_out_is_a_post():
     client = Client()
     client.force_login(UserFactory())
