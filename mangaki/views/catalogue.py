@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from ..choices import COUNTER_FIELDS, WatchStatus, status_label
 from ..forms import CatalogueForm
-from ..models import Category, Tag, TaggedWork, Work
+from ..models import Category, Progress, Tag, TaggedWork, Work
 from ..querysets import WORK_ORDERINGS, nsfw_allowed, ordered_works
 from ..recommendations.lists import odds_for
 from ..search_results import search_outcome
 from ..seasonal import season_row
+from ..services.guests import is_guest
 from ..work_details import (
     WORK_DETAIL_PREFETCH,
     has_bangumi_data,
@@ -46,11 +51,28 @@ def home(request):
         has_works=Exists(Work.objects.public().filter(category=OuterRef("pk")))
     )
     sections, shown = [], []
+    going_on_by_category = continue_rows(request.user, HOME_ROW_SIZE)
     for category in categories:
         if not category.has_works:
             continue
         works = Work.objects.filter(category=category).safe_for(request.user).select_related("category")
         rows = []
+        if going_on := going_on_by_category.get(category.pk):
+            shown.extend(going_on)
+            reading = category.slug == "manga"
+            rows.append(
+                {
+                    "ordering": "continue",
+                    "title": "Continue reading" if reading else "Continue watching",
+                    "blurb": f"What you are {'reading' if reading else 'watching'}, last changed first, "
+                    f"then what you plan to {'read' if reading else 'watch'}.",
+                    # A visitor's list has no page of its own (guests have no profile).
+                    "list_url": None
+                    if is_guest(request.user)
+                    else reverse("profile", args=[request.user.username]) + "#list",
+                    "works": going_on,
+                }
+            )
         if category.slug == SEASONAL_CATEGORY:
             season, row, is_current = season_row(category=category, user=request.user, limit=HOME_ROW_SIZE)
             shown.extend(row)
@@ -89,6 +111,34 @@ def home(request):
         sections.append({"category": category, "rows": rows})
     decorate(shown, request)
     return render(request, "mangaki/home.html", {"sections": sections})
+
+
+def continue_rows(user, limit: int) -> dict[int, list[Work]]:
+    """The home's "Continue watching" of ``user``, by category id: the works they are watching
+    (reading), last changed first, then those they plan to, ``limit`` per category; one query
+    for every category (none for a visitor). NSFW works only for a person who allows them, as
+    on their profile."""
+    if not user.is_authenticated:
+        return {}
+    entries = Progress.objects.filter(user=user, status__in=[WatchStatus.WATCHING, WatchStatus.PLANNED])
+    if not nsfw_allowed(user):
+        entries = entries.filter(work__nsfw=False)
+    first = Case(When(status=WatchStatus.WATCHING, then=Value(0)), default=Value(1))
+    ranked = entries.annotate(
+        rank=first,
+        row=Window(
+            RowNumber(),
+            partition_by=[F("work__category_id")],
+            order_by=[first.asc(), F("updated").desc(), F("pk").desc()],
+        ),
+    )
+    rows: dict[int, list[Work]] = defaultdict(list)
+    listed = (
+        ranked.filter(row__lte=limit).select_related("work__category").order_by("rank", "-updated", "-pk")
+    )
+    for entry in listed:
+        rows[entry.work.category_id].append(entry.work)
+    return rows
 
 
 def franchise_is_hidden(user, work: Work) -> bool:

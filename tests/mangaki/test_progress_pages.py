@@ -205,3 +205,58 @@ def test_a_private_profile_shows_its_list_to_its_owner_alone(client, user):
     assert response.status_code == 404 and "Secret show" not in response.content.decode()
     client.force_login(user)
     assert "Secret show" in client.get(url).content.decode()
+
+
+def row_titles(page: str, heading: str) -> list[str]:
+    """The card titles of the home row whose heading starts with ``heading``."""
+    import re
+
+    row = page[page.index(f">{heading} <") :]
+    row = row[: row.index("</section>")]
+    return list(
+        dict.fromkeys(re.findall(r'<h3 class="card-title"[^>]*><a href="[^"]+" title="([^"]+)"', row))
+    )
+
+
+def test_home_continues_what_the_person_watches_then_plans_and_manga_reads(client, user):
+    manga = Category.objects.get(slug="manga")
+    older, newer = WorkFactory(title="Watched a while ago", nb_episodes=12), WorkFactory(title="Watched last")
+    planned, done = WorkFactory(title="Planned one"), WorkFactory(title="Finished one")
+    dropped, lewd = WorkFactory(title="Dropped one"), WorkFactory(title="Lewd one", nsfw=True)
+    book = WorkFactory(title="A manga", category=manga, nb_chapters=90)
+    progress_set(user=user, work=planned, status="planned")
+    progress_set(user=user, work=older, status="watching", episodes=3)
+    progress_set(user=user, work=newer, status="watching", episodes=1)
+    progress_set(user=user, work=done, status="completed")
+    progress_set(user=user, work=dropped, status="dropped")
+    progress_set(user=user, work=lewd, status="watching")
+    progress_set(user=user, work=book, status="watching", chapters=40)
+    assert ">Continue watching <" not in client.get(reverse("home")).content.decode()  # a visitor
+    client.force_login(user)
+    page = client.get(reverse("home")).content.decode()
+    assert row_titles(page, "Continue watching") == ["Watched last", "Watched a while ago", "Planned one"]
+    assert row_titles(page, "Continue reading") == ["A manga"]
+    row = page[page.index(">Continue watching <") :]
+    row = row[: row.index("</section>")]
+    assert 'aria-label="+1 episode of Watched a while ago"' in row and "ep 3/12" in row
+    assert 'data-list-status="planned">Plan to watch<' in row
+    assert f'href="{reverse("profile", args=[user.username])}#list"' in row
+    user.profile.nsfw_ok = True
+    user.profile.save()
+    page = client.get(reverse("home")).content.decode()
+    assert "Lewd one" in row_titles(page, "Continue watching")
+
+
+def test_the_season_page_marks_what_the_person_watches(client, user):
+    from mangaki.seasons import current_season
+
+    season = current_season()
+    watched = WorkFactory(title="Airing, watched", aired_from=season.first_day, nb_episodes=12)
+    WorkFactory(title="Airing, not on the list", aired_from=season.first_day)
+    progress_set(user=user, work=watched, status="watching", episodes=4)
+    client.force_login(user)
+    page = client.get(reverse("season", args=["anime", season.year, season.season.value])).content.decode()
+    assert page.count('data-list-status="watching">Watching<') == 1
+    card = page[page.index('title="Airing, watched"') :]
+    card = card[: card.index("</article>")]
+    assert "ep 4/12" in card and 'aria-label="+1 episode of Airing, watched"' in card
