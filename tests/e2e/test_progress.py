@@ -1,5 +1,6 @@
 """Progress in the browser: "+1 episode" up to the last one, the one-click "completed" offer,
-a card's "+1" and the profile's list by status, on a desktop and on a phone."""
+a card's "+1", the profile's list by status and the home's "Continue watching", on a desktop and
+on a phone."""
 
 import pytest
 from django.urls import reverse
@@ -130,5 +131,19 @@ def test_the_progress_control_and_the_profile_on_a_phone(watcher, browser, scree
     expect(page.locator(".status-watching .progress-row")).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "profile-by-status-phone")
+
+    page.goto(f"{live_server.url}/")
+    row = page.locator("section.row", has=page.get_by_role("heading", name="Continue watching"))
+    # What was watched last first (Dungeon Meshi, stepped above), then the plans.
+    expect(row.locator(".card-title")).to_have_text(
+        ["Dungeon Meshi", "Frieren: Beyond Journey's End", "Odd Taxi", "Legend of the Galactic Heroes"]
+    )
+    expect(row.locator("article.card").first.locator(".badge-status")).to_have_text("Watching")
+    frieren = row.locator("article.card", has_text="Frieren").locator(".card-progress")
+    frieren.get_by_role("button", name="+1 episode of Frieren: Beyond Journey's End").tap()
+    expect(frieren.locator("[data-progress-short]")).to_have_text("ep 10/28")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    row.scroll_into_view_if_needed()
+    screenshot(page, "home-continue-watching-phone")
     assert not failures, failures
     context.close()
