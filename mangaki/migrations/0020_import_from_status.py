@@ -1,6 +1,6 @@
 """Imports read before statuses were kept: find the ratings they may have made up.
 
-Until migration 0018, an unscored MyAnimeList entry became a choice by its status alone:
+Until statuses were kept (migrations 0018-0019), an unscored MyAnimeList entry became a choice by its status alone:
 planned, watching or on hold "will see", completed "neutral", dropped "won't see". An
 import's entries were dropped once it was written, so nothing kept says which of its ratings
 came from a score and which from a status alone: a "neutral" may be a score of 5 or 6. This

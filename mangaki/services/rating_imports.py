@@ -476,7 +476,7 @@ def _finish(rating_import: RatingImport, progress: dict, given: _Given) -> Ratin
         "updated": progress["updated"],
         "unchanged": progress["unchanged"],
         "new_works": report.get("new_works", 0),
-        # Entries without a score; a made-up rating they removed no longer counts as unchanged.
+        # Entries without a score (those whose made-up rating was removed among them).
         "without_rating": report.get("rows", 0)
         - progress["created"]
         - progress["updated"]
