@@ -262,6 +262,17 @@ def _label(signals: Mapping[str, float], in_training: bool = False) -> str:
     return f"EASE + {named}{' + train' if in_training else ''}"
 
 
+def _simulated(X: np.ndarray, y: np.ndarray, split, shape: ImportShape):
+    """One split with import-shaped statuses on its training rows: the statuses, the values a
+    ranker is handed, the most-rated list measured (on the rated rows), and EASE fitted on the
+    rated rows alone (statuses ignored)."""
+    status = simulate_statuses(y, split.train, shape)
+    values = coded_values(y, status)
+    rated = split.train & (status == NO_STATUS)
+    most_rated = measure("most rated", StatusFoldIn(MostRated().fit(X[rated], y[rated])), X, values, split)
+    return status, values, most_rated, fit_ease(X, values, split.train)
+
+
 def choose_signals(
     X: np.ndarray,
     y: np.ndarray,
@@ -273,10 +284,7 @@ def choose_signals(
     rows: nothing else is read), as the module docstring says."""
     X, y = check_ratings(X, y)
     split = list_split(X, seed=0)
-    status = simulate_statuses(y, split.train, shape)
-    values = coded_values(y, status)
-    rated = split.train & (status == NO_STATUS)
-    ease = fit_ease(X, values, split.train)
+    _, values, most_rated, ease = _simulated(X, y, split, shape)
 
     def row_of(signals: Mapping[str, float], in_training: bool = False) -> Measured:
         model = fit_ease(X, values, split.train, signals) if in_training else ease
@@ -286,7 +294,6 @@ def choose_signals(
         log(f"   validation: {label}: NDCG@10 {row.ndcg:.4f}")
         return row
 
-    most_rated = measure("most rated", StatusFoldIn(MostRated().fit(X[rated], y[rated])), X, values, split)
     ignored = row_of({})
     rows, best, winners = [most_rated, ignored], {}, []
     for name in SIGNALS:
@@ -351,11 +358,7 @@ def study(
     X, y = check_ratings(X, y)
     split = list_split(X, seed=0)
     choice = choose_signals(X[split.train], y[split.train], shape, grid, log)
-    status = simulate_statuses(y, split.train, shape)
-    values = coded_values(y, status)
-    rated = split.train & (status == NO_STATUS)
-    most_rated = measure("most rated", StatusFoldIn(MostRated().fit(X[rated], y[rated])), X, values, split)
-    ease = fit_ease(X, values, split.train)
+    status, values, most_rated, ease = _simulated(X, y, split, shape)
     rows = [most_rated, measure(_label({}), StatusFoldIn(ease), X, values, split)]
     log(f"   test: ignored NDCG@10 {rows[-1].ndcg:.4f}")
     settings = [({name: value}, False) for name, value in choice.best.items()]

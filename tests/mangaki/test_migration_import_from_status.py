@@ -51,41 +51,39 @@ def test_old_imports_get_the_ratings_they_may_have_made_up_and_nothing_is_change
     rate(ana, works["f"], "willsee", end + timedelta(days=1))  # changed since
     rate(ana, a_manga, "neutral", during)  # another category
     rate(ben, works["g"], "neutral", during)  # another person
-    old = RatingImport.objects.create(
-        user=ana,
-        category=anime,
+
+    def uploaded(user, **fields):
+        """An import of ``user``'s anime list uploaded at ``start``."""
+        made = RatingImport.objects.create(user=user, category=anime, **fields)
+        RatingImport.objects.filter(pk=made.pk).update(created=start)
+        return made
+
+    old = uploaded(
+        ana,
         status="done",
         finished=end,
         report={"created": 4, "updated": 0, "unchanged": 1, "new_works": 0, "skipped": []},
     )
-    RatingImport.objects.filter(pk=old.pk).update(created=start)
-    failed_at_reading = RatingImport.objects.create(
-        user=ana, category=anime, status="failed", finished=end, reason="not a list", report={}
-    )
-    RatingImport.objects.filter(pk=failed_at_reading.pk).update(created=start)
-    pending = RatingImport.objects.create(
-        user=ben,
-        category=anime,
+    failed_at_reading = uploaded(ana, status="failed", finished=end, reason="not a list", report={})
+    pending = uploaded(
+        ben,
         status="running",
         written=1,
         entries=[{"mal_id": 7, "title": "g", "choice": "neutral", "line": 3}],
         report={"kind": "anime", "progress": {"after": 0, "created": 1, "updated": 0, "unchanged": 0}},
     )
-    RatingImport.objects.filter(pk=pending.pk).update(created=start)
     current_reader = RatingImport.objects.create(
         user=ana,
         category=anime,
         status="queued",
         entries=[{"mal_id": 1, "title": "a", "choice": None, "score": 0, "status": "completed", "line": 3}],
     )
-    new_done = RatingImport.objects.create(
-        user=ana,
-        category=anime,
+    new_done = uploaded(
+        ana,
         status="done",
         finished=end,
         report={"created": 1, "updated": 0, "unchanged": 0, "without_rating": 1, "skipped": []},
     )
-    RatingImport.objects.filter(pk=new_done.pk).update(created=start)
     ratings_before = sorted(Rating.objects.values_list("user_id", "work_id", "choice"))
 
     new_apps = migrate(AFTER)

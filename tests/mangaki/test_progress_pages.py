@@ -1,6 +1,8 @@
 """The progress control's pages: the plain forms of a work page and a card, their JSON answers
 to the page's script, guests, CSRF, hidden works, the cards' queries and the profile's list."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -8,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mangaki.models import Category, Progress, Work
+from mangaki.seasons import current_season
 from mangaki.services.progress import progress_set
 from tests.factories import UserFactory, WorkFactory
 
@@ -209,8 +212,6 @@ def test_a_private_profile_shows_its_list_to_its_owner_alone(client, user):
 
 def row_titles(page: str, heading: str) -> list[str]:
     """The card titles of the home row whose heading starts with ``heading``."""
-    import re
-
     row = page[page.index(f">{heading} <") :]
     row = row[: row.index("</section>")]
     return list(
@@ -248,8 +249,6 @@ def test_home_continues_what_the_person_watches_then_plans_and_manga_reads(clien
 
 
 def test_the_season_page_marks_what_the_person_watches(client, user):
-    from mangaki.seasons import current_season
-
     season = current_season()
     watched = WorkFactory(title="Airing, watched", aired_from=season.first_day, nb_episodes=12)
     WorkFactory(title="Airing, not on the list", aired_from=season.first_day)
